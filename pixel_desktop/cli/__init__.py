@@ -1,0 +1,1 @@
+"""The `pixel` command line: a thin layer over the headless core."""

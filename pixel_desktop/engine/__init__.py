@@ -1,0 +1,1 @@
+"""Headless build engine: job queue, pipeline phases, events, Docker gateway, registry, secrets."""

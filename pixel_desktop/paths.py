@@ -1,0 +1,105 @@
+"""Every filesystem location the app uses, in one place.
+
+``PIXEL_HOME`` overrides everything so tests, demos and several profiles can live side by
+side; a frozen (PyInstaller) app finds its bundled data under ``sys._MEIPASS``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "pixel-ai-creator"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def home() -> Path:
+    """Root of the user's data: database, logs, wheelhouse, build workspaces."""
+    env = os.environ.get("PIXEL_HOME")
+    base = Path(env).expanduser() if env else Path(platformdirs.user_data_dir(APP_NAME, False))
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def _sub(name: str) -> Path:
+    path = home() / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_file() -> Path:
+    return home() / "pixel.db"
+
+
+def default_store_url() -> str:
+    return f"sqlite:///{database_file()}"
+
+
+def logs_dir() -> Path:
+    return _sub("logs")
+
+
+def build_logs_dir() -> Path:
+    return _sub("logs/builds")
+
+
+def wheelhouse_dir() -> Path:
+    return _sub("wheelhouse")
+
+
+def workspaces_dir() -> Path:
+    return _sub("workspaces")
+
+
+def backups_dir() -> Path:
+    return _sub("backups")
+
+
+def settings_file() -> Path:
+    return home() / "settings.json"
+
+
+def _data_root() -> Path:
+    """Where bundled data (templates, examples, resources) lives for this kind of install."""
+    meipass = getattr(sys, "_MEIPASS", None)
+    if meipass:
+        return Path(meipass)
+    installed = _PACKAGE_DIR / "_data"
+    if installed.is_dir():
+        return installed
+    return _PACKAGE_DIR.parent  # source checkout / editable install
+
+
+def templates_root() -> Path:
+    override = os.environ.get("PIXEL_TEMPLATES_DIR")
+    return Path(override) if override else _data_root() / "build-templates"
+
+
+def examples_dir() -> Path:
+    return _data_root() / "examples"
+
+
+def resources_dir() -> Path:
+    return _data_root() / "resources"
+
+
+def sample_spec_file() -> Path:
+    return examples_dir() / "acme-support.yaml"
+
+
+def ensure_inside(root: Path, candidate: Path) -> Path:
+    """Resolve ``candidate`` and refuse it unless it stays inside ``root``.
+
+    User-controlled names end up in paths (slugs, generated file names); this is the one
+    check that keeps them from escaping their folder through ``..`` or symlinks.
+    """
+    root_r = root.resolve()
+    cand_r = (root / candidate).resolve() if not candidate.is_absolute() else candidate.resolve()
+    if cand_r != root_r and root_r not in cand_r.parents:
+        from pixel_desktop.errors import InputError
+
+        raise InputError(f"Path {candidate} would leave {root}; refusing to write it.")
+    return cand_r

@@ -1,0 +1,264 @@
+"""The project spec (spec_version 1): the single source of truth for an assistant.
+
+The same model validates the YAML importer, the CLI and the GUI editor, so a value the
+editor accepts is exactly a value the importer accepts. Unknown fields are an error
+(``extra="forbid"``): a typo in a field name must not silently drop the user's data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import Annotated, Literal
+
+from packaging.requirements import InvalidRequirement, Requirement
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENDPOINT_RE = re.compile(r"^/[A-Za-z0-9._~/-]{0,100}$")
+# Docker image reference: [registry[:port]/]path[:tag][@digest], conservative.
+IMAGE_RE = re.compile(
+    r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*"
+    r"(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?:@sha256:[a-f0-9]{64})?$"
+)
+
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+EnvName = Annotated[str, StringConstraints(pattern=ENV_NAME_RE.pattern, max_length=128)]
+
+
+def slugify(text: str, max_len: int = 63) -> str:
+    """Derive a Docker- and URL-safe slug; names that transliterate to nothing get a hash."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = slug[:max_len].strip("-")
+    if not slug:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+        slug = f"assistant-{digest}"
+    return slug
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, str_strip_whitespace=False)
+
+
+class Personality(_Strict):
+    tone: str = Field(default="friendly", max_length=200)
+    style: str = Field(default="concise", max_length=200)
+    greeting: str = Field(default="Hi! How can I help you today?", max_length=2000)
+    system_prompt: str = Field(default="You are a helpful assistant.", max_length=50_000)
+
+
+class BusinessRule(_Strict):
+    name: NonEmpty = Field(max_length=100)
+    match: list[NonEmpty] | None = None
+    regex: str | None = None
+    reply: NonEmpty = Field(max_length=10_000)
+    handoff: bool = False
+
+    @field_validator("regex")
+    @classmethod
+    def _regex_compiles(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError("regex must not be empty")
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"regex does not compile: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _one_matcher(self) -> BusinessRule:
+        if bool(self.match) == bool(self.regex):
+            raise ValueError("give exactly one of `match` (a list of words/phrases) or `regex`")
+        return self
+
+
+class FaqEntry(_Strict):
+    question: str = Field(max_length=5_000)
+    answer: str = Field(max_length=20_000)
+
+    @field_validator("question", "answer")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
+class Document(_Strict):
+    title: str = Field(max_length=500)
+    text: str = Field(max_length=2_000_000)
+
+    @field_validator("title", "text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
+class TrainingData(_Strict):
+    faq: list[FaqEntry] = Field(default_factory=list)
+    documents: list[Document] = Field(default_factory=list)
+
+
+class LlmSettings(_Strict):
+    provider: Literal["none", "openai-compatible"] = "none"
+    base_url: str | None = Field(default=None, max_length=500)
+    model: str | None = Field(default=None, max_length=200)
+    api_key_env: EnvName | None = None
+    temperature: float = Field(default=0.2, ge=0.0, le=2.0)
+    timeout_s: float = Field(default=20.0, gt=0, le=600)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s]+$", value):
+            raise ValueError("must be an http:// or https:// URL without spaces")
+        return value
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> LlmSettings:
+        if self.provider == "openai-compatible" and not (self.base_url and self.model):
+            raise ValueError("provider openai-compatible needs `base_url` and `model`")
+        return self
+
+
+class Endpoints(_Strict):
+    chat: str = "/chat"
+    health: str = "/health"
+
+    @field_validator("chat", "health")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not ENDPOINT_RE.match(value) or "//" in value or ".." in value:
+            raise ValueError("must be a URL path like /chat (letters, digits, / . _ ~ -)")
+        if value in {"/", "/metrics", "/docs", "/openapi.json"}:
+            raise ValueError(f"{value} is reserved by the generated service")
+        return value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Endpoints:
+        if self.chat == self.health:
+            raise ValueError("chat and health endpoints must differ")
+        return self
+
+
+class Deployment(_Strict):
+    port: int = Field(default=8000, ge=1024, le=65535)
+    base_image: str | None = None
+    env_vars: dict[EnvName, str] = Field(default_factory=dict)
+    secret_env: list[EnvName] = Field(default_factory=list)
+    dependencies: list[str] = Field(default_factory=list)
+    endpoints: Endpoints = Field(default_factory=Endpoints)
+
+    @field_validator("base_image")
+    @classmethod
+    def _image_ref(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > 255 or not IMAGE_RE.match(value)):
+            raise ValueError("is not a valid image reference (e.g. python:3.12-slim)")
+        return value
+
+    @field_validator("dependencies")
+    @classmethod
+    def _pep508(cls, values: list[str]) -> list[str]:
+        for index, value in enumerate(values):
+            try:
+                req = Requirement(value)
+            except InvalidRequirement as exc:
+                raise ValueError(f"[{index}] {value!r} is not a PEP 508 requirement: {exc}") from exc
+            if req.url:
+                raise ValueError(f"[{index}] {value!r}: URL requirements are not allowed")
+        return values
+
+    @field_validator("env_vars")
+    @classmethod
+    def _values_single_line(cls, values: dict[str, str]) -> dict[str, str]:
+        for name, value in values.items():
+            if "\n" in value or "\r" in value or "\x00" in value:
+                raise ValueError(f"{name}: value must be a single line")
+        return values
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> Deployment:
+        dupes = sorted(set(self.secret_env) & set(self.env_vars))
+        if dupes:
+            raise ValueError(f"{', '.join(dupes)} is both a plain env var and a secret")
+        if len(set(self.secret_env)) != len(self.secret_env):
+            raise ValueError("secret_env lists a name twice")
+        return self
+
+
+class ConversationTest(_Strict):
+    ask: NonEmpty = Field(max_length=5_000)
+    expect_contains: list[NonEmpty] = Field(default_factory=list)
+    expect_handoff: bool | None = None
+
+
+class ProjectSpec(_Strict):
+    spec_version: Literal[1] = 1
+    name: str = Field(min_length=1, max_length=80)
+    slug: str | None = None
+    client: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=5_000)
+    template: str = Field(default="faq-assistant", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    personality: Personality = Field(default_factory=Personality)
+    business_rules: list[BusinessRule] = Field(default_factory=list)
+    guidelines: list[NonEmpty] = Field(default_factory=list)
+    training_data: TrainingData = Field(default_factory=TrainingData)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    deployment: Deployment = Field(default_factory=Deployment)
+    tests: list[ConversationTest] = Field(default_factory=list)
+
+    @field_validator("name", "client")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        if value is not None and not SLUG_RE.match(value):
+            raise ValueError(
+                "must be 1-63 characters of a-z, 0-9 and '-', starting and ending with a "
+                "letter or digit"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _derive_and_check(self) -> ProjectSpec:
+        if self.slug is None:
+            self.slug = slugify(self.name)
+        names = [rule.name for rule in self.business_rules]
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                raise ValueError(f"business_rules: rule name {name!r} is used twice")
+            seen.add(name)
+        return self
+
+    @property
+    def project_slug(self) -> str:
+        assert self.slug is not None  # set by the validator
+        return self.slug
+
+    @property
+    def client_slug(self) -> str:
+        return slugify(self.client)
+
+    def effective_base_image(self, default: str) -> str:
+        return self.deployment.base_image or default

@@ -1,0 +1,151 @@
+"""YAML import/export of project specs with errors that point at the field and line.
+
+Export is canonical (field order of the model, block style for multi-line text, no
+line wrapping) so that export → import → export is byte-identical and diffs stay small.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from pixel_desktop.errors import SpecError
+from pixel_desktop.spec.model import ProjectSpec
+
+Loc = tuple[str | int, ...]
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """SafeLoader without implicit timestamps/dates: every scalar stays str/int/float/bool."""
+
+
+_SafeLoader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _line_map(node: yaml.Node, loc: Loc, out: dict[Loc, int]) -> None:
+    out[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                raise SpecError(
+                    f"line {key_node.start_mark.line + 1}: {_fmt_loc((*loc, key))} is given twice",
+                    field=_fmt_loc((*loc, key)),
+                    line=key_node.start_mark.line + 1,
+                )
+            seen.add(key)
+            _line_map(value_node, (*loc, key), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_map(item, (*loc, index), out)
+
+
+def _fmt_loc(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(document)"
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> Loc:
+    """Drop pydantic's union/validator tags (e.g. 'function-after[...]') from a location."""
+    return tuple(p for p in loc if isinstance(p, int) or "[" not in str(p))
+
+
+def spec_from_data(data: Any, *, source: str = "spec", lines: dict[Loc, int] | None = None) -> ProjectSpec:
+    if not isinstance(data, dict):
+        raise SpecError(f"{source}: the top level must be a mapping of spec fields")
+    try:
+        return ProjectSpec.model_validate(data)
+    except ValidationError as exc:
+        raise spec_error_from_validation(exc, source=source, lines=lines) from None
+
+
+def spec_error_from_validation(
+    exc: ValidationError, *, source: str = "spec", lines: dict[Loc, int] | None = None
+) -> SpecError:
+    err = exc.errors()[0]
+    loc = _clean_loc(err["loc"])
+    field = _fmt_loc(loc)
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = "unknown field (check the spelling; see the spec format in the README)"
+    elif err["type"] == "missing":
+        message = "is required"
+    message = message.removeprefix("Value error, ")
+    line = None
+    if lines:
+        probe = loc
+        while probe and probe not in lines:
+            probe = probe[:-1]
+        line = lines.get(probe)
+    where = f"{source}: line {line}: " if line else f"{source}: "
+    more = len(exc.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return SpecError(f"{where}{field}: {message}{suffix}", field=field, line=line)
+
+
+def load_spec_text(text: str, *, source: str = "spec") -> ProjectSpec:
+    try:
+        node = yaml.compose(text, Loader=_SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        where = f"line {line}: " if line else ""
+        raise SpecError(f"{source}: {where}not valid YAML: {problem}", line=line) from None
+    if node is None:
+        raise SpecError(f"{source}: the file is empty")
+    lines: dict[Loc, int] = {}
+    _line_map(node, (), lines)
+    data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - SafeLoader subclass
+    return spec_from_data(data, source=source, lines=lines)
+
+
+def load_spec_file(path: Path) -> ProjectSpec:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read ({exc.strerror})") from None
+    return load_spec_text(text, source=str(path))
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def spec_to_data(spec: ProjectSpec) -> dict[str, Any]:
+    return spec.model_dump(mode="json", exclude_none=True)
+
+
+def dump_spec(spec: ProjectSpec) -> str:
+    return yaml.dump(
+        spec_to_data(spec),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=10_000,
+    )
