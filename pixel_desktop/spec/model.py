@@ -239,16 +239,20 @@ class ProjectSpec(_Strict):
             )
         return value
 
+    @field_validator("business_rules")
+    @classmethod
+    def _unique_rule_names(cls, rules: list[BusinessRule]) -> list[BusinessRule]:
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.name in seen:
+                raise ValueError(f"rule name {rule.name!r} is used twice; rule names must be unique")
+            seen.add(rule.name)
+        return rules
+
     @model_validator(mode="after")
-    def _derive_and_check(self) -> ProjectSpec:
+    def _derive_slug(self) -> ProjectSpec:
         if self.slug is None:
             self.slug = slugify(self.name)
-        names = [rule.name for rule in self.business_rules]
-        seen: set[str] = set()
-        for name in names:
-            if name in seen:
-                raise ValueError(f"business_rules: rule name {name!r} is used twice")
-            seen.add(name)
         return self
 
     @property

@@ -82,6 +82,8 @@ def spec_error_from_validation(
         message = "unknown field (check the spelling; see the spec format in the README)"
     elif err["type"] == "missing":
         message = "is required"
+    elif err["type"] == "string_pattern_mismatch" and "A-Za-z_" in str(err.get("ctx", {})):
+        message = "must be an environment variable name: letters, digits and _, not starting with a digit"
     message = message.removeprefix("Value error, ")
     line = None
     if lines:
@@ -108,7 +110,7 @@ def load_spec_text(text: str, *, source: str = "spec") -> ProjectSpec:
         raise SpecError(f"{source}: the file is empty")
     lines: dict[Loc, int] = {}
     _line_map(node, (), lines)
-    data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - SafeLoader subclass
+    data = yaml.load(text, Loader=_SafeLoader)
     return spec_from_data(data, source=source, lines=lines)
 
 

@@ -1,0 +1,155 @@
+"""`pixel projects ...`: import, export, list, show and delete project specs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from pixel_desktop.cli.context import CliContext
+from pixel_desktop.cli.output import fmt_time, print_json, print_table
+from pixel_desktop.errors import AlreadyExistsError, InputError
+from pixel_desktop.spec import dump_spec, load_spec_file, load_spec_text
+from pixel_desktop.spec.yaml_io import spec_to_data
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("projects", help="manage assistant projects")
+    psub = parser.add_subparsers(dest="projects_command", metavar="ACTION", required=True)
+
+    imp = psub.add_parser("import", help="import a project spec (YAML); prints the slug")
+    imp.add_argument("file", help="spec file, or - for stdin")
+    imp.add_argument("--replace", action="store_true", help="overwrite a project with the same slug")
+    imp.set_defaults(func=cmd_import)
+
+    exp = psub.add_parser("export", help="export a project spec as YAML")
+    exp.add_argument("slug")
+    exp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    exp.set_defaults(func=cmd_export)
+
+    lst = psub.add_parser("list", help="list projects")
+    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--search", metavar="TEXT", help="only projects whose name/client/slug contains TEXT")
+    lst.set_defaults(func=cmd_list)
+
+    show = psub.add_parser("show", help="show one project")
+    show.add_argument("slug")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_show)
+
+    delete = psub.add_parser("delete", help="delete a project with its builds and deployments")
+    delete.add_argument("slug")
+    delete.set_defaults(func=cmd_delete)
+
+
+def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
+    # Parse and validate fully before the store is even opened: bad input writes nothing.
+    if args.file == "-":
+        spec = load_spec_text(sys.stdin.read(), source="<stdin>")
+    else:
+        spec = load_spec_file(Path(args.file))
+    projects = ctx.store.projects
+    if args.replace:
+        record = projects.replace(spec)
+    else:
+        try:
+            record = projects.create(spec)
+        except AlreadyExistsError:
+            raise AlreadyExistsError(
+                f"A project with slug '{spec.project_slug}' already exists.",
+                hint="Use --replace to overwrite it, or change `slug` in the file.",
+            ) from None
+    print(record.slug)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
+    record = ctx.store.projects.get(args.slug)
+    text = dump_spec(record.spec)
+    if args.output:
+        target = Path(args.output)
+        if target.is_dir():
+            raise InputError(f"{target} is a folder; give a file name such as {target / (args.slug + '.yaml')}.")
+        tmp = target.with_name(target.name + ".tmp")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise InputError(f"Cannot write {target}: {exc.strerror}.") from None
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _summary(record: Any) -> dict[str, Any]:
+    spec = record.spec
+    return {
+        "id": record.id,
+        "slug": record.slug,
+        "name": record.name,
+        "client": record.client,
+        "template": record.template,
+        "version": record.version,
+        "faq_entries": len(spec.training_data.faq),
+        "documents": len(spec.training_data.documents),
+        "business_rules": len(spec.business_rules),
+        "tests": len(spec.tests),
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+    }
+
+
+def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
+    records = ctx.store.projects.list(args.search)
+    if args.json:
+        print_json([_summary(r) for r in records])
+        return 0
+    if not records:
+        print("No projects yet. Import one: pixel projects import examples/acme-support.yaml", file=sys.stderr)
+        return 0
+    print_table(
+        ["slug", "name", "client", "template", "faq", "updated"],
+        [
+            (r.slug, r.name, r.client, r.template, len(r.spec.training_data.faq), fmt_time(r.updated_at))
+            for r in records
+        ],
+    )
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
+    record = ctx.store.projects.get(args.slug)
+    if args.json:
+        data = _summary(record)
+        data["spec"] = spec_to_data(record.spec)
+        print_json(data)
+        return 0
+    spec = record.spec
+    rows = [
+        ("Name", record.name),
+        ("Slug", record.slug),
+        ("Client", record.client),
+        ("Template", record.template),
+        ("Description", spec.description or "-"),
+        ("Version", record.version),
+        ("FAQ entries", len(spec.training_data.faq)),
+        ("Documents", len(spec.training_data.documents)),
+        ("Business rules", ", ".join(r.name for r in spec.business_rules) or "-"),
+        ("LLM", spec.llm.provider if spec.llm.provider == "none" else f"{spec.llm.model} at {spec.llm.base_url}"),
+        ("Port", spec.deployment.port),
+        ("Secret env", ", ".join(spec.deployment.secret_env) or "-"),
+        ("Tests", len(spec.tests)),
+        ("Updated", fmt_time(record.updated_at)),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"{key.ljust(width)}  {value}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace, ctx: CliContext) -> int:
+    ctx.store.projects.delete(args.slug)
+    print(f"Deleted {args.slug}", file=sys.stderr)
+    return 0

@@ -1,0 +1,138 @@
+"""Spec validation and YAML import/export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pixel_desktop.errors import SpecError
+from pixel_desktop.spec import ProjectSpec, dump_spec, load_spec_file, load_spec_text, slugify
+
+SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "acme-support.yaml"
+
+HOSTILE = [
+    "It's \"quoted\" and '''triple''' and \"\"\"more\"\"\"",
+    "back\\slash \\n not a newline",
+    "line one\nline two\n\n  indented\n",
+    "{{ 7*7 }} {% if true %}x{% endif %} {# c #}",
+    "</script><script>alert(1)</script>",
+    "sep\u2028para\u2029end",
+    "emoji 🤖🚀 and RTL עברית",
+    "$(rm -rf /); `id` && echo $HOME | cat > /tmp/x",
+    "- not: a list\n? not a key\n: colon",
+    "trailing spaces   \nand tabs\t\t",
+    "  leading spaces",
+    "null",
+    "yes",
+    "0x1F",
+    "2024-01-01",
+    "~",
+    "# not a comment",
+    "%YAML 1.2",
+    "\ttab first",
+    "nul-free but \x7f del",
+]
+
+text_strategy = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff")
+        | st.sampled_from(["\n", "\t", "\u2028", "'", '"', "\\", "{", "}", "%", "#", ":"]),
+        min_size=1,
+        max_size=60,
+    ),
+).filter(lambda s: s.strip() != "")
+
+
+def _spec(text: str, other: str) -> ProjectSpec:
+    return ProjectSpec.model_validate(
+        {
+            "name": text[:80],
+            "client": other,
+            "description": text,
+            "personality": {"greeting": other, "system_prompt": text},
+            "business_rules": [{"name": "r1", "match": [other], "reply": text, "handoff": True}],
+            "guidelines": [text, other],
+            "training_data": {
+                "faq": [{"question": text, "answer": other}],
+                "documents": [{"title": other, "text": text}],
+            },
+            "deployment": {"env_vars": {"GREETING": other.replace("\n", " ").replace("\r", " ")}},
+            "tests": [{"ask": text, "expect_contains": [other]}],
+        }
+    )
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(text_strategy, text_strategy)
+def test_export_import_export_is_byte_identical_for_hostile_text(text: str, other: str) -> None:
+    try:
+        spec = _spec(text, other)
+    except Exception:
+        return  # the generator produced something the model rejects (e.g. blank after strip)
+    exported = dump_spec(spec)
+    again = load_spec_text(exported)
+    assert again == spec
+    assert dump_spec(again) == exported
+
+
+def test_sample_round_trips_byte_identically() -> None:
+    spec = load_spec_file(SAMPLE)
+    exported = dump_spec(spec)
+    assert dump_spec(load_spec_text(exported)) == exported
+    assert spec.project_slug == "acme-support-bot"
+    assert len(spec.training_data.faq) >= 20
+
+
+def test_yaml_scalars_that_look_like_dates_stay_strings() -> None:
+    spec = load_spec_text("name: 2024-01-01\nclient: Acme\n")
+    assert spec.name == "2024-01-01"
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "field", "line"),
+    [
+        ("name: X\nclient: Y\nslug: Bad_Slug\n", "slug", 3),
+        ("name: X\nclient: Y\ncolour: red\n", "colour", 3),
+        ("name: X\n", "client", 1),
+        ("name: X\nclient: Y\ndeployment:\n  port: 80\n", "deployment.port", 4),
+        ("name: X\nclient: Y\ndeployment:\n  env_vars:\n    1BAD: v\n", "deployment.env_vars.1BAD", 5),
+        ("name: X\nclient: Y\ndeployment:\n  dependencies: ['requests>>2']\n", "deployment.dependencies", 4),
+        (
+            "name: X\nclient: Y\nbusiness_rules:\n  - {name: a, match: [x], reply: r}\n"
+            "  - {name: a, match: [y], reply: r}\n",
+            "business_rules",
+            4,
+        ),
+        ("name: X\nclient: Y\ntraining_data:\n  faq:\n    - {question: ' ', answer: a}\n", "training_data.faq[0].question", 5),
+        ("name: X\nclient: Y\nbusiness_rules:\n  - {name: a, regex: '([', reply: r}\n", "business_rules[0].regex", 4),
+        ("name: X\nclient: Y\nllm: {provider: openai-compatible}\n", "llm", 3),
+        ("name: X\nclient: Y\nname: Z\n", "name", 3),
+    ],
+)
+def test_invalid_spec_error_names_field_and_line(yaml_text: str, field: str, line: int | None) -> None:
+    with pytest.raises(SpecError) as info:
+        load_spec_text(yaml_text, source="t.yaml")
+    assert info.value.field == field
+    assert info.value.line == line
+    assert field in str(info.value)
+    assert info.value.exit_code == 2
+
+
+def test_broken_yaml_reports_line() -> None:
+    with pytest.raises(SpecError) as info:
+        load_spec_text("name: X\nclient: [unclosed\n", source="t.yaml")
+    assert "not valid YAML" in str(info.value)
+    assert info.value.line is not None
+
+
+def test_slug_is_derived_from_any_unicode_name() -> None:
+    assert slugify("Café Crème Bot!") == "cafe-creme-bot"
+    derived = slugify("日本語ボット")
+    assert derived.startswith("assistant-")
+    assert slugify("日本語ボット") == derived  # deterministic
+    spec = ProjectSpec(name="Ünïcode Helper", client="C")
+    assert spec.slug == "unicode-helper"
