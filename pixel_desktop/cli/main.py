@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
@@ -66,8 +65,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if args.store:
-        os.environ["PIXEL_STORE_URL"] = args.store
     ctx = CliContext(store_url=args.store)
     try:
         code = args.func(args, ctx)

@@ -1,0 +1,73 @@
+"""`pixel projects ...` end to end through main(), on a real SQLite store in PIXEL_HOME."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pixel_desktop import paths
+from pixel_desktop.cli.main import main
+
+SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "acme-support.yaml"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_import_prints_slug_and_export_round_trips(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "projects", "import", str(SAMPLE))
+    assert (code, out.strip()) == (0, "acme-support-bot")
+    code, exported, _ = run(capsys, "projects", "export", "acme-support-bot")
+    assert code == 0
+    again = tmp_path / "again.yaml"
+    again.write_text(exported, encoding="utf-8")
+    assert run(capsys, "projects", "import", str(again), "--replace")[0] == 0
+    assert run(capsys, "projects", "export", "acme-support-bot")[1] == exported
+
+
+def test_existing_slug_is_refused_with_exit_2_unless_replace(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "projects", "import", str(SAMPLE))[0] == 0
+    code, _, err = run(capsys, "projects", "import", str(SAMPLE))
+    assert code == 2
+    assert "already exists" in err and "--replace" in err
+    assert len(err.strip().splitlines()) == 1
+    assert run(capsys, "projects", "import", str(SAMPLE), "--replace")[0] == 0
+
+
+def test_invalid_file_exits_2_names_the_field_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: Bot\nclient: C\ndeployment:\n  port: 99999\n", encoding="utf-8")
+    code, out, err = run(capsys, "projects", "import", str(bad))
+    assert code == 2
+    assert out == ""
+    assert "deployment.port" in err and "line 4" in err
+    assert "Traceback" not in err
+    # Nothing written: the store was never even created.
+    assert not paths.database_file().exists() or run(capsys, "projects", "list", "--json")[1].strip() == "[]"
+
+
+def test_list_show_and_delete(capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "projects", "import", str(SAMPLE))
+    code, out, _ = run(capsys, "projects", "list", "--json")
+    listed = json.loads(out)
+    assert code == 0 and [p["slug"] for p in listed] == ["acme-support-bot"]
+    assert listed[0]["faq_entries"] >= 20
+    code, out, _ = run(capsys, "projects", "show", "acme-support-bot", "--json")
+    assert json.loads(out)["spec"]["client"] == "Acme Corp"
+    assert run(capsys, "projects", "delete", "acme-support-bot")[0] == 0
+    code, _, err = run(capsys, "projects", "show", "acme-support-bot")
+    assert code == 2 and "acme-support-bot" in err
+
+
+def test_store_option_overrides_environment(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    assert run(capsys, "--store", f"sqlite:///{other}", "projects", "import", str(SAMPLE))[0] == 0
+    assert other.exists()
+    assert json.loads(run(capsys, "projects", "list", "--json")[1]) == []
