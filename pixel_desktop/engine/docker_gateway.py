@@ -277,10 +277,8 @@ class StreamHandle:
             with contextlib.suppress(OSError):
                 raw.shutdown(socket.SHUT_RDWR)
         if response is not None:
-            try:
+            with contextlib.suppress(Exception):  # a half-dead response may raise anything
                 response.close()
-            except Exception:  # closing a half-dead response may raise anything
-                pass
 
 
 class _Watchdog(threading.Thread):

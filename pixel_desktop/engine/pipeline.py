@@ -1,0 +1,390 @@
+"""One build, phase by phase: generating → building → testing → pushing → completed.
+
+Why this shape: every transition is persisted (``store.builds.set_status``) *before* the
+phase's work starts, so a crash leaves an honest record that the next start marks
+``interrupted``; every phase checks the job's cancel flag and closes whatever stream is
+open; and the test container is removed on every exit path. Secrets (registry password,
+project secret env) are only held in memory, passed at run time, and redacted from logs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pixel_desktop import paths
+from pixel_desktop.engine import tester, wheelhouse
+from pixel_desktop.engine.docker_gateway import DockerGateway, StreamHandle
+from pixel_desktop.engine.events import (
+    BuildFinished,
+    EventBus,
+    LogLine,
+    MetricSample,
+    PhaseChanged,
+    StepProgress,
+)
+from pixel_desktop.engine.registry_api import RegistryAPI
+from pixel_desktop.engine.secrets import SecretStore
+from pixel_desktop.errors import CancelledError, PixelError, RegistryError
+
+PUSH_ATTEMPTS = 3
+
+
+@dataclass
+class Job:
+    """A submitted build: what to do, and the handles a cancel needs to reach."""
+
+    build_id: int
+    project_id: int
+    project_slug: str
+    run_tests: bool = True
+    push_registry: str | None = None
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+    handle: StreamHandle | None = None
+    started: float | None = None
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+        handle = self.handle
+        if handle is not None:
+            handle.close("cancelled")
+
+
+@dataclass
+class _Run:
+    """Mutable state of one pipeline run (phase timings, results, secrets to redact)."""
+
+    job: Job
+    phases: dict[str, float] = field(default_factory=dict)
+    result: dict[str, Any] = field(default_factory=dict)
+    redact: list[str] = field(default_factory=list)
+    phase: str | None = None
+    phase_start: float = 0.0
+
+
+class BuildPipeline:
+    def __init__(
+        self,
+        store: Any,
+        settings: Any,
+        bus: EventBus,
+        gateway_factory: Callable[[], DockerGateway],
+        secrets: SecretStore,
+        store_lock: threading.RLock,
+    ) -> None:
+        self.store, self.settings, self.bus = store, settings, bus
+        self._gateway_factory = gateway_factory
+        self.secrets = secrets
+        self._lock = store_lock
+
+    # ---------------------------------------------------------------- helpers
+    def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return fn(*args, **kwargs)
+
+    def _log(self, run: _Run, text: str, source: str = "build") -> None:
+        for secret in run.redact:
+            if secret:
+                text = text.replace(secret, "********")
+        self.bus.publish(LogLine(run.job.build_id, text, source))
+
+    def _enter(self, run: _Run, phase: str, **fields: Any) -> None:
+        self._check_cancel(run)
+        self._close_phase(run)
+        run.phase, run.phase_start = phase, time.monotonic()
+        self._db(self.store.builds.set_status, run.job.build_id, phase, **fields)
+        self.bus.publish(PhaseChanged(run.job.build_id, phase))
+        self._log(run, f"== {phase}", "engine")
+
+    def _close_phase(self, run: _Run) -> None:
+        if run.phase:
+            run.phases[run.phase] = round(time.monotonic() - run.phase_start, 3)
+            run.phase = None
+
+    @staticmethod
+    def _check_cancel(run: _Run) -> None:
+        if run.job.cancel_event.is_set():
+            raise CancelledError("The build was cancelled.")
+
+    # ---------------------------------------------------------------- entry
+    def run(self, job: Job) -> str:
+        """Run all phases; return the terminal status. Never raises for build failures."""
+        run = _Run(job)
+        job.started = time.monotonic()
+        status, error = "completed", None
+        gateway: DockerGateway | None = None
+        try:
+            project = self._db(self.store.projects.get_by_id, job.project_id)
+            self._enter(run, "generating")
+            gateway = self._gateway_factory()
+            context_dir, requirements, base_image = self._generate(run, project, gateway)
+            self._enter(run, "building")
+            image_ref = self._build(run, project, gateway, context_dir, requirements, base_image)
+            if job.run_tests:
+                self._enter(run, "testing")
+                self._test(run, project, gateway, image_ref)
+            if job.push_registry:
+                self._enter(run, "pushing")
+                self._push(run, project, gateway, image_ref)
+            self._check_cancel(run)
+        except CancelledError as exc:
+            status, error = "cancelled", str(exc)
+        except PixelError as exc:
+            status, error = (
+                ("cancelled", "The build was cancelled.")
+                if (job.cancel_event.is_set())
+                else ("failed", str(exc))
+            )
+        except Exception as exc:  # a bug must still leave an honest record
+            status, error = "failed", f"Unexpected error: {exc.__class__.__name__}: {exc}"
+        finally:
+            if gateway is not None:
+                gateway.close()
+        self._close_phase(run)
+        if error:
+            self._log(run, f"{status.upper()}: {error}", "engine")
+        else:
+            self._log(run, f"COMPLETED in {time.monotonic() - job.started:.1f} s", "engine")
+        duration = round(time.monotonic() - job.started, 3)
+        run.result.update(duration_s=duration, phases=dict(run.phases))
+        fields: dict[str, Any] = {"phases": dict(run.phases)}
+        if error:
+            fields["error_message"] = self._redact(run, error)
+        try:
+            self._db(self.store.builds.set_status, job.build_id, status, **fields)
+        except Exception as exc:  # the DB vanished; still tell subscribers
+            self._log(run, f"could not record the final status: {exc}", "engine")
+        self.bus.publish(PhaseChanged(job.build_id, status))
+        self.bus.publish(
+            BuildFinished(
+                job.build_id, status, self._redact(run, error) if error else None, dict(run.result)
+            )
+        )
+        return status
+
+    @staticmethod
+    def _redact(run: _Run, text: str) -> str:
+        for secret in run.redact:
+            if secret:
+                text = text.replace(secret, "********")
+        return text
+
+    # ---------------------------------------------------------------- generating
+    def _generate(self, run: _Run, project: Any, gateway: DockerGateway) -> tuple[Path, str, str]:
+        from pixel_desktop import codegen
+
+        spec = project.spec
+        base_image = spec.deployment.base_image or self.settings.effective_base_image()
+        files = codegen.render_project(
+            spec, spec.template, base_image=base_image, project_id=project.id
+        )
+        context_dir = paths.ensure_inside(paths.workspaces_dir(), Path(f"build-{run.job.build_id}"))
+        if context_dir.exists():
+            shutil.rmtree(context_dir)
+        codegen.write_build_context(files, context_dir)
+        self._db(
+            self.store.builds.add_artifacts,
+            run.job.build_id,
+            [(f.path, f.content, f.role) for f in files],
+        )
+        self._log(run, f"generated {len(files)} files into {context_dir}", "engine")
+        requirements = codegen.requirements_for(files)
+        return context_dir, requirements, base_image
+
+    # ---------------------------------------------------------------- building
+    def _build(
+        self,
+        run: _Run,
+        project: Any,
+        gateway: DockerGateway,
+        context_dir: Path,
+        requirements: str,
+        base_image: str,
+    ) -> str:
+        bid = run.job.build_id
+        gateway.ensure_base_image(base_image)
+        self._check_cancel(run)
+        target = wheelhouse.probe_target(gateway, base_image)
+        wheels = wheelhouse.ensure_wheels(
+            requirements, target, on_log=lambda line: self._log(run, line, "engine")
+        )
+        wheelhouse.copy_into_context(wheels, context_dir)
+        self._check_cancel(run)
+        repo = f"pixel/{project.spec.client_slug}/{project.slug}"
+        image_ref = f"{repo}:b{bid}"
+        handle = StreamHandle()
+        run.job.handle = handle
+        if run.job.cancel_event.is_set():
+            handle.close("cancelled")
+        try:
+            outcome = gateway.build(
+                context_dir,
+                image_ref,
+                on_log=lambda line: self._log(run, line, "docker"),
+                on_step=lambda n, m, instr: self.bus.publish(StepProgress(bid, n, m, instr)),
+                handle=handle,
+                idle_timeout_s=self.settings.idle_stream_timeout_s,
+                base_image=base_image,
+            )
+        finally:
+            run.job.handle = None
+        gateway.tag(outcome.image_id, repo, "latest")
+        info = gateway.inspect_image(outcome.image_id)
+        self._db(
+            self.store.builds.update,
+            bid,
+            image_name=image_ref,
+            image_id=info.id,
+            size_bytes=info.size_bytes,
+        )
+        run.result.update(
+            image=image_ref,
+            image_id=info.id,
+            size_bytes=info.size_bytes,
+            cached_steps=outcome.cached_steps,
+            steps_total=outcome.steps_total,
+        )
+        self._log(
+            run,
+            f"image {image_ref} {info.id[:19]} ({info.size_bytes / 1e6:.1f} MB, "
+            f"{outcome.cached_steps}/{outcome.steps_total} steps from cache)",
+            "engine",
+        )
+        return image_ref
+
+    # ---------------------------------------------------------------- testing
+    def _runtime_env(self, run: _Run, project: Any) -> dict[str, str]:
+        spec = project.spec
+        env = dict(spec.deployment.env_vars)
+        for name in spec.deployment.secret_env:
+            value = self.secrets.get_project_secret(project.slug, name)
+            if value:
+                env[name] = value
+                run.redact.append(value)
+            else:
+                self._log(
+                    run,
+                    f"secret env {name} is not set in the keyring; test runs without it",
+                    "engine",
+                )
+        return env
+
+    def _test(self, run: _Run, project: Any, gateway: DockerGateway, image_ref: str) -> None:
+        spec = project.spec
+        bid = run.job.build_id
+        env = self._runtime_env(run, project)
+        container_id, port = gateway.run_container(
+            image_ref,
+            container_port=spec.deployment.port,
+            environment=env,
+            labels={"pixel.build-id": str(bid), "pixel.role": "test"},
+        )
+        stop_sampling = threading.Event()
+        sampler = threading.Thread(
+            target=self._sample_stats,
+            args=(gateway, container_id, bid, stop_sampling),
+            name=f"pixel-stats-{bid}",
+            daemon=True,
+        )
+        sampler.start()
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            self._log(run, f"test container {container_id[:12]} on {base_url}", "test")
+            tester.wait_healthy(
+                base_url,
+                spec.deployment.endpoints.health,
+                timeout_s=self.settings.health_timeout_s,
+                cancel=run.job.cancel_event,
+                still_running=lambda: gateway.container_running(container_id),
+                logs=lambda: self._redact(run, gateway.container_logs(container_id)),
+            )
+            self._log(run, "health ok", "test")
+            passed = tester.run_conversation_tests(
+                base_url,
+                spec,
+                on_log=lambda line: self._log(run, line, "test"),
+                cancel=run.job.cancel_event,
+            )
+            tester.smoke(base_url, spec, on_log=lambda line: self._log(run, line, "test"))
+            run.result["tests_passed"] = passed
+        finally:
+            stop_sampling.set()
+            gateway.remove_container(container_id)
+            sampler.join(timeout=5)
+            self._log(run, f"test container {container_id[:12]} removed", "test")
+
+    def _sample_stats(
+        self, gateway: DockerGateway, container_id: str, bid: int, stop: threading.Event
+    ) -> None:
+        while not stop.is_set():
+            sample = gateway.stats_once(container_id)
+            if sample is None or stop.is_set():
+                return
+            cpu, mem, limit = sample
+            self.bus.publish(MetricSample(bid, cpu, mem, limit))
+            stop.wait(1.0)
+
+    # ---------------------------------------------------------------- pushing
+    def _push(self, run: _Run, project: Any, gateway: DockerGateway, image_ref: str) -> None:
+        name = run.job.push_registry
+        assert name is not None
+        registry = self._db(self.store.registries.get, name)
+        password = None
+        if registry.username:
+            password = self.secrets.get_registry_password(registry.name, registry.username)
+            if not password:
+                raise RegistryError(
+                    f"No password for {registry.username} at registry {name} in the OS keyring. "
+                    f"Run `pixel registries add {name} --url {registry.url} --username "
+                    f"{registry.username} --password-stdin`.",
+                    kind="unauthorized",
+                )
+            run.redact.append(password)
+        path = f"{project.spec.client_slug}/{project.slug}"
+        repo = f"{registry.url}/{path}"
+        tag = f"b{run.job.build_id}"
+        gateway.tag(image_ref, repo, tag)
+        auth = {"serveraddress": registry.url}
+        if registry.username:
+            auth.update(username=registry.username, password=password or "")
+        outcome = None
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            self._check_cancel(run)
+            handle = StreamHandle()
+            run.job.handle = handle
+            try:
+                outcome = gateway.push(
+                    repo, tag, auth, on_log=lambda line: self._log(run, line, "push"), handle=handle
+                )
+                break
+            except RegistryError as exc:
+                if exc.kind != "unreachable" or attempt == PUSH_ATTEMPTS:
+                    raise RegistryError(self._redact(run, str(exc)), kind=exc.kind) from None
+                self._log(run, f"push attempt {attempt} failed ({exc}); retrying", "push")
+                run.job.cancel_event.wait(2.0 * attempt)
+            finally:
+                run.job.handle = None
+        assert outcome is not None
+        api = RegistryAPI(registry.url, registry.username, password, insecure=registry.insecure)
+        served = api.manifest_digest(path, tag)
+        if served != outcome.digest:
+            raise RegistryError(
+                f"The registry serves digest {served} for {repo}:{tag} but the push reported "
+                f"{outcome.digest}; not marking the build as pushed.",
+            )
+        pushed_ref = f"{repo}:{tag}"
+        self._db(
+            self.store.builds.update,
+            run.job.build_id,
+            pushed_ref=pushed_ref,
+            digest=outcome.digest,
+            registry_name=name,
+        )
+        run.result.update(pushed_ref=pushed_ref, digest=outcome.digest)
+        self._log(run, f"pushed {pushed_ref}@{outcome.digest} (verified in the registry)", "push")

@@ -1,0 +1,117 @@
+"""Container test of a freshly built image: health, conversation tests, /chat and /metrics smoke.
+
+Why a separate module: the HTTP checks are pure (httpx against a base URL) and unit-testable
+against any ASGI/HTTP server, while the pipeline owns the container's lifecycle (start,
+stats sampling, and removal on every path including failure and cancel).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import httpx
+
+from pixel_desktop.errors import BuildError, CancelledError
+from pixel_desktop.spec import ProjectSpec
+
+
+def wait_healthy(
+    base_url: str,
+    health_path: str,
+    *,
+    timeout_s: float,
+    cancel: threading.Event,
+    still_running: Callable[[], bool] = lambda: True,
+    logs: Callable[[], str] = lambda: "",
+) -> dict:
+    """Poll ``health_path`` until it answers 200 with status ok, or fail with the container log."""
+    deadline = time.monotonic() + timeout_s
+    last = "no answer yet"
+    with httpx.Client(timeout=3.0) as client:
+        while True:
+            if cancel.is_set():
+                raise CancelledError("The build was cancelled during the container test.")
+            try:
+                resp = client.get(base_url + health_path)
+                if resp.status_code == 200:
+                    data = resp.json()
+                    if isinstance(data, dict) and data.get("status") == "ok":
+                        return data
+                    last = f"answered {resp.text[:200]!r}"
+                else:
+                    last = f"answered HTTP {resp.status_code}"
+            except (httpx.HTTPError, ValueError) as exc:
+                last = f"{exc.__class__.__name__}: {exc}"
+            if not still_running():
+                raise BuildError(
+                    "The test container exited before becoming healthy. Last log lines:\n"
+                    + logs().strip()[-2000:]
+                )
+            if time.monotonic() > deadline:
+                raise BuildError(
+                    f"The test container was not healthy on {health_path} within {timeout_s:.0f} s "
+                    f"({last}). Last log lines:\n{logs().strip()[-2000:]}"
+                )
+            cancel.wait(0.5)
+
+
+def run_conversation_tests(
+    base_url: str, spec: ProjectSpec, *, on_log: Callable[[str], None], cancel: threading.Event
+) -> int:
+    """Run every ``tests:`` entry of the spec; the first failure raises with question/expected/reply."""
+    chat = spec.deployment.endpoints.chat
+    passed = 0
+    with httpx.Client(timeout=30.0) as client:
+        for i, test in enumerate(spec.tests, 1):
+            if cancel.is_set():
+                raise CancelledError("The build was cancelled during the container test.")
+            resp = client.post(base_url + chat, json={"message": test.ask})
+            if resp.status_code != 200:
+                raise BuildError(
+                    f"Conversation test {i} failed: asking {test.ask!r} returned HTTP "
+                    f"{resp.status_code}: {resp.text[:500]}"
+                )
+            data = resp.json()
+            reply = str(data.get("reply", ""))
+            missing = [e for e in test.expect_contains if e.lower() not in reply.lower()]
+            if missing:
+                raise BuildError(
+                    f"Conversation test {i} failed: asked {test.ask!r}, expected the reply to "
+                    f"contain {missing[0]!r}, got {reply!r}."
+                )
+            if test.expect_handoff is not None and bool(data.get("handoff")) != test.expect_handoff:
+                raise BuildError(
+                    f"Conversation test {i} failed: asked {test.ask!r}, expected handoff="
+                    f"{test.expect_handoff}, got handoff={data.get('handoff')} (reply {reply!r})."
+                )
+            passed += 1
+            on_log(f"test {i}/{len(spec.tests)} passed: {test.ask!r}")
+    return passed
+
+
+def smoke(base_url: str, spec: ProjectSpec, *, on_log: Callable[[str], None]) -> None:
+    """/chat answers a question and rejects bad input with 4xx; /metrics serves Prometheus text."""
+    chat = spec.deployment.endpoints.chat
+    with httpx.Client(timeout=30.0) as client:
+        resp = client.post(base_url + chat, json={"message": "Hello", "session_id": "pixel-smoke"})
+        if resp.status_code != 200:
+            raise BuildError(f"Smoke test failed: POST {chat} returned HTTP {resp.status_code}.")
+        data = resp.json()
+        for key in ("reply", "session_id", "handoff"):
+            if key not in data:
+                raise BuildError(f"Smoke test failed: POST {chat} reply has no {key!r} field.")
+        bad = client.post(base_url + chat, json={"nope": 1})
+        if not 400 <= bad.status_code < 500:
+            raise BuildError(
+                f"Smoke test failed: POST {chat} with invalid input returned HTTP "
+                f"{bad.status_code} instead of a 4xx."
+            )
+        metrics = client.get(base_url + "/metrics")
+        if metrics.status_code != 200 or "# TYPE" not in metrics.text:
+            raise BuildError(
+                f"Smoke test failed: GET /metrics returned HTTP {metrics.status_code} without "
+                "Prometheus text."
+            )
+    on_log(f"smoke passed: {chat}, {chat} (bad input → {bad.status_code}), /metrics")
