@@ -1,0 +1,175 @@
+"""The job queue: bounded concurrency, one build per project, cancel, crash recovery."""
+
+import threading
+import time
+
+import pytest
+from engine_fakes import FakeStore
+
+from pixel_desktop.engine import jobs
+from pixel_desktop.engine.events import EventBus, LogLine
+from pixel_desktop.errors import NotFoundError
+from pixel_desktop.settings import Settings
+
+HANG_GUARD_S = 10
+
+
+class GatedPipeline:
+    """Runs a job until the test releases it (or the job is cancelled)."""
+
+    def __init__(self, bus: EventBus, store: FakeStore) -> None:
+        self.bus, self.store = bus, store
+        self.lock = threading.Lock()
+        self.running: set[int] = set()
+        self.max_running = 0
+        self.started_order: list[int] = []
+        self.release: dict[int, threading.Event] = {}
+        self.overlap_same_project = False
+
+    def gate(self, build_id: int) -> threading.Event:
+        return self.release.setdefault(build_id, threading.Event())
+
+    def run(self, job) -> str:
+        with self.lock:
+            projects = {self.store.builds.get(b).project_id for b in self.running}
+            if job.project_id in projects:
+                self.overlap_same_project = True
+            self.running.add(job.build_id)
+            self.max_running = max(self.max_running, len(self.running))
+            self.started_order.append(job.build_id)
+        job.started = time.monotonic()
+        self.store.builds.set_status(job.build_id, "building")
+        self.bus.publish(LogLine(job.build_id, f"working on {job.build_id}"))
+        gate = self.gate(job.build_id)
+        while not gate.wait(0.01):
+            if job.cancel_event.is_set():
+                break
+        with self.lock:
+            self.running.discard(job.build_id)
+        status = "cancelled" if job.cancel_event.is_set() else "completed"
+        self.store.builds.set_status(job.build_id, status)
+        return status
+
+
+@pytest.fixture
+def engine_parts(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIXEL_HOME", str(tmp_path))
+    store = FakeStore(["alpha", "beta", "gamma", "delta"])
+    bus = EventBus()
+    pipeline = GatedPipeline(bus, store)
+    engines = []
+
+    def make(concurrency=2):
+        engine = jobs.BuildEngine(
+            store, Settings(build_concurrency=concurrency), bus, pipeline=pipeline
+        )
+        engines.append(engine)
+        return engine
+
+    yield store, pipeline, make
+    for engine in engines:
+        for gate in pipeline.release.values():
+            gate.set()
+        engine.shutdown(timeout=5)
+
+
+def wait_until(predicate, timeout=HANG_GUARD_S):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached (hang guard)"
+        time.sleep(0.01)
+
+
+def test_four_builds_with_concurrency_two_never_run_more_than_two(engine_parts):
+    _store, pipeline, make = engine_parts
+    engine = make(2)
+    ids = [engine.submit(s) for s in ("alpha", "beta", "gamma", "delta")]
+    wait_until(lambda: len(pipeline.running) == 2)
+    assert engine.counts()["queued"] == 2
+    for bid in ids:
+        pipeline.gate(bid).set()
+    for bid in ids:
+        assert engine.wait(bid, timeout=HANG_GUARD_S).status == "completed"
+    assert pipeline.max_running == 2
+
+
+def test_builds_of_one_project_run_one_at_a_time_in_order(engine_parts):
+    _store, pipeline, make = engine_parts
+    engine = make(2)
+    first = engine.submit("alpha")
+    second = engine.submit("alpha")
+    other = engine.submit("beta")
+    wait_until(lambda: {first, other} <= pipeline.running)
+    assert second not in pipeline.running
+    pipeline.gate(first).set()
+    wait_until(lambda: second in pipeline.running)
+    pipeline.gate(second).set()
+    pipeline.gate(other).set()
+    engine.wait(second, timeout=HANG_GUARD_S)
+    assert pipeline.started_order.index(first) < pipeline.started_order.index(second)
+    assert not pipeline.overlap_same_project
+
+
+def test_cancel_a_queued_build_never_starts_it(engine_parts):
+    _store, pipeline, make = engine_parts
+    engine = make(1)
+    running = engine.submit("alpha")
+    queued = engine.submit("beta")
+    wait_until(lambda: running in pipeline.running)
+    assert engine.cancel(queued) is True
+    rec = engine.wait(queued, timeout=HANG_GUARD_S)
+    assert rec.status == "cancelled"
+    assert queued not in pipeline.started_order
+    pipeline.gate(running).set()
+    assert engine.wait(running, timeout=HANG_GUARD_S).status == "completed"
+
+
+def test_cancel_a_running_build_reaches_the_pipeline(engine_parts):
+    _store, pipeline, make = engine_parts
+    engine = make(2)
+    bid = engine.submit("alpha")
+    wait_until(lambda: bid in pipeline.running)
+    assert engine.cancel(bid) is True
+    assert engine.wait(bid, timeout=HANG_GUARD_S).status == "cancelled"
+    assert engine.cancel(bid) is False  # already finished
+
+
+def test_cancel_requested_from_another_process_is_picked_up(engine_parts):
+    store, pipeline, make = engine_parts
+    engine = make(2)
+    bid = engine.submit("alpha")
+    wait_until(lambda: bid in pipeline.running)
+    message = jobs.cancel_anywhere(store, bid, engine=None)  # as `pixel builds cancel` does
+    assert "Cancel requested" in message
+    assert engine.wait(bid, timeout=HANG_GUARD_S).status == "cancelled"
+    assert not jobs.cancel_requested(bid)
+
+
+def test_unknown_project_is_refused_with_not_found(engine_parts):
+    _store, _pipeline, make = engine_parts
+    engine = make(1)
+    with pytest.raises(NotFoundError):
+        engine.submit("nope")
+
+
+def test_stale_running_builds_become_interrupted_on_start(engine_parts):
+    store, _pipeline, make = engine_parts
+    stale = store.builds.create(1)
+    store.builds.set_status(stale.id, "building")
+    engine = make(1)
+    assert engine.interrupted_on_start == 1
+    assert store.builds.get(stale.id).status == "interrupted"
+
+
+def test_log_lines_are_persisted_and_metrics_counted(engine_parts):
+    store, pipeline, make = engine_parts
+    engine = make(2)
+    bid = engine.submit("alpha")
+    pipeline.gate(bid).set()
+    engine.wait(bid, timeout=HANG_GUARD_S)
+    assert f"working on {bid}" in store.builds.logs[bid]
+    metrics = engine.metrics()
+    assert metrics["builds_total"] == {"completed": 1}
+    assert metrics["active_builds"] == 0
+    assert metrics["build_duration_seconds"]["count"] == 1
+    assert 'pixel_builds_total{status="completed"} 1' in engine.metrics_text()

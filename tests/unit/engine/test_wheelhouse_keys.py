@@ -1,0 +1,43 @@
+"""Wheelhouse cache keys and pip target flags, derived from the probed base-image Python."""
+
+from pixel_desktop.engine import wheelhouse as wh
+
+BOOKWORM_X86 = wh.TargetPython(3, 11, "cpython", "x86_64", "glibc", "2.36")
+BOOKWORM_ARM = wh.TargetPython(3, 11, "cpython", "aarch64", "glibc", "2.36")
+
+
+def test_platform_tags_follow_glibc_and_arch():
+    assert BOOKWORM_X86.python_tag == "cp311"
+    assert BOOKWORM_X86.platforms[0] == "manylinux_2_36_x86_64"
+    assert "manylinux_2_17_x86_64" in BOOKWORM_X86.platforms
+    assert "manylinux2014_x86_64" in BOOKWORM_X86.platforms
+    assert all(p.endswith("aarch64") for p in BOOKWORM_ARM.platforms)
+
+
+def test_cache_key_changes_with_requirements_python_and_arch():
+    a = wh.cache_key("fastapi==0.115.6\n", BOOKWORM_X86)
+    assert a == wh.cache_key("fastapi==0.115.6\n", BOOKWORM_X86)
+    assert a != wh.cache_key("fastapi==0.115.7\n", BOOKWORM_X86)
+    assert a != wh.cache_key("fastapi==0.115.6\n", BOOKWORM_ARM)
+    assert a != wh.cache_key(
+        "fastapi==0.115.6\n", wh.TargetPython(3, 12, "cpython", "x86_64", "glibc", "2.36")
+    )
+
+
+def test_unreachable_index_failure_is_explained():
+    msg = wh._explain_pip_failure(
+        "WARNING: Retrying ... Max retries exceeded ... Connection refused\n"
+        "ERROR: Could not find a version that satisfies the requirement fastapi==0.115.6\n"
+        "ERROR: No matching distribution found for fastapi==0.115.6\n",
+        BOOKWORM_X86,
+    )
+    assert "cannot be reached" in msg and "warm" in msg
+
+
+def test_missing_wheel_failure_is_explained():
+    msg = wh._explain_pip_failure(
+        "ERROR: Could not find a version that satisfies the requirement sdistonly==1.0\n"
+        "ERROR: No matching distribution found for sdistonly==1.0\n",
+        BOOKWORM_X86,
+    )
+    assert "no binary wheel for cp311" in msg
