@@ -144,7 +144,7 @@ class RegistryAPI:
             return CheckResult(
                 False,
                 f"Registry {self.address} rejected {who} (unauthorized): check the username and "
-                "password (`pixel registries add` again with --password-stdin).",
+                "password (`pixel registries remove` it, then add it again with --password-stdin).",
                 "unauthorized",
             )
         if ping.status_code >= 400:

@@ -1,0 +1,189 @@
+"""`pixel build SLUG` and `pixel builds list/show/cancel`.
+
+`pixel build` runs the engine in this process and streams the log; Ctrl-C cancels the build
+cleanly (the daemon-side build and any test container are stopped) instead of leaving it
+running. `pixel builds cancel` works from another terminal through a cancel request that the
+building process polls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import threading
+from typing import Any
+
+from pixel_desktop.cli.context import CliContext
+from pixel_desktop.cli.output import fmt_time, print_json, print_table
+from pixel_desktop.engine.events import BuildFinished, Event, LogLine
+from pixel_desktop.errors import InputError
+
+CANCEL_GRACE_S = 60
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    build = sub.add_parser("build", help="generate, build, test and optionally push a project")
+    build.add_argument("slug", help="project slug")
+    build.add_argument("--no-test", action="store_true", help="skip the container test")
+    build.add_argument("--push", metavar="REGISTRY_NAME", help="push to a configured registry")
+    build.add_argument(
+        "--json", action="store_true", help="log to stderr; print one JSON result object"
+    )
+    build.set_defaults(func=cmd_build)
+
+    parser = sub.add_parser("builds", help="list, show and cancel builds")
+    bsub = parser.add_subparsers(dest="builds_command", metavar="ACTION", required=True)
+    lst = bsub.add_parser("list", help="list builds (newest first)")
+    lst.add_argument("slug", nargs="?", help="only builds of this project")
+    lst.add_argument("--limit", type=int, default=50)
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_list)
+    show = bsub.add_parser("show", help="show one build")
+    show.add_argument("build_id", type=int)
+    show.add_argument("--json", action="store_true")
+    show.add_argument("--logs", action="store_true", help="print the full build log")
+    show.set_defaults(func=cmd_show)
+    cancel = bsub.add_parser("cancel", help="cancel a queued or running build")
+    cancel.add_argument("build_id", type=int)
+    cancel.set_defaults(func=cmd_cancel)
+
+
+def _result(record: Any, finished: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "build_id": record.id,
+        "status": record.status,
+        "image": record.image_name,
+        "image_id": record.image_id,
+        "size_bytes": record.size_bytes,
+        "pushed_ref": record.pushed_ref,
+        "digest": record.digest,
+        "duration_s": finished.get("duration_s", _duration(record)),
+        "phases": dict(record.phases or finished.get("phases") or {}),
+        "error": record.error_message,
+    }
+
+
+def _duration(record: Any) -> float | None:
+    if record.started_at and record.completed_at:
+        return round((record.completed_at - record.started_at).total_seconds(), 3)
+    return None
+
+
+def cmd_build(args: argparse.Namespace, ctx: CliContext) -> int:
+    from pixel_desktop.engine.jobs import BuildEngine
+
+    stream = sys.stderr if args.json else sys.stdout
+    finished: dict[str, Any] = {}
+    done = threading.Event()
+    build_id: int | None = None
+
+    def on_event(event: Event) -> None:
+        if build_id is not None and getattr(event, "build_id", None) != build_id:
+            return
+        if isinstance(event, LogLine):
+            try:
+                stream.write(event.text + "\n")
+                stream.flush()
+            except (BrokenPipeError, ValueError):
+                pass
+        elif isinstance(event, BuildFinished):
+            finished.update(event.result)
+            done.set()
+
+    engine = BuildEngine(ctx.store, ctx.settings, concurrency=1)
+    engine.bus.subscribe(on_event)
+    try:
+        build_id = engine.submit(args.slug, run_tests=not args.no_test, push_registry=args.push)
+        try:
+            while not done.wait(0.25):
+                pass
+        except KeyboardInterrupt:
+            stream.write(f"\nCancelling build {build_id} ...\n")
+            stream.flush()
+            engine.cancel(build_id)
+            done.wait(CANCEL_GRACE_S)
+        record = engine.wait(build_id, timeout=CANCEL_GRACE_S)
+    finally:
+        engine.shutdown(timeout=CANCEL_GRACE_S)
+    result = _result(record, finished)
+    if args.json:
+        print_json(result)
+    elif record.status == "completed":
+        extra = f", pushed {record.pushed_ref}@{record.digest}" if record.pushed_ref else ""
+        print(f"Build {record.id} completed: {record.image_name}{extra}")
+    else:
+        print(f"pixel: build {record.id} {record.status}: {record.error_message}", file=sys.stderr)
+    return 0 if record.status == "completed" else 1
+
+
+def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
+    if args.slug:
+        ctx.store.projects.get(args.slug)  # unknown project → clear NotFoundError
+    records = ctx.store.builds.list(args.slug, limit=args.limit)
+    if args.json:
+        print_json([_record_dict(r) for r in records])
+        return 0
+    if not records:
+        print("No builds yet. Start one with `pixel build SLUG`.")
+        return 0
+    rows = [
+        (
+            r.id,
+            r.project_slug,
+            r.status,
+            fmt_time(r.created_at),
+            f"{_duration(r):.0f}s" if _duration(r) is not None else "-",
+            r.pushed_ref or r.image_name or "-",
+        )
+        for r in records
+    ]
+    print_table(("id", "project", "status", "created", "took", "image"), rows)
+    return 0
+
+
+def _record_dict(record: Any) -> dict[str, Any]:
+    data = dataclasses.asdict(record)
+    data["duration_s"] = _duration(record)
+    return data
+
+
+def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
+    record = ctx.store.builds.get(args.build_id)
+    if args.json:
+        data = _record_dict(record)
+        if args.logs:
+            data["log"] = list(ctx.store.builds.read_log(record.id))
+        print_json(data)
+        return 0
+    if args.logs:
+        for line in ctx.store.builds.read_log(record.id):
+            sys.stdout.write(line + "\n")
+        return 0
+    took = _duration(record)
+    fields = [
+        ("build", record.id),
+        ("project", record.project_slug),
+        ("status", record.status),
+        ("created", fmt_time(record.created_at)),
+        ("took", f"{took:.1f} s" if took is not None else "-"),
+        ("image", record.image_name or "-"),
+        ("image id", record.image_id or "-"),
+        ("size", f"{record.size_bytes / 1e6:.1f} MB" if record.size_bytes else "-"),
+        ("pushed", record.pushed_ref or "-"),
+        ("digest", record.digest or "-"),
+        ("phases", ", ".join(f"{k} {v:.1f}s" for k, v in (record.phases or {}).items()) or "-"),
+        ("error", record.error_message or "-"),
+    ]
+    for key, value in fields:
+        print(f"{key + ':':<10} {value}")
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace, ctx: CliContext) -> int:
+    from pixel_desktop.engine.jobs import cancel_anywhere
+
+    if args.build_id <= 0:
+        raise InputError("Build ids are positive integers (see `pixel builds list`).")
+    print(cancel_anywhere(ctx.store, args.build_id))
+    return 0
