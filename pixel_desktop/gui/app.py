@@ -1,0 +1,203 @@
+"""``pixel-desktop``: start the GUI, or render a screenshot of it and exit.
+
+``--screenshot FILE`` opens the main window on the current store, waits until the selected
+project and tab have loaded (off-thread work included), grabs the window into a PNG and
+exits 0 — used for the README and as a smoke test of the whole GUI in CI (offscreen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+TABS = ("editor", "files", "builds")
+SCREENSHOT_TIMEOUT_S = 60.0
+BUILD_SCREENSHOT_TIMEOUT_S = 1800.0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="pixel-desktop",
+        description="Pixel AI Creator desktop app. Without options it opens the main window.",
+    )
+    parser.add_argument("--store", metavar="URL", help="SQLAlchemy URL of the store (default: settings / PIXEL_STORE_URL)")
+    parser.add_argument("--screenshot", metavar="FILE", type=Path, help="render the main window to a PNG and exit")
+    parser.add_argument("--project", metavar="SLUG", help="project to select (default: the first one)")
+    parser.add_argument("--tab", choices=TABS, default="editor", help="tab to show (default: editor)")
+    parser.add_argument(
+        "--run-build",
+        action="store_true",
+        help="with --screenshot: build the project first and capture the finished build (Builds tab, live charts)",
+    )
+    parser.add_argument("--size", default="1400x900", help="window size for --screenshot, WIDTHxHEIGHT")
+    args = parser.parse_args(argv)
+    if (args.run_build or args.project) and not args.screenshot and args.run_build:
+        parser.error("--run-build only makes sense with --screenshot")
+    try:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        parser.error(f"--size {args.size!r}: use WIDTHxHEIGHT, e.g. 1400x900")
+    args.size = (w, h)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    import qasync
+    from PySide6.QtCore import QCoreApplication, Qt, QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from pixel_desktop.errors import PixelError
+    from pixel_desktop.gui import errors as gui_errors
+    from pixel_desktop.gui import style
+    from pixel_desktop.gui.main_window import MainWindow, app_icon
+    from pixel_desktop.gui.services import Services
+
+    QCoreApplication.setOrganizationName("Pixel")
+    QCoreApplication.setApplicationName("Pixel AI Creator")
+    QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName("pixel-desktop")
+    style.apply(app)
+    gui_errors.install_excepthook()
+    screenshot = args.screenshot is not None
+
+    def fail(message: str, code: int = 1) -> int:
+        if screenshot or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+            print(f"pixel-desktop: {message}", file=sys.stderr)
+        else:
+            QMessageBox.critical(None, "Pixel AI Creator", message)
+        return code
+
+    try:
+        services = Services(store_url=args.store)
+        services.open_store()
+        if services.project_count() == 0:
+            offer = services.settings.offer_sample_on_first_run
+            if screenshot or (offer and _ask_import_sample()):
+                services.import_sample_if_empty()
+        if args.project:
+            services.get_project(args.project)  # NotFoundError names the slug
+    except PixelError as exc:
+        return fail(str(exc), exc.exit_code)
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow(services, periodic_checks=not screenshot)
+    if screenshot:
+        window.resize(*args.size)
+    window.show()
+    window.start(select=args.project)
+    window.tabs.setCurrentIndex(TABS.index(args.tab))
+    result = {"code": 0}
+
+    if screenshot:
+        shooter = _Screenshot(window, args, result)
+        QTimer.singleShot(0, shooter.tick)
+
+    with loop:
+        app.aboutToQuit.connect(loop.stop)
+        loop.run_forever()
+    window.shutdown()
+    services.close()
+    return result["code"]
+
+
+def _ask_import_sample() -> bool:
+    from PySide6.QtWidgets import QMessageBox
+
+    from pixel_desktop import paths
+
+    answer = QMessageBox.question(
+        None,
+        "Welcome to Pixel AI Creator",
+        "Your project store is empty. Import the sample project "
+        f"“Acme Support Bot” ({paths.sample_spec_file().name}) so you can press Build right away?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.Yes,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class _Screenshot:
+    """Polls until the requested view has loaded, then grabs the window and quits."""
+
+    def __init__(self, window: object, args: argparse.Namespace, result: dict[str, int]) -> None:
+        self.window = window
+        self.args = args
+        self.result = result
+        self.started = time.monotonic()
+        self.build_id: int | None = None
+        self.build_done = False
+        self.settle = 0
+        if args.run_build:
+            window.bridge.build_finished.connect(self._finished)  # type: ignore[attr-defined]
+
+    def _finished(self, event: object) -> None:
+        if event.build_id == self.build_id:  # type: ignore[attr-defined]
+            self.build_done = True
+
+    def ready(self) -> bool:
+        w = self.window
+        if not w.projects_loaded or w.record is None or w.daemon_state is None:  # type: ignore[attr-defined]
+            return False
+        if self.args.project and w.record.slug != self.args.project:  # type: ignore[attr-defined]
+            return False
+        if w.tasks.pending:  # type: ignore[attr-defined]
+            return False
+        if self.args.run_build:
+            if self.build_id is None:
+                if w.active_builds:  # type: ignore[attr-defined]
+                    self.build_id = max(w.active_builds)  # type: ignore[attr-defined]
+                else:
+                    return False
+            if not self.build_done:
+                return False
+            w.tabs.setCurrentIndex(TABS.index("builds"))  # type: ignore[attr-defined]
+            return True
+        if self.args.tab == "files":
+            return w.files_tab.applied_generation > 0  # type: ignore[attr-defined]
+        if self.args.tab == "builds" and w.builds_tab.history and w.builds_tab.build_id is None:  # type: ignore[attr-defined]
+            w.builds_tab.select_history(w.builds_tab.history[0].id)  # type: ignore[attr-defined]
+            return False
+        return True
+
+    def tick(self) -> None:
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+
+        w = self.window
+        limit = BUILD_SCREENSHOT_TIMEOUT_S if self.args.run_build else SCREENSHOT_TIMEOUT_S
+        if time.monotonic() - self.started > limit:
+            print(f"pixel-desktop: the window did not finish loading within {limit:.0f} s; no screenshot written.", file=sys.stderr)
+            self.result["code"] = 1
+            QApplication.quit()
+            return
+        if self.args.run_build and self.build_id is None and w.record is not None and not w.active_builds and not getattr(self, "_submitted", False):  # type: ignore[attr-defined]
+            self._submitted = True
+            w.build()  # type: ignore[attr-defined]
+        if not self.ready():
+            self.settle = 0
+            QTimer.singleShot(50, self.tick)
+            return
+        self.settle += 1
+        if self.settle < 6:  # let layouts, charts and queued signals settle
+            QTimer.singleShot(50, self.tick)
+            return
+        path: Path = self.args.screenshot
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not w.grab().save(str(path)):  # type: ignore[attr-defined]
+            print(f"pixel-desktop: could not write {path} (check the folder exists and is writable).", file=sys.stderr)
+            self.result["code"] = 1
+        else:
+            print(f"pixel-desktop: wrote {path}")
+        QApplication.quit()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

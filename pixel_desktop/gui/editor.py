@@ -1,0 +1,578 @@
+"""The project editor: every spec field as a form, validated by the spec model itself.
+
+Validation is the same ``ProjectSpec`` + ``spec_error_from_validation`` the importer and CLI
+use, so the editor can never accept what ``pixel projects import`` would refuse. The first
+problem is shown under the header with its field path, its section gets a warning icon and
+the offending widget or table row is highlighted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QStackedWidget,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pixel_desktop.errors import SpecError
+from pixel_desktop.gui.tables import Column, RowTable
+from pixel_desktop.spec import ProjectSpec, spec_from_data
+from pixel_desktop.spec.yaml_io import spec_to_data
+
+SECTIONS = [
+    ("general", "General", QStyle.StandardPixmap.SP_FileDialogInfoView),
+    ("personality", "Personality", QStyle.StandardPixmap.SP_MessageBoxInformation),
+    ("business_rules", "Business rules", QStyle.StandardPixmap.SP_FileDialogListView),
+    ("guidelines", "Guidelines", QStyle.StandardPixmap.SP_FileDialogDetailedView),
+    ("faq", "FAQ", QStyle.StandardPixmap.SP_MessageBoxQuestion),
+    ("documents", "Documents", QStyle.StandardPixmap.SP_FileIcon),
+    ("llm", "LLM", QStyle.StandardPixmap.SP_ComputerIcon),
+    ("deployment", "Deployment", QStyle.StandardPixmap.SP_DriveNetIcon),
+    ("tests", "Conversation tests", QStyle.StandardPixmap.SP_DialogApplyButton),
+]
+_FIELD_RE = re.compile(r"\[(\d+)\]")
+ERROR_STYLE = "border: 1px solid #b3261e; background: #fff6f5;"
+
+
+def _section_of(field: str) -> str:
+    root = field.split(".")[0].split("[")[0]
+    if root == "training_data":
+        return "documents" if ".documents" in field else "faq"
+    if root in {"name", "slug", "client", "description", "template", "spec_version", "(document)"}:
+        return "general"
+    return root
+
+
+class ProjectEditor(QWidget):
+    changed = Signal()  # any edit (debounced consumers: validation, preview)
+    validated = Signal(object)  # ProjectSpec | SpecError
+    secret_requested = Signal(str, str, str)  # slug, name, value → keyring (off-thread)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.slug: str | None = None
+        self.version: int | None = None
+        self.project_id: int | None = None
+        self._base_data: dict[str, Any] = {}
+        self._loading = False
+        self._dirty = False
+        self._field_widgets: dict[str, QWidget] = {}
+        self._secret_state: dict[str, bool] = {}
+        self.last_error: SpecError | None = None
+
+        self.header = QLabel("No project selected")
+        self.header.setObjectName("editorHeader")
+        self.error_label = QLabel()
+        self.error_label.setObjectName("fieldError")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("sectionNav")
+        self.nav.setIconSize(QSize(18, 18))
+        self.nav.setFixedWidth(190)
+        self.stack = QStackedWidget()
+        self._section_index: dict[str, int] = {}
+        for key, title, icon in SECTIONS:
+            item = QListWidgetItem(self.style().standardIcon(icon), title)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setSizeHint(QSize(170, 34))
+            self.nav.addItem(item)
+            page = getattr(self, f"_build_{key}")()
+            self._section_index[key] = self.stack.addWidget(page)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+
+        body = QHBoxLayout()
+        body.setSpacing(12)
+        body.addWidget(self.nav)
+        body.addWidget(self.stack, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.addWidget(self.header)
+        layout.addWidget(self.error_label)
+        layout.addLayout(body, 1)
+
+        self._validate_timer = QTimer(self)
+        self._validate_timer.setSingleShot(True)
+        self._validate_timer.setInterval(250)
+        self._validate_timer.timeout.connect(self.validate)
+        self.setEnabled(False)
+
+    # ---------------------------------------------------------------- form pages
+    def _page(self, title: str, subtitle: str) -> tuple[QWidget, QVBoxLayout]:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(4, 0, 4, 0)
+        heading = QLabel(f"<span style='font-size:15pt; font-weight:600'>{title}</span>")
+        sub = QLabel(subtitle)
+        sub.setObjectName("hint")
+        sub.setWordWrap(True)
+        layout.addWidget(heading)
+        layout.addWidget(sub)
+        return page, layout
+
+    def _scroll(self, inner: QWidget) -> QScrollArea:
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(inner)
+        return scroll
+
+    def _line(self, field: str, placeholder: str = "") -> QLineEdit:
+        edit = QLineEdit()
+        edit.setPlaceholderText(placeholder)
+        edit.textChanged.connect(self._on_changed)
+        self._field_widgets[field] = edit
+        return edit
+
+    def _text(self, field: str, placeholder: str = "", height: int = 0) -> QPlainTextEdit:
+        edit = QPlainTextEdit()
+        edit.setPlaceholderText(placeholder)
+        if height:
+            edit.setMinimumHeight(height)
+        edit.textChanged.connect(self._on_changed)
+        self._field_widgets[field] = edit
+        return edit
+
+    def _form(self) -> QFormLayout:
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(10)
+        return form
+
+    def _build_general(self) -> QWidget:
+        page, layout = self._page("General", "Who the assistant is for and which template set generates it.")
+        form = self._form()
+        self.name_edit = self._line("name", "Acme Support Bot")
+        self.slug_edit = self._line("slug", "derived from the name")
+        self.slug_edit.setReadOnly(True)
+        self.slug_edit.setToolTip("The slug identifies the project in the store, images and URLs; it is fixed once created.")
+        self.client_edit = self._line("client", "Acme Corp")
+        self.description_edit = self._text("description", "What the assistant does, in one or two sentences.", 90)
+        self.description_edit.setMaximumHeight(140)
+        self.template_combo = QComboBox()
+        self.template_combo.setEditable(True)
+        self.template_combo.setMinimumWidth(260)
+        self.template_combo.currentTextChanged.connect(self._on_changed)
+        self._field_widgets["template"] = self.template_combo
+        form.addRow("Name", self.name_edit)
+        form.addRow("Slug", self.slug_edit)
+        form.addRow("Client", self.client_edit)
+        form.addRow("Description", self.description_edit)
+        form.addRow("Template set", self.template_combo)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        return page
+
+    def _build_personality(self) -> QWidget:
+        page, layout = self._page("Personality", "Tone and style shape every reply; the system prompt is sent to the LLM.")
+        form = self._form()
+        self.tone_edit = self._line("personality.tone", "friendly")
+        self.style_edit = self._line("personality.style", "concise")
+        self.greeting_edit = self._line("personality.greeting", "Hi! How can I help you today?")
+        self.system_prompt_edit = self._text("personality.system_prompt", "You are a helpful assistant.", 220)
+        form.addRow("Tone", self.tone_edit)
+        form.addRow("Style", self.style_edit)
+        form.addRow("Greeting", self.greeting_edit)
+        form.addRow("System prompt", self.system_prompt_edit)
+        layout.addLayout(form, 1)
+        return page
+
+    def _build_business_rules(self) -> QWidget:
+        page, layout = self._page(
+            "Business rules",
+            "Checked before anything else, also offline. Give either match words/phrases "
+            "(separated by |) or a regular expression; handoff marks the reply as a hand-off to a person.",
+        )
+        self.rules_table = RowTable(
+            [
+                Column("name", "Name", width=130),
+                Column("match", "Match (a | b | c)", "list", width=220),
+                Column("regex", "Regex", width=150),
+                Column("reply", "Reply"),
+                Column("handoff", "Handoff", "bool", width=70),
+            ]
+        )
+        self.rules_table.changed.connect(self._on_changed)
+        layout.addWidget(self.rules_table, 1)
+        return page
+
+    def _build_guidelines(self) -> QWidget:
+        page, layout = self._page("Guidelines", "One guideline per line; given to the LLM in the system prompt.")
+        self.guidelines_edit = self._text("guidelines", "Answer in English.")
+        layout.addWidget(self.guidelines_edit, 1)
+        return page
+
+    def _build_faq(self) -> QWidget:
+        page, layout = self._page(
+            "FAQ", "Questions and answers used for retrieval. Import a CSV with a `question,answer` header."
+        )
+        self.faq_table = RowTable(
+            [Column("question", "Question", width=330), Column("answer", "Answer")], csv_import=True
+        )
+        self.faq_table.changed.connect(self._on_changed)
+        layout.addWidget(self.faq_table, 1)
+        return page
+
+    def _build_documents(self) -> QWidget:
+        page, layout = self._page("Documents", "Longer texts (policies, manuals) the assistant retrieves passages from.")
+        self.docs_table = RowTable([Column("title", "Title")], detail=Column("text", "Text"))
+        self.docs_table.changed.connect(self._on_changed)
+        layout.addWidget(self.docs_table, 1)
+        return page
+
+    def _build_llm(self) -> QWidget:
+        page, layout = self._page(
+            "LLM", "With provider none the service answers offline from rules, FAQ and documents."
+        )
+        form = self._form()
+        self.provider_combo = QComboBox()
+        self.provider_combo.addItems(["none", "openai-compatible"])
+        self.provider_combo.currentTextChanged.connect(self._on_changed)
+        self._field_widgets["llm.provider"] = self.provider_combo
+        self.base_url_edit = self._line("llm.base_url", "http://localhost:11434/v1")
+        self.model_edit = self._line("llm.model", "llama3.2")
+        self.api_key_env_edit = self._line("llm.api_key_env", "LLM_API_KEY")
+        self.temperature_spin = QDoubleSpinBox()
+        self.temperature_spin.setRange(0.0, 2.0)
+        self.temperature_spin.setSingleStep(0.1)
+        self.temperature_spin.valueChanged.connect(self._on_changed)
+        self.timeout_spin = QDoubleSpinBox()
+        self.timeout_spin.setRange(0.1, 600.0)
+        self.timeout_spin.setSuffix(" s")
+        self.timeout_spin.valueChanged.connect(self._on_changed)
+        form.addRow("Provider", self.provider_combo)
+        form.addRow("Base URL", self.base_url_edit)
+        form.addRow("Model", self.model_edit)
+        form.addRow("API key env var", self.api_key_env_edit)
+        form.addRow("Temperature", self.temperature_spin)
+        form.addRow("Timeout", self.timeout_spin)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        return page
+
+    def _build_deployment(self) -> QWidget:
+        page, layout = self._page(
+            "Deployment",
+            "Plain env vars are stored with the project. Secret values go straight to the OS keyring "
+            "and are injected at run time; only their names are stored.",
+        )
+        inner = QWidget()
+        inner_layout = QVBoxLayout(inner)
+        inner_layout.setContentsMargins(0, 0, 0, 0)
+        form = self._form()
+        self.port_spin = QSpinBox()
+        self.port_spin.setRange(1, 65535)
+        self.port_spin.valueChanged.connect(self._on_changed)
+        self._field_widgets["deployment.port"] = self.port_spin
+        self.base_image_edit = self._line("deployment.base_image", "default from Settings (e.g. python:3.12-slim)")
+        self.chat_endpoint_edit = self._line("deployment.endpoints.chat", "/chat")
+        self.health_endpoint_edit = self._line("deployment.endpoints.health", "/health")
+        form.addRow("Port", self.port_spin)
+        form.addRow("Base image", self.base_image_edit)
+        form.addRow("Chat endpoint", self.chat_endpoint_edit)
+        form.addRow("Health endpoint", self.health_endpoint_edit)
+        inner_layout.addLayout(form)
+        inner_layout.addWidget(QLabel("<b>Environment variables</b>"))
+        self.env_table = RowTable([Column("name", "Name", width=220), Column("value", "Value")])
+        self.env_table.setMinimumHeight(160)
+        self.env_table.changed.connect(self._on_changed)
+        inner_layout.addWidget(self.env_table)
+        inner_layout.addWidget(QLabel("<b>Secret environment variables</b> (values in the OS keyring)"))
+        self.secret_table = RowTable([Column("name", "Name", width=220), Column("state", "Value")])
+        self.secret_table.setMinimumHeight(160)
+        self.secret_table.changed.connect(self._on_changed)
+        self.set_secret_button = QPushButton(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton), "Set value in keyring…"
+        )
+        self.set_secret_button.clicked.connect(self._ask_secret_value)
+        self.secret_table.layout().itemAt(0).layout().insertWidget(4, self.set_secret_button)
+        inner_layout.addWidget(self.secret_table)
+        inner_layout.addWidget(QLabel("<b>Extra dependencies</b> (PEP 508, one per line)"))
+        self.deps_edit = self._text("deployment.dependencies", "e.g. rapidfuzz>=3", 80)
+        inner_layout.addWidget(self.deps_edit)
+        layout.addWidget(self._scroll(inner), 1)
+        return page
+
+    def _build_tests(self) -> QWidget:
+        page, layout = self._page(
+            "Conversation tests",
+            "Run against the built container. A test passes when the reply contains every expected "
+            "text (separate several with |) and, if set, the handoff flag matches.",
+        )
+        self.tests_table = RowTable(
+            [
+                Column("ask", "Ask", width=300),
+                Column("expect_contains", "Expect contains (a | b)", "list"),
+                Column("expect_handoff", "Handoff", "tristate", width=90),
+            ]
+        )
+        self.tests_table.changed.connect(self._on_changed)
+        layout.addWidget(self.tests_table, 1)
+        return page
+
+    # ---------------------------------------------------------------- load / read
+    def set_templates(self, names: list[str]) -> None:
+        current = self.template_combo.currentText()
+        self._loading = True
+        try:
+            self.template_combo.clear()
+            self.template_combo.addItems(names)
+            self.template_combo.setCurrentText(current)
+        finally:
+            self._loading = False
+
+    def load(self, record: Any) -> None:
+        """Fill the form from a ProjectRecord (slug, version, id, spec)."""
+        spec: ProjectSpec = record.spec
+        self.slug, self.version, self.project_id = record.slug, record.version, record.id
+        self._base_data = spec_to_data(spec)
+        self._loading = True
+        try:
+            self.name_edit.setText(spec.name)
+            self.slug_edit.setText(spec.project_slug)
+            self.client_edit.setText(spec.client)
+            self.description_edit.setPlainText(spec.description)
+            if self.template_combo.findText(spec.template) < 0:
+                self.template_combo.addItem(spec.template)
+            self.template_combo.setCurrentText(spec.template)
+            p = spec.personality
+            self.tone_edit.setText(p.tone)
+            self.style_edit.setText(p.style)
+            self.greeting_edit.setText(p.greeting)
+            self.system_prompt_edit.setPlainText(p.system_prompt)
+            self.rules_table.set_rows([r.model_dump() for r in spec.business_rules])
+            self.guidelines_edit.setPlainText("\n".join(spec.guidelines))
+            self.faq_table.set_rows([f.model_dump() for f in spec.training_data.faq])
+            self.docs_table.set_rows([d.model_dump() for d in spec.training_data.documents])
+            llm = spec.llm
+            self.provider_combo.setCurrentText(llm.provider)
+            self.base_url_edit.setText(llm.base_url or "")
+            self.model_edit.setText(llm.model or "")
+            self.api_key_env_edit.setText(llm.api_key_env or "")
+            self.temperature_spin.setValue(llm.temperature)
+            self.timeout_spin.setValue(llm.timeout_s)
+            d = spec.deployment
+            self.port_spin.setValue(d.port)
+            self.base_image_edit.setText(d.base_image or "")
+            self.chat_endpoint_edit.setText(d.endpoints.chat)
+            self.health_endpoint_edit.setText(d.endpoints.health)
+            self.env_table.set_rows([{"name": k, "value": v} for k, v in d.env_vars.items()])
+            self._secret_state = {}
+            self.secret_table.set_rows([{"name": n, "state": "…"} for n in d.secret_env])
+            self.deps_edit.setPlainText("\n".join(d.dependencies))
+            self.tests_table.set_rows([t.model_dump() for t in spec.tests])
+        finally:
+            self._loading = False
+        self.header.setText(
+            f"<span style='font-size:17pt; font-weight:600'>{_esc(spec.name)}</span>"
+            f"&nbsp;&nbsp;<span style='color:#57606a'>{_esc(spec.client)} · {spec.project_slug} · v{record.version}</span>"
+        )
+        self._set_dirty(False)
+        self.show_error(None)
+        self.setEnabled(True)
+
+    def set_secret_states(self, states: dict[str, bool]) -> None:
+        """Show which secret env names have a value in the keyring (checked off-thread)."""
+        self._secret_state = dict(states)
+        table = self.secret_table.table
+        self.secret_table._loading = True
+        try:
+            for r in range(table.rowCount()):
+                name_item = table.item(r, 0)
+                state_item = table.item(r, 1)
+                if name_item is None or state_item is None:
+                    continue
+                known = states.get(name_item.text())
+                state_item.setText({True: "●●●●●● set in keyring", False: "not set", None: "…"}[known])
+                state_item.setFlags(state_item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        finally:
+            self.secret_table._loading = False
+
+    def form_data(self) -> dict[str, Any]:
+        data = dict(self._base_data)
+        data.update(
+            spec_version=1,
+            name=self.name_edit.text(),
+            slug=self.slug or None,
+            client=self.client_edit.text(),
+            description=self.description_edit.toPlainText(),
+            template=self.template_combo.currentText().strip(),
+            personality={
+                "tone": self.tone_edit.text(),
+                "style": self.style_edit.text(),
+                "greeting": self.greeting_edit.text(),
+                "system_prompt": self.system_prompt_edit.toPlainText(),
+            },
+            business_rules=[
+                {
+                    "name": r["name"],
+                    "match": r["match"] or None,
+                    "regex": r["regex"] or None,
+                    "reply": r["reply"],
+                    "handoff": r["handoff"],
+                }
+                for r in self.rules_table.rows()
+            ],
+            guidelines=_lines(self.guidelines_edit.toPlainText()),
+            training_data={"faq": self.faq_table.rows(), "documents": self.docs_table.rows()},
+            llm={
+                "provider": self.provider_combo.currentText(),
+                "base_url": self.base_url_edit.text().strip() or None,
+                "model": self.model_edit.text().strip() or None,
+                "api_key_env": self.api_key_env_edit.text().strip() or None,
+                "temperature": round(self.temperature_spin.value(), 2),
+                "timeout_s": round(self.timeout_spin.value(), 1),
+            },
+            deployment={
+                "port": self.port_spin.value(),
+                "base_image": self.base_image_edit.text().strip() or None,
+                "env_vars": {r["name"]: r["value"] for r in self.env_table.rows()},
+                "secret_env": [r["name"].strip() for r in self.secret_table.rows()],
+                "dependencies": _lines(self.deps_edit.toPlainText()),
+                "endpoints": {
+                    "chat": self.chat_endpoint_edit.text().strip(),
+                    "health": self.health_endpoint_edit.text().strip(),
+                },
+            },
+            tests=[
+                {k: v for k, v in t.items() if not (k == "expect_handoff" and v is None)}
+                for t in self.tests_table.rows()
+            ],
+        )
+        return data
+
+    def current_spec(self) -> ProjectSpec:
+        """The form as a validated spec; raises SpecError naming the first bad field."""
+        return spec_from_data(self.form_data(), source="form")
+
+    # ---------------------------------------------------------------- validation
+    def validate(self) -> ProjectSpec | None:
+        self._validate_timer.stop()
+        try:
+            spec = self.current_spec()
+        except SpecError as exc:
+            self.show_error(exc)
+            self.validated.emit(exc)
+            return None
+        self.show_error(None)
+        self.validated.emit(spec)
+        return spec
+
+    def show_error(self, exc: SpecError | None) -> None:
+        self.last_error = exc
+        for widget in self._field_widgets.values():
+            widget.setStyleSheet("")
+        for table in (self.rules_table, self.faq_table, self.docs_table, self.env_table, self.secret_table, self.tests_table):
+            table.clear_marks()
+        for i in range(self.nav.count()):
+            key = self.nav.item(i).data(Qt.ItemDataRole.UserRole)
+            icon = next(ic for k, _t, ic in SECTIONS if k == key)
+            self.nav.item(i).setIcon(self.style().standardIcon(icon))
+        if exc is None:
+            self.error_label.hide()
+            return
+        message = str(exc).removeprefix("form: ")
+        self.error_label.setText(f"⚠  {_esc(message)}")
+        self.error_label.show()
+        field = exc.field or ""
+        section = _section_of(field)
+        index = self._section_index.get(section)
+        if index is not None:
+            self.nav.item(index).setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+        widget = self._field_widgets.get(_FIELD_RE.sub("", field))
+        if widget is not None:
+            widget.setStyleSheet(ERROR_STYLE)
+        table, row, key = self._table_for(field)
+        if table is not None:
+            table.mark_error(row, key)
+
+    def _table_for(self, field: str) -> tuple[RowTable | None, int | None, str | None]:
+        numbers = [int(n) for n in _FIELD_RE.findall(field)]
+        row = numbers[0] if numbers else None
+        key = field.rsplit(".", 1)[-1] if "]." in field else None
+        if field.startswith("business_rules"):
+            return self.rules_table, row, key
+        if field.startswith("training_data.faq"):
+            return self.faq_table, row, key
+        if field.startswith("training_data.documents"):
+            return self.docs_table, row, key
+        if field.startswith("tests"):
+            return self.tests_table, row, key
+        if field.startswith("deployment.secret_env"):
+            return self.secret_table, row, "name"
+        if field.startswith("deployment.env_vars"):
+            return self.env_table, None, None
+        return None, None, None
+
+    def reveal_error(self) -> None:
+        """Jump to the section holding the current error."""
+        if self.last_error is not None:
+            index = self._section_index.get(_section_of(self.last_error.field or ""))
+            if index is not None:
+                self.nav.setCurrentRow(index)
+
+    # ---------------------------------------------------------------- dirty / secrets
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def mark_saved(self, record: Any) -> None:
+        self.load(record)
+
+    def _set_dirty(self, dirty: bool) -> None:
+        self._dirty = dirty
+
+    def _on_changed(self, *_: Any) -> None:
+        if self._loading:
+            return
+        self._set_dirty(True)
+        self._validate_timer.start()
+        self.changed.emit()
+
+    def _ask_secret_value(self) -> None:
+        table = self.secret_table.table
+        row = table.currentRow()
+        item = table.item(row, 0) if row >= 0 else None
+        if item is None or not item.text().strip() or not self.slug:
+            from pixel_desktop.gui.errors import show_message
+
+            show_message("warning", "Select a secret env var row with a name first, then set its value.")
+            return
+        name = item.text().strip()
+        value, ok = QInputDialog.getText(
+            self, "Secret value", f"Value of {name} (stored in the OS keyring only):", QLineEdit.EchoMode.Password
+        )
+        if ok and value:
+            self.secret_requested.emit(self.slug, name, value)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+

@@ -1,0 +1,689 @@
+"""The main window: projects by client on the left, editor / files / builds on the right.
+
+The window owns the ``TaskRunner`` and the ``EventBridge``; tabs receive them. It never
+calls the core itself except through ``Services`` on a worker, so the status bar's Docker
+check or a slow PostgreSQL never freezes the UI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QDesktopServices,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStyle,
+    QTabWidget,
+    QToolBar,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pixel_desktop import paths
+from pixel_desktop.errors import AlreadyExistsError, ConflictError, SpecError
+from pixel_desktop.gui import errors as gui_errors
+from pixel_desktop.gui.bridge import EventBridge
+from pixel_desktop.gui.builds_tab import BuildsTab
+from pixel_desktop.gui.editor import ProjectEditor
+from pixel_desktop.gui.files_tab import FilesTab
+from pixel_desktop.gui.services import DaemonState, Services
+from pixel_desktop.gui.settings_dialog import SettingsDialog
+from pixel_desktop.gui.tasks import TaskRunner
+from pixel_desktop.spec import ProjectSpec
+
+SLUG_ROLE = Qt.ItemDataRole.UserRole
+DOCKER_CHECK_MS = 15_000
+COUNTS_REFRESH_MS = 2_000
+TABS = ("editor", "files", "builds")
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    base = paths.resources_dir() / "icons" / "hicolor"
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        png = base / f"{size}x{size}" / "apps" / "pixel-desktop.png"
+        if png.exists():
+            icon.addFile(str(png), QSize(size, size))
+    return icon
+
+
+def gui_settings() -> QSettings:
+    """Window state lives under PIXEL_HOME, so profiles and tests never share it."""
+    return QSettings(str(paths.home() / "gui.ini"), QSettings.Format.IniFormat)
+
+
+class NewProjectDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New project")
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("Acme Support Bot")
+        self.client_edit = QLineEdit()
+        self.client_edit.setPlaceholderText("Acme Corp")
+        form = QFormLayout(self)
+        form.addRow("Assistant name", self.name_edit)
+        form.addRow("Client", self.client_edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, services: Services, *, periodic_checks: bool = True) -> None:
+        super().__init__()
+        self.services = services
+        self.tasks = TaskRunner(self)
+        self.bridge = EventBridge(services.bus, parent=self)
+        self.record: Any | None = None  # ProjectRecord being edited
+        self.projects: list[Any] = []
+        self.projects_loaded = False
+        self.daemon_state: DaemonState | None = None
+        self.active_builds: set[int] = set()
+        self._pending_select: str | None = None
+        # Tests replace this to answer the conflict dialog: returns reload | overwrite | cancel.
+        self.conflict_chooser: Callable[[str], str] = self._ask_conflict
+
+        self.setWindowTitle("Pixel AI Creator")
+        self.setWindowIcon(app_icon())
+        self.setUnifiedTitleAndToolBarOnMac(True)
+
+        # --- left: projects
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("Search projects  (Ctrl+F)")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.addAction(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView),
+            QLineEdit.ActionPosition.LeadingPosition,
+        )
+        self.project_tree = QTreeWidget()
+        self.project_tree.setHeaderHidden(True)
+        self.project_tree.setIndentation(14)
+        self.project_tree.setIconSize(QSize(18, 18))
+        self.project_tree.setObjectName("projectTree")
+        self.project_tree.currentItemChanged.connect(self._tree_selection)
+        self.count_label = QLabel("")
+        self.count_label.setObjectName("hint")
+        left = QWidget()
+        left.setObjectName("sidebar")
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(10, 10, 6, 10)
+        title = QLabel("Projects")
+        title.setObjectName("sidebarTitle")
+        left_layout.addWidget(title)
+        left_layout.addWidget(self.search_edit)
+        left_layout.addWidget(self.project_tree, 1)
+        left_layout.addWidget(self.count_label)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(200)
+        self._search_timer.timeout.connect(self.refresh_projects)
+        self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
+
+        # --- right: banner + tabs
+        self.banner = gui_errors.Banner()
+        self.editor = ProjectEditor()
+        self.files_tab = FilesTab(services, self.tasks)
+        self.builds_tab = BuildsTab(services, self.tasks, self.bridge)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        style = self.style()
+        self.tabs.addTab(self.editor, style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView), "Editor")
+        self.tabs.addTab(self.files_tab, style.standardIcon(QStyle.StandardPixmap.SP_DirIcon), "Files")
+        self.tabs.addTab(self.builds_tab, style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Builds")
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 6, 6, 0)
+        right_layout.addWidget(self.banner)
+        right_layout.addWidget(self.tabs, 1)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([270, 1130])
+        self.setCentralWidget(self.splitter)
+
+        self.editor.validated.connect(self._on_validated)
+        self.editor.changed.connect(self._update_title)
+        self.editor.secret_requested.connect(self.set_secret)
+        self.bridge.build_finished.connect(self._on_build_finished)
+        self.bridge.phase_changed.connect(lambda _e: self.refresh_counts())
+
+        self._make_actions()
+        self._make_statusbar()
+        gui_errors.set_sink(self.show_message)
+
+        self._docker_timer = QTimer(self)
+        self._docker_timer.setInterval(DOCKER_CHECK_MS)
+        self._docker_timer.timeout.connect(self.check_docker)
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setInterval(COUNTS_REFRESH_MS)
+        self._counts_timer.timeout.connect(self.refresh_counts)
+        if periodic_checks:
+            self._docker_timer.start()
+            self._counts_timer.start()
+        self._restore_geometry()
+
+    # ---------------------------------------------------------------- chrome
+    def _action(self, text: str, icon: QStyle.StandardPixmap, shortcut: Any, slot: Callable[[], None], tip: str) -> QAction:
+        action = QAction(self.style().standardIcon(icon), text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})" if shortcut else tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        P = QStyle.StandardPixmap
+        self.new_action = self._action("New", P.SP_FileIcon, QKeySequence.StandardKey.New, self.ask_new_project, "Create a project")
+        self.import_action = self._action("Import", P.SP_DialogOpenButton, QKeySequence.StandardKey.Open, self.ask_import, "Import a project spec (YAML)")
+        self.export_action = self._action("Export", P.SP_DriveFDIcon, "Ctrl+E", self.ask_export, "Export the project spec as YAML")
+        self.save_action = self._action("Save", P.SP_DialogSaveButton, QKeySequence.StandardKey.Save, self.save, "Save the project")
+        self.build_action = self._action("Build", P.SP_MediaPlay, "Ctrl+B", self.build, "Build and test the image")
+        self.push_action = self._action("Build && Push", P.SP_ArrowUp, "Ctrl+Shift+B", self.ask_build_and_push, "Build, test and push to a registry")
+        self.cancel_action = self._action("Cancel", P.SP_MediaStop, "Ctrl+.", self.cancel_build, "Cancel the shown build")
+        self.settings_action = self._action("Settings", P.SP_FileDialogDetailedView, QKeySequence.StandardKey.Preferences, self.open_settings, "Settings")
+        self.settings_action.setShortcuts([QKeySequence("Ctrl+,")])
+        self._action("Search", P.SP_FileDialogContentsView, QKeySequence.StandardKey.Find, self.focus_search, "Search projects")
+        self._action("Refresh", P.SP_BrowserReload, QKeySequence.StandardKey.Refresh, self.refresh_all, "Refresh")
+        self._action("Quit", P.SP_DialogCloseButton, QKeySequence.StandardKey.Quit, self.close, "Quit")
+        for index, name in enumerate(TABS):
+            self._action(name, P.SP_ArrowRight, f"Ctrl+{index + 1}", lambda i=index: self.tabs.setCurrentIndex(i), f"{name.capitalize()} tab")
+        self.open_log_action = self._action("Open full log", P.SP_FileLinkIcon, None, self.open_full_log, "Open the complete log file of the shown build")
+        self.builds_tab.layout().itemAt(0).layout().addWidget(_tool_button(self.open_log_action), 0, 2)
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setIconSize(QSize(20, 20))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.new_action, self.import_action, self.export_action, self.save_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        for action in (self.build_action, self.push_action, self.cancel_action):
+            toolbar.addAction(action)
+        spacer = QWidget()
+        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy().Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addAction(self.settings_action)
+        self.addToolBar(toolbar)
+        self._update_actions()
+
+    def _make_statusbar(self) -> None:
+        bar = self.statusBar()
+        self.docker_label = QLabel("Docker: checking…")
+        self.store_label = QLabel("Store: opening…")
+        self.queue_label = QLabel("")
+        self.docker_dot = QLabel()
+        self.docker_dot.setPixmap(_dot("#8c959f"))
+        self.docker_dot.setContentsMargins(6, 0, 0, 0)
+        for label in (self.docker_label, self.store_label, self.queue_label):
+            label.setContentsMargins(4, 0, 6, 0)
+        bar.addWidget(self.docker_dot)
+        bar.addWidget(self.docker_label, 1)
+        bar.addPermanentWidget(self.store_label)
+        bar.addPermanentWidget(self.queue_label)
+
+    def _update_actions(self) -> None:
+        has_project = self.record is not None
+        for action in (self.export_action, self.save_action, self.build_action, self.push_action):
+            action.setEnabled(has_project)
+        self.cancel_action.setEnabled(bool(self.active_builds))
+
+    def _update_title(self) -> None:
+        if self.record is None:
+            self.setWindowTitle("Pixel AI Creator")
+        else:
+            star = " •" if self.editor.dirty else ""
+            self.setWindowTitle(f"{self.record.name}{star} — Pixel AI Creator")
+
+    def show_message(self, level: str, text: str) -> None:
+        self.banner.show_message(level, text)
+        if level == "info":
+            self.statusBar().showMessage(text, 8000)
+
+    def focus_search(self) -> None:
+        self.search_edit.setFocus()
+        self.search_edit.selectAll()
+
+    # ---------------------------------------------------------------- startup
+    def start(self, *, select: str | None = None) -> None:
+        """After the store is open: fill the list, status bar and templates (all off-thread)."""
+        self._pending_select = select
+        self.refresh_projects()
+        self.check_docker()
+        self.refresh_counts()
+        self.tasks.run(self.services.describe_store, lambda text: self.store_label.setText(f"Store: {text}"), self._store_failed)
+        self.tasks.run(self.services.template_names, self.editor.set_templates, lambda _exc: None)
+
+    def _store_failed(self, exc: BaseException) -> None:
+        self.store_label.setText("Store: unavailable")
+        gui_errors.report_exception(exc)
+
+    def refresh_all(self) -> None:
+        self.refresh_projects()
+        self.check_docker()
+        self.refresh_counts()
+        self.builds_tab.refresh_history()
+
+    # ---------------------------------------------------------------- status bar
+    def check_docker(self) -> None:
+        self.tasks.run(self.services.daemon_state, self._docker_checked, self._docker_check_failed)
+
+    def _docker_checked(self, state: DaemonState) -> None:
+        self.daemon_state = state
+        self.docker_dot.setPixmap(_dot("#1a7f37" if state.ok else "#cf222e"))
+        self.docker_label.setText(state.text)
+        self.docker_label.setToolTip(state.text)
+
+    def _docker_check_failed(self, exc: BaseException) -> None:
+        self._docker_checked(DaemonState(False, gui_errors.user_message(exc)[1]))
+
+    def refresh_counts(self) -> None:
+        self.tasks.run(self.services.queue_counts, self._counts_loaded, lambda _exc: None)
+
+    def _counts_loaded(self, counts: dict[str, int]) -> None:
+        self.queue_label.setText(f"Queue: {counts.get('running', 0)} running · {counts.get('queued', 0)} queued")
+
+    # ---------------------------------------------------------------- project list
+    def refresh_projects(self, select: str | None = None) -> None:
+        if select is not None:
+            self._pending_select = select
+        search = self.search_edit.text().strip()
+        self.tasks.run(lambda: self.services.list_projects(search), self._projects_loaded, gui_errors.report_exception)
+
+    def _projects_loaded(self, records: list[Any]) -> None:
+        self.projects = records
+        wanted = self._pending_select or (self.record.slug if self.record else None)
+        self._pending_select = None
+        self.project_tree.blockSignals(True)
+        self.project_tree.clear()
+        clients: dict[str, QTreeWidgetItem] = {}
+        style = self.style()
+        select_item: QTreeWidgetItem | None = None
+        for record in records:
+            client = clients.get(record.client)
+            if client is None:
+                client = QTreeWidgetItem(self.project_tree, [record.client])
+                client.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_DirIcon))
+                client.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                font = client.font(0)
+                font.setBold(True)
+                client.setFont(0, font)
+                clients[record.client] = client
+            item = QTreeWidgetItem(client, [record.name])
+            item.setData(0, SLUG_ROLE, record.slug)
+            item.setToolTip(0, f"{record.slug} · template {record.template} · v{record.version}")
+            item.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_ComputerIcon))
+            if record.slug == wanted:
+                select_item = item
+        self.project_tree.expandAll()
+        self.project_tree.blockSignals(False)
+        n = len(records)
+        self.count_label.setText(f"{n} project{'s' if n != 1 else ''} · {len(clients)} client{'s' if len(clients) != 1 else ''}")
+        self.projects_loaded = True
+        if select_item is not None:
+            self.project_tree.setCurrentItem(select_item)
+        elif self.record is None and records and not self.search_edit.text():
+            self.select_project(records[0].slug)
+
+    def select_project(self, slug: str) -> None:
+        for i in range(self.project_tree.topLevelItemCount()):
+            client = self.project_tree.topLevelItem(i)
+            for j in range(client.childCount()):
+                if client.child(j).data(0, SLUG_ROLE) == slug:
+                    self.project_tree.setCurrentItem(client.child(j))
+                    return
+        self.refresh_projects(select=slug)
+
+    def _tree_selection(self, current: QTreeWidgetItem | None, previous: QTreeWidgetItem | None) -> None:
+        slug = current.data(0, SLUG_ROLE) if current is not None else None
+        if slug is None or (self.record is not None and slug == self.record.slug):
+            return
+        if self.editor.dirty and self.record is not None:
+            answer = QMessageBox.question(
+                self,
+                "Unsaved changes",
+                f"{self.record.name} has unsaved changes. Discard them?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                self.project_tree.blockSignals(True)
+                self.project_tree.setCurrentItem(previous)
+                self.project_tree.blockSignals(False)
+                return
+        record = next((r for r in self.projects if r.slug == slug), None)
+        if record is not None:
+            self.open_record(record)
+
+    def open_record(self, record: Any) -> None:
+        self.record = record
+        self.editor.load(record)
+        self.files_tab.set_project(record.spec, record.id)
+        self.builds_tab.set_project(record.slug)
+        self._update_actions()
+        self._update_title()
+        self._load_secret_states(record)
+
+    def _load_secret_states(self, record: Any) -> None:
+        names = list(record.spec.deployment.secret_env)
+        if not names:
+            return
+        slug = record.slug
+        self.tasks.run(
+            lambda: {n: self.services.has_project_secret(slug, n) for n in names},
+            lambda states: self.editor.set_secret_states(states) if self.record and self.record.slug == slug else None,
+            lambda _exc: None,
+        )
+
+    # ---------------------------------------------------------------- editing
+    def _on_validated(self, result: Any) -> None:
+        if isinstance(result, ProjectSpec) and self.record is not None:
+            self.files_tab.schedule(result)
+        self._update_title()
+
+    def save(self, then: Callable[[Any], None] | None = None) -> None:
+        if self.record is None:
+            return
+        try:
+            spec = self.editor.current_spec()
+        except SpecError as exc:
+            self.editor.show_error(exc)
+            self.editor.reveal_error()
+            self.tabs.setCurrentWidget(self.editor)
+            self.show_message("error", f"Not saved: {str(exc).removeprefix('form: ')}")
+            return
+        slug, version = self.record.slug, self.record.version
+        self.tasks.run(
+            lambda: self.services.update_project(slug, spec, version),
+            lambda record: self._saved(record, then),
+            lambda exc: self._save_failed(exc, spec, then),
+        )
+
+    def _saved(self, record: Any, then: Callable[[Any], None] | None = None) -> None:
+        self.record = record
+        self.editor.load(record)
+        self.files_tab.schedule(record.spec)
+        self.statusBar().showMessage(f"Saved {record.name} (version {record.version}).", 5000)
+        self.banner.hide()
+        self._update_title()
+        self.refresh_projects(select=record.slug)
+        if then is not None:
+            then(record)
+
+    def _save_failed(self, exc: BaseException, spec: ProjectSpec, then: Callable[[Any], None] | None) -> None:
+        if not isinstance(exc, ConflictError) or self.record is None:
+            gui_errors.report_exception(exc)
+            return
+        choice = self.conflict_chooser(str(exc))
+        slug = self.record.slug
+        if choice == "reload":
+            self.tasks.run(lambda: self.services.get_project(slug), self._reloaded, gui_errors.report_exception)
+        elif choice == "overwrite":
+            self.tasks.run(
+                lambda: self.services.overwrite_project(slug, spec),
+                lambda record: self._saved(record, then),
+                gui_errors.report_exception,
+            )
+
+    def _reloaded(self, record: Any) -> None:
+        self.open_record(record)
+        self.show_message("info", f"Reloaded {record.name} (version {record.version}); your unsaved edits were discarded.")
+
+    def _ask_conflict(self, message: str) -> str:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Saved elsewhere")
+        box.setText("This project was changed and saved by someone else since you opened it.")
+        box.setInformativeText(
+            f"{message}\n\nReload discards your edits and shows the saved version. "
+            "Overwrite keeps your edits and replaces the saved version."
+        )
+        reload_button = box.addButton("Reload (discard mine)", QMessageBox.ButtonRole.DestructiveRole)
+        overwrite_button = box.addButton("Overwrite (keep mine)", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is reload_button:
+            return "reload"
+        if clicked is overwrite_button:
+            return "overwrite"
+        return "cancel"
+
+    def set_secret(self, slug: str, name: str, value: str) -> None:
+        self.tasks.run(
+            lambda: self.services.set_project_secret(slug, name, value),
+            lambda _r: (
+                self.show_message("info", f"Stored the value of {name} in the OS keyring."),
+                self.record and self._load_secret_states(self.record),
+            ),
+            gui_errors.report_exception,
+        )
+
+    # ---------------------------------------------------------------- new / import / export
+    def ask_new_project(self) -> None:
+        dialog = NewProjectDialog(self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.create_project(dialog.name_edit.text(), dialog.client_edit.text())
+
+    def create_project(self, name: str, client: str) -> None:
+        try:
+            spec = ProjectSpec(name=name, client=client)
+        except Exception as exc:  # pydantic ValidationError → SpecError with the field
+            from pydantic import ValidationError
+
+            from pixel_desktop.spec.yaml_io import spec_error_from_validation
+
+            if isinstance(exc, ValidationError):
+                self.show_message("error", str(spec_error_from_validation(exc, source="new project")))
+                return
+            raise
+        self.tasks.run(
+            lambda: self.services.create_project(spec),
+            lambda record: self._created(record),
+            gui_errors.report_exception,
+        )
+
+    def _created(self, record: Any) -> None:
+        self.record = None
+        self.show_message("info", f"Created {record.name} ({record.slug}).")
+        self.refresh_projects(select=record.slug)
+        self.tabs.setCurrentWidget(self.editor)
+
+    def ask_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import project spec", "", "Project specs (*.yaml *.yml);;All files (*)")
+        if path:
+            self.import_file(Path(path))
+
+    def import_file(self, path: Path, *, replace: bool = False) -> None:
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, AlreadyExistsError) and not replace:
+                answer = QMessageBox.question(
+                    self, "Project exists", f"{exc}\n\nReplace the stored project with the file's version?"
+                )
+                if answer == QMessageBox.StandardButton.Yes:
+                    self.import_file(path, replace=True)
+                return
+            gui_errors.report_exception(exc)
+
+        self.tasks.run(lambda: self.services.import_spec(path, replace=replace), self._created, failed)
+
+    def ask_export(self) -> None:
+        if self.record is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export project spec", f"{self.record.slug}.yaml", "YAML (*.yaml)")
+        if path:
+            slug = self.record.slug
+            self.tasks.run(
+                lambda: self.services.export_spec(slug, Path(path)),
+                lambda p: self.show_message("info", f"Exported {slug} to {p}."),
+                gui_errors.report_exception,
+            )
+
+    # ---------------------------------------------------------------- builds
+    def build(self, push_registry: str | None = None) -> None:
+        if self.record is None:
+            return
+        if self.editor.dirty:
+            self.save(then=lambda _record: self.build(push_registry))
+            return
+        slug = self.record.slug
+        self.tasks.run(
+            lambda: self.services.submit_build(slug, push_registry=push_registry),
+            self._build_submitted,
+            gui_errors.report_exception,
+        )
+
+    def _build_submitted(self, build_id: int) -> None:
+        self.active_builds.add(build_id)
+        self._update_actions()
+        self.builds_tab.show_build(build_id, live=True)
+        self.tabs.setCurrentWidget(self.builds_tab)
+        self.builds_tab.refresh_history(select=build_id)
+        self.refresh_counts()
+
+    def ask_build_and_push(self) -> None:
+        if self.record is None:
+            return
+        self.tasks.run(self.services.list_registries, self._choose_registry, gui_errors.report_exception)
+
+    def _choose_registry(self, registries: list[Any]) -> None:
+        if not registries:
+            self.show_message("warning", "No registry is configured. Add one in Settings → Registries (its password goes to the OS keyring), then Build & Push.")
+            return
+        names = [r.name for r in registries]
+        name, ok = QInputDialog.getItem(self, "Build & Push", "Push to registry:", names, 0, False)
+        if ok and name:
+            self.build(push_registry=name)
+
+    def cancel_build(self) -> None:
+        build_id = self.builds_tab.build_id
+        if build_id is None or build_id not in self.active_builds:
+            build_id = max(self.active_builds) if self.active_builds else None
+        if build_id is None:
+            return
+        self.tasks.run(
+            lambda: self.services.cancel_build(build_id),
+            lambda ok: self.statusBar().showMessage(
+                f"Cancelling build #{build_id}…" if ok else f"Build #{build_id} is no longer running.", 5000
+            ),
+            gui_errors.report_exception,
+        )
+
+    def _on_build_finished(self, event: Any) -> None:
+        self.active_builds.discard(event.build_id)
+        self._update_actions()
+        self.refresh_counts()
+        if event.status == "completed":
+            self.statusBar().showMessage(f"Build #{event.build_id} completed.", 8000)
+            self.files_tab.refresh_baseline()
+        elif event.status == "failed" and event.error:
+            self.show_message("error", f"Build #{event.build_id} failed: {event.error}")
+
+    def open_full_log(self) -> None:
+        build_id = self.builds_tab.build_id
+        if build_id is None:
+            self.show_message("warning", "Select a build first.")
+            return
+        path = self.services.build_log_file(build_id)
+        if not path.exists():
+            self.show_message("warning", f"The log file {path} does not exist (yet); use Save… to export the log from the store.")
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    # ---------------------------------------------------------------- settings / lifecycle
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.services, self.tasks, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.check_docker()
+            self.show_message("info", "Settings saved. A changed store URL or build concurrency applies after a restart.")
+
+    def _restore_geometry(self) -> None:
+        settings = gui_settings()
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        splitter = settings.value("window/splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+
+    def save_geometry(self) -> None:
+        settings = gui_settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/splitter", self.splitter.saveState())
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.editor.dirty and self.record is not None and self.isVisible():
+            answer = QMessageBox.question(
+                self,
+                "Unsaved changes",
+                f"Save the changes to {self.record.name} before quitting?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            )
+            if answer == QMessageBox.StandardButton.Cancel:
+                event.ignore()
+                return
+            if answer == QMessageBox.StandardButton.Save:
+                event.ignore()
+                self.save(then=lambda _r: self.close())
+                return
+        self.save_geometry()
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        self._docker_timer.stop()
+        self._counts_timer.stop()
+        self.bridge.close()
+        gui_errors.set_sink(None)
+        self.tasks.wait_idle(10_000)
+
+
+def _dot(color: str) -> QPixmap:
+    """A small status lamp; emoji are not available in every font (nor offscreen)."""
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(color))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(1, 1, 10, 10)
+    painter.end()
+    return pixmap
+
+
+def _tool_button(action: QAction) -> QWidget:
+    from PySide6.QtWidgets import QToolButton
+
+    button = QToolButton()
+    button.setDefaultAction(action)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    return button
+

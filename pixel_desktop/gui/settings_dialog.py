@@ -1,0 +1,335 @@
+"""Settings: store, Docker, defaults, registries (passwords to the keyring) and deploy targets.
+
+Every check (store connection, Docker ping, registry login) runs on a worker and reports
+in a line under the field, so a slow or dead host never freezes the dialog.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pixel_desktop import settings as settings_mod
+from pixel_desktop.errors import PixelError
+from pixel_desktop.gui.services import Services
+from pixel_desktop.gui.tasks import TaskRunner
+
+
+def _result_label() -> QLabel:
+    label = QLabel("")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _show(label: QLabel, ok: bool, text: str) -> None:
+    color = "#1a7f37" if ok else "#b3261e"
+    label.setStyleSheet(f"color: {color};")
+    label.setText(("✓ " if ok else "✗ ") + text)
+
+
+def _error_text(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, PixelError) else f"{type(exc).__name__}: {exc}"
+
+
+class RegistryDialog(QDialog):
+    def __init__(self, record: Any | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Edit registry" if record else "Add registry")
+        self.name_edit = QLineEdit(record.name if record else "")
+        self.name_edit.setReadOnly(record is not None)
+        self.url_edit = QLineEdit(record.url if record else "")
+        self.url_edit.setPlaceholderText("registry.example.com:5000")
+        self.user_edit = QLineEdit((record.username or "") if record else "")
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText("unchanged" if record else "stored in the OS keyring only")
+        self.insecure_box = QCheckBox("Plain HTTP / self-signed (insecure)")
+        self.insecure_box.setChecked(bool(record.insecure) if record else False)
+        form = QFormLayout(self)
+        form.addRow("Name", self.name_edit)
+        form.addRow("Address", self.url_edit)
+        form.addRow("User", self.user_edit)
+        form.addRow("Password", self.password_edit)
+        form.addRow("", self.insecure_box)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, services: Services, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.resize(760, 520)
+        self._services = services
+        self._tasks = tasks
+        s = services.settings
+        style = self.style()
+
+        # --- general
+        general = QWidget()
+        form = QFormLayout(general)
+        form.setVerticalSpacing(10)
+        self.store_edit = QLineEdit(s.store_url or "")
+        self.store_edit.setPlaceholderText(f"default: {settings_mod.Settings().effective_store_url()}")
+        self.store_test_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DriveHDIcon), "Test connection")
+        self.store_test_button.clicked.connect(self.test_store)
+        self.store_result = _result_label()
+        row = QHBoxLayout()
+        row.addWidget(self.store_edit, 1)
+        row.addWidget(self.store_test_button)
+        form.addRow("Store URL", row)
+        form.addRow("", self.store_result)
+        self.docker_edit = QLineEdit(s.docker_host or "")
+        self.docker_edit.setPlaceholderText("default: DOCKER_HOST, the docker context, or the local socket")
+        self.docker_check_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_ComputerIcon), "Check")
+        self.docker_check_button.clicked.connect(self.check_docker)
+        self.docker_result = _result_label()
+        row = QHBoxLayout()
+        row.addWidget(self.docker_edit, 1)
+        row.addWidget(self.docker_check_button)
+        form.addRow("Docker host", row)
+        form.addRow("", self.docker_result)
+        self.base_image_edit = QLineEdit(s.base_image or "")
+        self.base_image_edit.setPlaceholderText(settings_mod.DEFAULT_BASE_IMAGE)
+        form.addRow("Default base image", self.base_image_edit)
+        self.concurrency_spin = QSpinBox()
+        self.concurrency_spin.setRange(1, 16)
+        self.concurrency_spin.setValue(s.build_concurrency)
+        form.addRow("Build concurrency", self.concurrency_spin)
+        self.timeout_spin = QSpinBox()
+        self.timeout_spin.setRange(30, 24 * 3600)
+        self.timeout_spin.setSuffix(" s")
+        self.timeout_spin.setValue(s.build_timeout_s)
+        form.addRow("Build timeout", self.timeout_spin)
+        note = QLabel("Store and concurrency changes apply after restarting the app.")
+        note.setObjectName("hint")
+        form.addRow("", note)
+
+        # --- registries
+        registries = QWidget()
+        reg_layout = QVBoxLayout(registries)
+        self.registry_table = self._table(["Name", "Address", "User", "Insecure"])
+        reg_buttons = QHBoxLayout()
+        for text, icon, slot in [
+            ("Add…", QStyle.StandardPixmap.SP_FileDialogNewFolder, self.add_registry),
+            ("Edit…", QStyle.StandardPixmap.SP_FileDialogDetailedView, self.edit_registry),
+            ("Remove", QStyle.StandardPixmap.SP_DialogDiscardButton, self.remove_registry),
+            ("Check", QStyle.StandardPixmap.SP_DialogApplyButton, self.check_registry),
+        ]:
+            button = QPushButton(style.standardIcon(icon), text)
+            button.clicked.connect(slot)
+            reg_buttons.addWidget(button)
+        reg_buttons.addStretch(1)
+        self.registry_result = _result_label()
+        reg_layout.addLayout(reg_buttons)
+        reg_layout.addWidget(self.registry_table, 1)
+        reg_layout.addWidget(self.registry_result)
+
+        # --- targets
+        targets = QWidget()
+        tgt_layout = QVBoxLayout(targets)
+        self.target_table = self._table(["Name", "Docker host", "Kind"])
+        add_row = QHBoxLayout()
+        self.target_name = QLineEdit()
+        self.target_name.setPlaceholderText("name")
+        self.target_host = QLineEdit()
+        self.target_host.setPlaceholderText("ssh://deploy@host or unix:///var/run/docker.sock")
+        self.target_kind = QComboBox()
+        self.target_kind.addItems(["docker", "ssh", "swarm"])
+        add_target = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder), "Add")
+        add_target.clicked.connect(self.add_target)
+        remove_target = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DialogDiscardButton), "Remove")
+        remove_target.clicked.connect(self.remove_target)
+        for w in (self.target_name, self.target_host, self.target_kind, add_target, remove_target):
+            add_row.addWidget(w)
+        self.target_result = _result_label()
+        tgt_layout.addLayout(add_row)
+        tgt_layout.addWidget(self.target_table, 1)
+        tgt_layout.addWidget(self.target_result)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(general, "General")
+        self.tabs.addTab(registries, "Registries")
+        self.tabs.addTab(targets, "Deploy targets")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self.save_result = _result_label()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.save_result)
+        layout.addWidget(self.buttons)
+        self.reload_lists()
+
+    def _table(self, headers: list[str]) -> QTableWidget:
+        table = QTableWidget(0, len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().hide()
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        return table
+
+    # ---------------------------------------------------------------- general
+    def collected_settings(self) -> settings_mod.Settings:
+        data = self._services.settings.model_dump()
+        data.update(
+            store_url=self.store_edit.text().strip() or None,
+            docker_host=self.docker_edit.text().strip() or None,
+            base_image=self.base_image_edit.text().strip() or None,
+            build_concurrency=self.concurrency_spin.value(),
+            build_timeout_s=self.timeout_spin.value(),
+        )
+        return settings_mod.Settings.model_validate(data)
+
+    def save(self) -> None:
+        try:
+            self._services.save_settings(self.collected_settings())
+        except (PixelError, OSError, ValueError) as exc:
+            _show(self.save_result, False, f"Settings not saved: {_error_text(exc)}")
+            return
+        self.accept()
+
+    def test_store(self) -> None:
+        url = self.store_edit.text().strip() or settings_mod.Settings().effective_store_url()
+        self.store_result.setText("Testing…")
+        self._tasks.run(
+            lambda: self._services.test_store_url(url),
+            lambda text: _show(self.store_result, True, f"Connected: {text}"),
+            lambda exc: _show(self.store_result, False, _error_text(exc)),
+        )
+
+    def check_docker(self) -> None:
+        host = self.docker_edit.text().strip() or None
+        self.docker_result.setText("Checking…")
+        self._tasks.run(
+            lambda: self._services.daemon_state(host),
+            lambda state: _show(self.docker_result, state.ok, state.text),
+            lambda exc: _show(self.docker_result, False, _error_text(exc)),
+        )
+
+    # ---------------------------------------------------------------- lists
+    def reload_lists(self) -> None:
+        self._tasks.run(
+            lambda: (self._services.list_registries(), self._services.list_targets()),
+            lambda result: self._fill_lists(*result),
+            lambda exc: _show(self.registry_result, False, _error_text(exc)),
+        )
+
+    def _fill_lists(self, registries: list[Any], targets: list[Any]) -> None:
+        self.registries = registries
+        self.registry_table.setRowCount(0)
+        for record in registries:
+            self._add_row(self.registry_table, [record.name, record.url, record.username or "", "yes" if record.insecure else ""])
+        self.target_table.setRowCount(0)
+        for record in targets:
+            self._add_row(self.target_table, [record.name, record.docker_host, record.kind])
+
+    def _add_row(self, table: QTableWidget, values: list[str]) -> None:
+        r = table.rowCount()
+        table.insertRow(r)
+        for c, value in enumerate(values):
+            table.setItem(r, c, QTableWidgetItem(value))
+
+    def _selected_name(self, table: QTableWidget) -> str | None:
+        row = table.currentRow()
+        item = table.item(row, 0) if row >= 0 else None
+        return item.text() if item else None
+
+    def add_registry(self) -> None:
+        self._edit_registry(None)
+
+    def edit_registry(self) -> None:
+        name = self._selected_name(self.registry_table)
+        record = next((r for r in getattr(self, "registries", []) if r.name == name), None)
+        if record is None:
+            _show(self.registry_result, False, "Select a registry to edit.")
+            return
+        self._edit_registry(record)
+
+    def _edit_registry(self, record: Any | None) -> None:
+        dialog = RegistryDialog(record, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.apply_registry(
+            dialog.name_edit.text().strip(),
+            dialog.url_edit.text().strip(),
+            dialog.user_edit.text().strip(),
+            dialog.password_edit.text(),
+            dialog.insecure_box.isChecked(),
+            existing=record is not None,
+        )
+
+    def apply_registry(self, name: str, url: str, user: str, password: str, insecure: bool, *, existing: bool) -> None:
+        self._tasks.run(
+            lambda: self._services.save_registry(name, url, user or None, password or None, insecure, existing=existing),
+            lambda _r: (_show(self.registry_result, True, f"Saved registry {name}."), self.reload_lists()),
+            lambda exc: _show(self.registry_result, False, _error_text(exc)),
+        )
+
+    def remove_registry(self) -> None:
+        name = self._selected_name(self.registry_table)
+        if not name:
+            _show(self.registry_result, False, "Select a registry to remove.")
+            return
+        self._tasks.run(
+            lambda: self._services.remove_registry(name),
+            lambda _r: (_show(self.registry_result, True, f"Removed registry {name}."), self.reload_lists()),
+            lambda exc: _show(self.registry_result, False, _error_text(exc)),
+        )
+
+    def check_registry(self) -> None:
+        name = self._selected_name(self.registry_table)
+        if not name:
+            _show(self.registry_result, False, "Select a registry to check.")
+            return
+        self.registry_result.setText(f"Checking {name}…")
+        self._tasks.run(
+            lambda: self._services.check_registry(name),
+            lambda verdict: _show(self.registry_result, True, verdict),
+            lambda exc: _show(self.registry_result, False, _error_text(exc)),
+        )
+
+    def add_target(self) -> None:
+        name, host, kind = self.target_name.text().strip(), self.target_host.text().strip(), self.target_kind.currentText()
+        self._tasks.run(
+            lambda: self._services.add_target(name, host, kind),
+            lambda _r: (_show(self.target_result, True, f"Added target {name}."), self.reload_lists()),
+            lambda exc: _show(self.target_result, False, _error_text(exc)),
+        )
+
+    def remove_target(self) -> None:
+        name = self._selected_name(self.target_table)
+        if not name:
+            _show(self.target_result, False, "Select a target to remove.")
+            return
+        self._tasks.run(
+            lambda: self._services.remove_target(name),
+            lambda _r: (_show(self.target_result, True, f"Removed target {name}."), self.reload_lists()),
+            lambda exc: _show(self.target_result, False, _error_text(exc)),
+        )
