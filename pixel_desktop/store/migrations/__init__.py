@@ -1,0 +1,1 @@
+"""Alembic script directory (env.py + versions/), located by path at run time."""

@@ -1,0 +1,219 @@
+"""Projects (with their client and template) and the optimistic lock that protects them.
+
+Why compare-and-swap: on a shared PostgreSQL store two people can open the same project;
+each save is ``UPDATE ... WHERE slug = :slug AND version = :expected`` and bumps the
+version, so the second save changes no row and becomes a ConflictError that says who
+is ahead, instead of silently overwriting the first person's work.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pixel_desktop.errors import AlreadyExistsError, ConflictError, NotFoundError
+from pixel_desktop.spec.model import ProjectSpec, slugify
+from pixel_desktop.spec.yaml_io import spec_from_data, spec_to_data
+from pixel_desktop.store._session import Sessions
+from pixel_desktop.store.models import Client, Project, Template
+from pixel_desktop.store.records import ProjectRecord
+
+
+def spec_json(spec: ProjectSpec) -> str:
+    """Canonical JSON text of a spec: same spec, same bytes."""
+    return json.dumps(spec_to_data(spec), ensure_ascii=False, separators=(",", ":"))
+
+
+def _record(row: Project) -> ProjectRecord:
+    spec = spec_from_data(json.loads(row.spec), source=f"stored project '{row.slug}'")
+    return ProjectRecord(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        client=row.client.name,
+        template=row.template.name,
+        spec=spec,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _not_found(slug: str) -> NotFoundError:
+    return NotFoundError(
+        f"No project with slug '{slug}'.", hint="See the slugs with: pixel projects list"
+    )
+
+
+def _taken(slug: str) -> AlreadyExistsError:
+    return AlreadyExistsError(f"A project with slug '{slug}' already exists.")
+
+
+class ProjectRepository:
+    def __init__(self, sessions: Sessions) -> None:
+        self._s = sessions
+
+    # ------------------------------------------------------------------ reads
+    def get(self, slug: str) -> ProjectRecord:
+        with self._s.read() as s:
+            row = s.scalar(select(Project).where(Project.slug == slug))
+            if row is None:
+                raise _not_found(slug)
+            return _record(row)
+
+    def get_by_id(self, project_id: int) -> ProjectRecord:
+        with self._s.read() as s:
+            row = s.get(Project, project_id)
+            if row is None:
+                raise NotFoundError(f"No project with id {project_id}.")
+            return _record(row)
+
+    def list(self, search: str | None = None) -> list[ProjectRecord]:
+        """All projects, or those whose name, slug, client or template contains ``search``."""
+        query = select(Project).join(Project.client).join(Project.template)
+        term = (search or "").strip().lower()
+        if term:
+            query = query.where(
+                or_(
+                    *(
+                        func.lower(col).contains(term, autoescape=True)
+                        for col in (Project.name, Project.slug, Client.name, Template.name)
+                    )
+                )
+            )
+        query = query.order_by(func.lower(Client.name), func.lower(Project.name), Project.id)
+        with self._s.read() as s:
+            return [_record(row) for row in s.scalars(query).unique()]
+
+    def count(self) -> int:
+        with self._s.read() as s:
+            return int(s.scalar(select(func.count()).select_from(Project)) or 0)
+
+    # ----------------------------------------------------------------- writes
+    def create(self, spec: ProjectSpec) -> ProjectRecord:
+        slug = spec.project_slug
+        try:
+            with self._s.write() as s:
+                if s.scalar(select(Project.id).where(Project.slug == slug)) is not None:
+                    raise _taken(slug)
+                now = datetime.now(UTC)
+                row = Project(
+                    slug=slug,
+                    name=spec.name,
+                    client_id=_client_id(s, spec.client),
+                    template_id=_template_id(s, spec.template),
+                    spec=spec_json(spec),
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+                s.add(row)
+                s.flush()
+                return _record(row)
+        except IntegrityError:
+            raise _taken(slug) from None  # another writer took the slug in between
+
+    def update(self, slug: str, spec: ProjectSpec, expected_version: int) -> ProjectRecord:
+        """Save ``spec`` over the project if nobody saved it since ``expected_version``.
+
+        The spec may carry a new slug (rename); ConflictError tells the caller the
+        current version so it can reload, or overwrite with :meth:`overwrite`.
+        """
+        return self._save(slug, spec, expected_version)
+
+    def overwrite(self, slug: str, spec: ProjectSpec) -> ProjectRecord:
+        """Save ``spec`` whatever version is stored (the user chose "overwrite theirs")."""
+        return self._save(slug, spec, None)
+
+    force_update = overwrite
+
+    def replace(self, spec: ProjectSpec) -> ProjectRecord:
+        """Create the project, or overwrite the one with the same slug."""
+        for _ in range(3):  # a concurrent create/delete can race us; retry, then give up
+            try:
+                return self._save(spec.project_slug, spec, None)
+            except NotFoundError:
+                pass
+            try:
+                return self.create(spec)
+            except AlreadyExistsError:
+                pass
+        return self._save(spec.project_slug, spec, None)
+
+    def delete(self, slug: str) -> None:
+        """Delete the project; the database cascades to its builds, artifacts, deployments."""
+        with self._s.write() as s:
+            result = s.execute(delete(Project).where(Project.slug == slug))
+            if result.rowcount == 0:
+                raise _not_found(slug)
+
+    def _save(self, slug: str, spec: ProjectSpec, expected_version: int | None) -> ProjectRecord:
+        new_slug = spec.project_slug
+        try:
+            with self._s.write() as s:
+                stmt = update(Project).where(Project.slug == slug)
+                if expected_version is not None:
+                    stmt = stmt.where(Project.version == expected_version)
+                stmt = stmt.values(
+                    slug=new_slug,
+                    name=spec.name,
+                    client_id=_client_id(s, spec.client),
+                    template_id=_template_id(s, spec.template),
+                    spec=spec_json(spec),
+                    version=Project.version + 1,
+                    updated_at=datetime.now(UTC),
+                ).execution_options(synchronize_session=False)
+                if s.execute(stmt).rowcount == 0:
+                    current = s.scalar(select(Project.version).where(Project.slug == slug))
+                    if current is None:
+                        raise _not_found(slug)
+                    raise ConflictError(
+                        f"Project '{slug}' was changed by someone else (now version {current}, "
+                        f"you edited version {expected_version}). Reload to see their changes "
+                        "or overwrite with yours.",
+                        current_version=current,
+                    )
+                row = s.scalar(
+                    select(Project)
+                    .where(Project.slug == new_slug)
+                    .execution_options(populate_existing=True)
+                )
+                assert row is not None
+                return _record(row)
+        except IntegrityError:
+            raise _taken(new_slug) from None
+
+
+def _client_id(s: Session, name: str) -> int:
+    """Clients are upserted by name: the spec names a client, the store keeps one row each."""
+    found = s.scalar(select(Client.id).where(Client.name == name))
+    if found is not None:
+        return found
+    try:
+        with s.begin_nested():
+            row = Client(name=name, slug=slugify(name), created_at=datetime.now(UTC))
+            s.add(row)
+        return row.id
+    except IntegrityError:  # another writer inserted it between our select and insert
+        found = s.scalar(select(Client.id).where(Client.name == name))
+        assert found is not None
+        return found
+
+
+def _template_id(s: Session, name: str) -> int:
+    found = s.scalar(select(Template.id).where(Template.name == name))
+    if found is not None:
+        return found
+    try:
+        with s.begin_nested():
+            row = Template(name=name, created_at=datetime.now(UTC))
+            s.add(row)
+        return row.id
+    except IntegrityError:
+        found = s.scalar(select(Template.id).where(Template.name == name))
+        assert found is not None
+        return found

@@ -1,0 +1,111 @@
+"""Plain, frozen records the store hands out instead of ORM rows.
+
+Why not ORM objects: the engine, CLI and GUI pass records across threads and keep them
+after the session that loaded them is gone; a frozen dataclass cannot lazy-load, expire or
+be mutated behind the store's back, and it keeps SQLAlchemy out of every other layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pixel_desktop.spec.model import ProjectSpec
+
+BUILD_STATUSES = (
+    "queued",
+    "generating",
+    "building",
+    "testing",
+    "pushing",
+    "completed",
+    "failed",
+    "cancelled",
+    "interrupted",
+)
+TERMINAL_BUILD_STATUSES = ("completed", "failed", "cancelled", "interrupted")
+RUNNING_BUILD_STATUSES = ("generating", "building", "testing", "pushing")
+
+DEPLOYMENT_STATUSES = ("pending", "deploying", "healthy", "failed", "rolled_back")
+TERMINAL_DEPLOYMENT_STATUSES = ("healthy", "failed", "rolled_back")
+
+
+@dataclass(frozen=True)
+class ProjectRecord:
+    id: int
+    slug: str
+    name: str
+    client: str
+    template: str
+    spec: ProjectSpec
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    id: int
+    project_id: int
+    project_slug: str
+    status: str
+    created_at: datetime
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    image_name: str | None = None
+    image_id: str | None = None
+    size_bytes: int | None = None
+    pushed_ref: str | None = None
+    digest: str | None = None
+    container_id: str | None = None
+    deployment_url: str | None = None
+    error_message: str | None = None
+    phases: dict[str, float] = field(default_factory=dict)
+    registry_name: str | None = None
+    log_line_count: int = 0
+
+
+@dataclass(frozen=True)
+class ArtifactRecord:
+    id: int
+    build_id: int
+    path: str
+    content: bytes
+    role: str
+    sha256: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class RegistryRecord:
+    id: int
+    name: str
+    url: str
+    username: str | None
+    insecure: bool
+
+
+@dataclass(frozen=True)
+class TargetRecord:
+    id: int
+    name: str
+    docker_host: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    id: int
+    project_id: int
+    project_slug: str
+    target_name: str
+    build_id: int | None
+    image_ref: str
+    digest: str | None
+    config_snapshot: dict[str, Any]
+    status: str
+    url: str | None
+    error_message: str | None
+    created_at: datetime
+    completed_at: datetime | None
