@@ -1,0 +1,180 @@
+"""Coordinates of the real test services, read from the env that scripts/test-services.sh writes.
+
+Each ``require_*`` function returns what a test needs, or ends the test: skipped locally
+(the developer has not started that service) and failed under ``CI=true`` (a missing service
+there is a broken run, never a silent skip). The probes are cheap and run once per session
+from the fixtures in tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+START_HINT = (
+    "start them with `bash scripts/test-services.sh .test-services/env` and load the env "
+    "with `set -a; source .test-services/env; set +a` (`make test` does both)"
+)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def unavailable(service: str, why: str) -> NoReturn:
+    """Skip locally; fail under CI=true, where every service must be up."""
+    message = f"{service} unavailable: {why}; {START_HINT}"
+    if in_ci():
+        pytest.fail(f"CI=true requires the {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def env(service: str, *names: str) -> list[str]:
+    missing = [n for n in names if not os.environ.get(n)]
+    if missing:
+        unavailable(service, f"{', '.join(missing)} not set")
+    return [os.environ[n] for n in names]
+
+
+@dataclass(frozen=True)
+class Registry:
+    address: str  # host:port, as used in image references (127.0.0.1:5055/name:tag)
+    username: str
+    password: str
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}"
+
+
+@dataclass(frozen=True)
+class SshHost:
+    """The test sshd. ``client_env()`` lets docker-py (paramiko or ssh binary) and the docker
+    CLI reach it as ``docker_url`` without touching the user's ~/.ssh."""
+
+    host: str
+    port: int
+    user: str
+    key_path: Path
+    known_hosts: Path
+    config_path: Path | None = None  # OpenSSH config: ssh -F config_path pixel-test-sshd
+    home: Path | None = None  # a HOME whose .ssh/ has config, known_hosts and the key
+    bin_dir: Path | None = None  # holds an `ssh` wrapper that applies config_path
+
+    @property
+    def docker_url(self) -> str:
+        return f"ssh://{self.user}@{self.host}:{self.port}"
+
+    def client_env(self) -> dict[str, str]:
+        """Env overrides to apply (e.g. with monkeypatch.setenv) before connecting over ssh."""
+        overrides: dict[str, str] = {}
+        if self.home:
+            overrides["HOME"] = str(self.home)
+        if self.bin_dir:
+            overrides["PATH"] = f"{self.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+        return overrides
+
+
+def require_docker() -> str:
+    (url,) = env("Docker engine", "PIXEL_TEST_DOCKER_HOST")
+    import docker  # tests may use docker-py directly; the app goes through DockerGateway
+
+    try:
+        client = docker.APIClient(base_url=url, version="auto", timeout=15)
+        client.ping()
+        client.close()
+    except Exception as exc:  # any failure means "not answering"
+        unavailable("Docker engine", f"{url} does not answer ({exc.__class__.__name__}: {exc})")
+    return url
+
+
+def require_base_image(docker_url: str) -> str:
+    (tag,) = env("local base image", "PIXEL_BASE_IMAGE")
+    import docker
+
+    client = docker.APIClient(base_url=docker_url, version="auto", timeout=15)
+    try:
+        client.inspect_image(tag)
+    except docker.errors.ImageNotFound:
+        unavailable("local base image", f"{tag} is not in the daemon (scripts/make-local-base-image.sh)")
+    finally:
+        client.close()
+    return tag
+
+
+def require_registry() -> Registry:
+    address, user, password = env(
+        "registry", "PIXEL_TEST_REGISTRY", "PIXEL_TEST_REGISTRY_USER", "PIXEL_TEST_REGISTRY_PASSWORD"
+    )
+    import httpx
+
+    try:
+        status = httpx.get(f"http://{address}/v2/", auth=(user, password), timeout=10).status_code
+    except httpx.HTTPError as exc:
+        unavailable("registry", f"{address} does not answer ({exc})")
+    if status != 200:
+        unavailable("registry", f"{address} refused the test credentials (HTTP {status})")
+    return Registry(address, user, password)
+
+
+def require_postgres() -> str:
+    (url,) = env("PostgreSQL", "PIXEL_TEST_PG_URL")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, connect_args={"connect_timeout": 10})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:
+        unavailable("PostgreSQL", f"cannot connect ({exc.__class__.__name__})")
+    finally:
+        engine.dispose()
+    return url
+
+
+def require_secret_service() -> None:
+    env("Secret Service keyring", "DBUS_SESSION_BUS_ADDRESS")
+    from keyring.backends import SecretService
+
+    try:
+        SecretService.Keyring.priority  # noqa: B018 - raises when the service is unusable
+    except Exception as exc:
+        unavailable("Secret Service keyring", str(exc))
+
+
+def require_ssh() -> SshHost:
+    host, port, user, key, known = env(
+        "sshd",
+        "PIXEL_TEST_SSH_HOST",
+        "PIXEL_TEST_SSH_PORT",
+        "PIXEL_TEST_SSH_USER",
+        "PIXEL_TEST_SSH_KEY",
+        "PIXEL_TEST_SSH_KNOWN_HOSTS",
+    )
+    for path in (key, known):
+        if not Path(path).is_file():
+            unavailable("sshd", f"{path} does not exist")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        unavailable("sshd", f"{host}:{port} does not answer ({exc})")
+
+    def optional(name: str) -> Path | None:
+        value = os.environ.get(name)
+        return Path(value) if value else None
+
+    return SshHost(
+        host=host,
+        port=int(port),
+        user=user,
+        key_path=Path(key),
+        known_hosts=Path(known),
+        config_path=optional("PIXEL_TEST_SSH_CONFIG"),
+        home=optional("PIXEL_TEST_SSH_HOME"),
+        bin_dir=optional("PIXEL_TEST_SSH_BIN"),
+    )
