@@ -1,0 +1,1 @@
+"""The assistant's engine: data loading, business rules, retrieval, sessions, metrics, demo page."""

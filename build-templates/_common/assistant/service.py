@@ -1,0 +1,82 @@
+"""One chat turn: business rules first, then small talk, then retrieval (and the LLM, if any).
+
+The order is the contract the client signs off: a rule always wins over a retrieved answer,
+and a question the knowledge base cannot answer gets an honest fallback offering a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from assistant.data import AssistantData
+from assistant.retrieval import Hit, Index
+from assistant.rules import RuleBook
+from assistant.sessions import Session, SessionStore
+from assistant.text import words
+from config import prompts
+
+GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "morning", "good", "afternoon", "evening", "there", "hallo", "bonjour", "hola"})
+THANKS = frozenset({"thanks", "thank", "you", "thx", "ty", "cheers", "much", "many", "great", "ok", "okay"})
+YES = frozenset({"yes", "yeah", "yep", "sure", "please", "ok", "okay", "y", "yup", "go", "ahead"})
+NO = frozenset({"no", "nope", "nah", "n", "not", "now", "thanks", "thank", "you"})
+
+
+@dataclass
+class Answer:
+    reply: str
+    source: str  # metrics label: rule, faq, document, llm, greeting, thanks, fallback, handoff
+    handoff: bool = False
+    sources: list[dict[str, object]] = field(default_factory=list)
+    offers_handoff: bool = False
+
+
+class Answerer(Protocol):
+    def answer(self, message: str, hits: list[Hit], session: Session) -> Answer: ...
+
+
+def hit_source(hit: Hit) -> dict[str, object]:
+    return {"type": hit.passage.kind, "title": hit.passage.title, "score": round(hit.coverage, 3)}
+
+
+def offline_answer(hits: list[Hit], min_confidence: float) -> Answer:
+    """The best retrieved passage when it covers enough of the question, else the fallback."""
+    if hits and hits[0].coverage >= min_confidence:
+        best = hits[0]
+        return Answer(best.passage.text, best.passage.kind, sources=[hit_source(best)])
+    return Answer(prompts.FALLBACK_REPLY, "fallback", offers_handoff=True)
+
+
+class ChatService:
+    def __init__(self, data: AssistantData, answerer: Answerer, *, top_k: int = 3) -> None:
+        self.data = data
+        self.rules = RuleBook(data.rules)
+        self.index = Index.from_data(data)
+        self.sessions = SessionStore()
+        self.answerer = answerer
+        self.top_k = top_k
+
+    def chat(self, message: str, session_id: str | None = None) -> tuple[Answer, Session]:
+        session = self.sessions.get(session_id)
+        answer = self._answer(message, session)
+        session.offered_handoff = answer.offers_handoff
+        session.history.append(("user", message))
+        session.history.append(("assistant", answer.reply))
+        return answer, session
+
+    def _answer(self, message: str, session: Session) -> Answer:
+        rule = self.rules.first_match(message)
+        if rule is not None:
+            return Answer(rule.reply, "rule", handoff=rule.handoff,
+                          sources=[{"type": "rule", "title": rule.name, "score": 1.0}])
+        tokens = set(words(message))
+        if session.offered_handoff and tokens and tokens <= YES:
+            return Answer(prompts.HANDOFF_REPLY, "handoff", handoff=True)
+        if session.offered_handoff and tokens and tokens <= NO:
+            return Answer(prompts.DECLINED_REPLY, "declined")
+        if tokens and tokens <= GREETINGS:
+            return Answer(prompts.GREETING, "greeting")
+        if tokens and tokens <= THANKS and tokens & {"thanks", "thank", "thx", "ty", "cheers"}:
+            return Answer(prompts.THANKS_REPLY, "thanks")
+        hits = self.index.search(message, k=self.top_k)
+        return self.answerer.answer(message, hits, session)

@@ -1,0 +1,1 @@
+"""Service configuration: identity (settings.py) and prompt text (prompts.py)."""

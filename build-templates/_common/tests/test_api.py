@@ -1,0 +1,127 @@
+"""The HTTP contract of the service: health, chat, validation, metrics, demo page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from config import settings
+
+
+def test_health_reports_ok_with_name_and_version(client):
+    response = client.get(settings.HEALTH_PATH)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["name"] == settings.NAME
+    assert body["version"].startswith(settings.SERVICE_VERSION + "+")
+
+
+def test_chat_returns_reply_session_sources_and_handoff(client):
+    response = client.post(settings.CHAT_PATH, json={"message": "hello"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"reply", "session_id", "sources", "handoff"}
+    assert body["reply"]
+    assert isinstance(body["handoff"], bool)
+
+
+def _rule_answers(message):
+    import main
+
+    return main.SERVICE.rules.first_match(message) is not None
+
+
+def test_greeting_comes_from_the_personality(client):
+    from config import prompts
+
+    if _rule_answers("Hi!"):
+        pytest.skip("a business rule of this project answers greetings")
+    body = client.post(settings.CHAT_PATH, json={"message": "Hi!"}).json()
+    assert body["reply"] == prompts.GREETING
+
+
+def test_session_id_is_kept_when_given(client):
+    first = client.post(settings.CHAT_PATH, json={"message": "hello"}).json()
+    second = client.post(settings.CHAT_PATH, json={"message": "hello", "session_id": first["session_id"]}).json()
+    assert second["session_id"] == first["session_id"]
+
+
+def test_unanswerable_question_gets_honest_fallback_offering_a_person(client):
+    from config import prompts
+
+    if _rule_answers("zqxv wplm frobnicate quux?"):
+        pytest.skip("a business rule of this project answers every message")
+    body = client.post(settings.CHAT_PATH, json={"message": "zqxv wplm frobnicate quux?"}).json()
+    assert body["reply"] == prompts.FALLBACK_REPLY
+    assert body["handoff"] is False
+    follow_up = client.post(settings.CHAT_PATH, json={"message": "yes", "session_id": body["session_id"]}).json()
+    assert follow_up["handoff"] is True
+
+
+def test_empty_message_is_rejected_with_422_and_clear_detail(client):
+    response = client.post(settings.CHAT_PATH, json={"message": "   "})
+    assert response.status_code == 422
+    assert "message" in response.json()["detail"]
+
+
+def test_too_long_message_is_rejected_with_422(client):
+    response = client.post(settings.CHAT_PATH, json={"message": "x" * (settings.MAX_MESSAGE_CHARS + 1)})
+    assert response.status_code == 422
+    assert "message" in response.json()["detail"]
+
+
+def test_wrong_types_and_malformed_json_are_4xx_not_500(client):
+    for payload in ({"message": 42}, {"message": None}, {}, [], {"message": "hi", "session_id": "../x y"}):
+        response = client.post(settings.CHAT_PATH, json=payload)
+        assert response.status_code == 422, payload
+    response = client.post(settings.CHAT_PATH, content=b"{not json", headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+
+
+def test_oversized_body_is_rejected_with_413(client):
+    body = json.dumps({"message": "x" * (settings.MAX_MESSAGE_CHARS * 8)})
+    response = client.post(settings.CHAT_PATH, content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_metrics_are_prometheus_text_counting_chats(client):
+    client.post(settings.CHAT_PATH, json={"message": "hello"})
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert "# TYPE assistant_chat_latency_seconds histogram" in text
+    assert "assistant_handoffs_total" in text
+    assert 'assistant_http_requests_total{method="POST",path="%s",status="200"}' % settings.CHAT_PATH in text
+
+
+def test_demo_page_is_self_contained_and_escapes_user_text(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.text
+    assert "<script src" not in page and "<link" not in page  # no CDN, nothing external
+    assert page.count("</script>") == 2  # user text cannot close a script tag
+    assert "\u2028" not in page
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_openapi_describes_the_chat_endpoint(client):
+    schema = client.get("/openapi.json").json()
+    assert settings.CHAT_PATH in schema["paths"]
+
+
+def test_every_faq_question_asked_verbatim_finds_its_entry():
+    from assistant.data import load_assistant_data
+    from assistant.retrieval import Index
+    from assistant.text import terms
+
+    data = load_assistant_data()
+    index = Index.from_data(data)
+    for i, entry in enumerate(data.faq):
+        if not terms(entry.question):
+            continue  # only stop words: nothing to search for
+        hits = index.search(entry.question, k=3)
+        found = [h.passage.index for h in hits if h.passage.kind == "faq"]
+        assert i in found or any(data.faq[j].question == entry.question for j in found), entry.question

@@ -1,0 +1,41 @@
+"""Plain values passed between codegen, the engine, the store and the GUI preview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROLES = ("code", "data", "deployment", "docs", "tests", "build")
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    """One rendered file: a relative POSIX path, its exact bytes and what it is for."""
+
+    path: str
+    content: bytes
+    role: str  # code | data | deployment | docs | tests | build
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8")
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    """A folder of build-templates/ with a template.yaml manifest.
+
+    ``layers`` are the folders whose files make up the set, shared ones first; a later
+    layer's file replaces an earlier one with the same path.
+    """
+
+    name: str
+    description: str
+    variables: tuple[str, ...]
+    path: Path
+    mode: str = "offline"
+    layers: tuple[Path, ...] = ()
+    requirements: tuple[str, ...] = ()
+    generated: tuple[tuple[str, str], ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
