@@ -228,8 +228,10 @@ class BuildRepository:
         return self._iter_log(build_id, legacy[0])
 
     def _iter_log(self, build_id: int, legacy: str | None) -> Iterator[str]:
+        if legacy:
+            # Stores from the seed schema kept the whole log in builds.logs; it comes first.
+            yield from legacy.splitlines()
         last = -1
-        any_rows = False
         while True:
             with self._s.read() as s:
                 page = s.execute(
@@ -239,14 +241,10 @@ class BuildRepository:
                     .limit(READ_PAGE)
                 ).all()
             if not page:
-                break
-            any_rows = True
+                return
             for _seq, text in page:
                 yield text
             last = page[-1][0]
-        if not any_rows and legacy:
-            # Stores from the seed schema kept the whole log in builds.logs.
-            yield from legacy.splitlines()
 
     # -------------------------------------------------------------- artifacts
     def add_artifacts(self, build_id: int, files: list[tuple[str, bytes, str]]) -> None:

@@ -1,0 +1,101 @@
+"""Migrations run at open; an older SQLite file is backed up first; odd databases are refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy.engine import make_url
+
+from pixel_desktop import paths
+from pixel_desktop.errors import StoreError
+from pixel_desktop.store import Store
+from pixel_desktop.store.connection import create_store_engine
+from pixel_desktop.store.migrate import alembic_config, head_revision, script_location
+
+
+def _at_revision(db: Path, revision: str) -> None:
+    engine = create_store_engine(make_url(f"sqlite:///{db}"))
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), revision)
+    finally:
+        engine.dispose()
+
+
+def _revision(db: Path) -> str:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+
+
+def test_migrations_are_found_next_to_the_package() -> None:
+    import pixel_desktop.store as pkg
+
+    assert script_location() == Path(pkg.__file__).resolve().parent / "migrations"
+    assert head_revision() == "0002"
+
+
+def test_fresh_file_is_migrated_to_head_without_a_backup(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+    with Store.open(f"sqlite:///{db}") as store:
+        assert store.backup_file is None
+    assert _revision(db) == head_revision()
+    assert list(paths.backups_dir().iterdir()) == []
+
+
+def test_older_file_is_backed_up_then_upgraded_keeping_its_data(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    _at_revision(db, "0001")
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO clients VALUES (1, 'Acme', 'acme', '2025-01-01 00:00:00')")
+        conn.execute(
+            "INSERT INTO templates VALUES (1, 'faq-assistant', NULL, '2025-01-01 00:00:00')"
+        )
+        conn.execute(
+            "INSERT INTO projects VALUES (1, 'old-bot', 'Old Bot', 1, 1, ?, 4,"
+            " '2025-01-01 00:00:00', '2025-01-02 00:00:00')",
+            ('{"spec_version":1,"name":"Old Bot","client":"Acme","slug":"old-bot"}',),
+        )
+        conn.execute(
+            "INSERT INTO builds (id, project_id, status, created_at, logs) VALUES"
+            " (7, 1, 'completed', '2025-01-01 00:00:00', 'line one\nline two')"
+        )
+
+    with Store.open(f"sqlite:///{db}") as store:
+        backup = store.backup_file
+        assert backup is not None and backup.parent == paths.backups_dir()
+        assert "rev0001" in backup.name
+        project = store.projects.get("old-bot")
+        assert (project.name, project.client, project.version) == ("Old Bot", "Acme", 4)
+        # Seed-schema logs (one text column) are still readable.
+        assert list(store.builds.read_log(7)) == ["line one", "line two"]
+        store.builds.append_log(7, ["line three"])
+        assert list(store.builds.read_log(7)) == ["line one", "line two", "line three"]
+
+    assert _revision(db) == head_revision()
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+        assert conn.execute("SELECT slug FROM projects").fetchall() == [("old-bot",)]
+        assert "registries" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+
+
+def test_database_from_a_newer_pixel_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "future.db"
+    Store.open(f"sqlite:///{db}").close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(StoreError, match=r"revision 9999.*newer Pixel"):
+        Store.open(f"sqlite:///{db}")
+
+
+def test_database_with_foreign_tables_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "other-app.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    with pytest.raises(StoreError, match="not a Pixel store"):
+        Store.open(f"sqlite:///{db}")
+    with sqlite3.connect(db) as conn:  # and it was left untouched
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["invoices"]
