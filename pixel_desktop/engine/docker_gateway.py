@@ -490,18 +490,17 @@ class DockerGateway:
                 "legitimately this slow."
             )
         if parser.error:
-            if (
-                parser.step <= 1
-                and base_image
-                and (
-                    base_image in parser.error
-                    or "pull access denied" in parser.error
-                    or "no such image" in parser.error.lower()
-                )
-            ):
+            from_image = (
+                parser.instruction.split()[1]
+                if parser.instruction.upper().startswith("FROM ")
+                and len(parser.instruction.split()) > 1
+                else None
+            )
+            if from_image or (base_image and base_image in parser.error):
+                image = from_image or base_image
                 raise BuildError(
-                    f"Base image {base_image} is not available on {self.host}: {parser.error}. "
-                    f"{BASE_IMAGE_HINT}"
+                    f"Base image {image} is not available on {self.host} and could not be "
+                    f"pulled ({parser.error}). {BASE_IMAGE_HINT}"
                 )
             where = (
                 f" at step {parser.step}/{parser.total} ({parser.instruction})"

@@ -1,0 +1,275 @@
+"""DockerGateway against the real daemon and the htpasswd registry.
+
+Build contexts here are hand-made and tiny (FROM the local base image) so that the slow
+paths — cancel, watchdog, daemon death — are proven without generating a whole service.
+The dockerd-kill test is last in the module and always restarts dockerd.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from pixel_desktop.engine.docker_gateway import DockerGateway, StreamHandle
+from pixel_desktop.engine.registry_api import RegistryAPI
+from pixel_desktop.errors import BuildError, CancelledError, RegistryError
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+
+def make_context(tmp_path: Path, base_image: str, *lines: str) -> Path:
+    ctx = tmp_path / f"ctx-{uuid.uuid4().hex[:8]}"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("\n".join([f"FROM {base_image}", *lines]) + "\n")
+    return ctx
+
+
+def leftover_containers(gateway: DockerGateway, since_ids: set[str]) -> list[str]:
+    return [c["Id"] for c in gateway.list_containers() if c["Id"] not in since_ids]
+
+
+@pytest.fixture
+def gateway(docker_host: str):
+    gw = DockerGateway(docker_host)
+    yield gw
+    gw.close()
+
+
+@pytest.fixture
+def cleanup_images(gateway: DockerGateway):
+    refs: list[str] = []
+    yield refs
+    for ref in refs:
+        gateway.remove_image(ref)
+
+
+def test_ping_reports_daemon_version_and_host(gateway: DockerGateway, docker_host: str) -> None:
+    info = gateway.ping()
+    assert info.host == docker_host
+    assert info.version and info.api_version and info.arch
+
+
+def test_build_streams_steps_and_second_build_hits_the_layer_cache(
+    gateway: DockerGateway, base_image: str, tmp_path: Path, cleanup_images: list[str]
+) -> None:
+    token = uuid.uuid4().hex
+    ctx = make_context(tmp_path, base_image, f"RUN echo {token} > /marker", "LABEL purpose=test")
+    tag = f"pixel-test/gw:{token[:8]}"
+    cleanup_images.append(tag)
+    steps: list[tuple[int, int, str]] = []
+    logs: list[str] = []
+    first = gateway.build(ctx, tag, on_log=logs.append, on_step=lambda *s: steps.append(s))
+    assert [s[:2] for s in steps] == [(1, 3), (2, 3), (3, 3)]
+    assert token in "\n".join(logs)
+    assert first.image_id.startswith("sha256:")
+    assert gateway.inspect_image(tag).id == first.image_id
+    again = gateway.build(ctx, tag)
+    assert again.image_id == first.image_id
+    assert again.cached_steps == 2  # RUN and LABEL both "Using cache"
+
+
+def test_error_inside_the_stream_fails_with_the_daemons_message(
+    gateway: DockerGateway, base_image: str, tmp_path: Path
+) -> None:
+    ctx = make_context(tmp_path, base_image, "RUN echo about to fail && exit 3")
+    with pytest.raises(BuildError) as err:
+        gateway.build(ctx, "pixel-test/gw:fails")
+    assert "returned a non-zero code: 3" in str(err.value)
+    assert "step 2/2" in str(err.value)
+
+
+def test_missing_base_image_names_it_and_says_how_to_provide_it(
+    gateway: DockerGateway, tmp_path: Path
+) -> None:
+    missing = f"pixel-local/does-not-exist-{uuid.uuid4().hex[:6]}:1"
+    with pytest.raises(BuildError) as err:
+        gateway.ensure_base_image(missing, pull_timeout_s=30)
+    message = str(err.value)
+    assert missing in message
+    assert "PIXEL_BASE_IMAGE" in message and "make-local-base-image.sh" in message
+    ctx = make_context(tmp_path, missing, "RUN true")
+    with pytest.raises(BuildError) as err:
+        gateway.build(ctx, "pixel-test/gw:nobase", base_image=missing)
+    assert missing in str(err.value) and "PIXEL_BASE_IMAGE" in str(err.value)
+
+
+def test_cancel_during_a_long_run_step_stops_within_5s_and_leaves_no_container(
+    gateway: DockerGateway, base_image: str, tmp_path: Path
+) -> None:
+    before = {c["Id"] for c in gateway.list_containers()}
+    ctx = make_context(tmp_path, base_image, f"RUN echo started-{uuid.uuid4().hex} && sleep 120")
+    handle = StreamHandle()
+    started = threading.Event()
+
+    def on_log(line: str) -> None:
+        if line.startswith("started-"):
+            started.set()
+
+    cancelled_at: list[float] = []
+
+    def cancel_when_running() -> None:
+        if started.wait(120):
+            cancelled_at.append(time.monotonic())
+            handle.close("cancelled")
+
+    threading.Thread(target=cancel_when_running, daemon=True).start()
+    with pytest.raises(CancelledError):
+        gateway.build(ctx, "pixel-test/gw:cancel", on_log=on_log, handle=handle, nocache=True)
+    assert cancelled_at, "the RUN step never started"
+    assert time.monotonic() - cancelled_at[0] < 5
+    deadline = time.monotonic() + 5
+    while leftover_containers(gateway, before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert leftover_containers(gateway, before) == []
+    ps = subprocess.run(["pgrep", "-f", "sleep 120"], capture_output=True, text=True)
+    assert ps.stdout.strip() == ""
+
+
+def test_idle_watchdog_stops_a_silent_build(
+    gateway: DockerGateway, base_image: str, tmp_path: Path
+) -> None:
+    before = {c["Id"] for c in gateway.list_containers()}
+    ctx = make_context(tmp_path, base_image, f"RUN echo {uuid.uuid4().hex} && sleep 60")
+    t0 = time.monotonic()
+    with pytest.raises(BuildError) as err:
+        gateway.build(ctx, "pixel-test/gw:idle", idle_timeout_s=5, nocache=True)
+    assert "idle" in str(err.value)
+    assert time.monotonic() - t0 < 30
+    deadline = time.monotonic() + 5
+    while leftover_containers(gateway, before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert leftover_containers(gateway, before) == []
+
+
+@pytest.mark.registry
+def test_push_with_explicit_auth_and_registry_digest_matches(
+    gateway: DockerGateway, base_image: str, tmp_path: Path, registry, cleanup_images: list[str]
+) -> None:
+    token = uuid.uuid4().hex[:10]
+    repo = f"{registry.address}/pixel-test/gw-push"
+    ctx = make_context(tmp_path, base_image, f"LABEL token={token}")
+    gateway.build(ctx, f"{repo}:{token}")
+    cleanup_images.append(f"{repo}:{token}")
+    auth = {
+        "username": registry.username,
+        "password": registry.password,
+        "serveraddress": registry.address,
+    }
+    outcome = gateway.push(repo, token, auth)
+    assert outcome.digest.startswith("sha256:")
+    api = RegistryAPI(registry.address, registry.username, registry.password)
+    assert api.manifest_digest("pixel-test/gw-push", token) == outcome.digest
+
+
+@pytest.mark.registry
+def test_push_with_a_wrong_password_is_unauthorized(
+    gateway: DockerGateway, base_image: str, tmp_path: Path, registry, cleanup_images: list[str]
+) -> None:
+    token = uuid.uuid4().hex[:10]
+    repo = f"{registry.address}/pixel-test/gw-denied"
+    gateway.build(make_context(tmp_path, base_image, f"LABEL token={token}"), f"{repo}:{token}")
+    cleanup_images.append(f"{repo}:{token}")
+    bad = {
+        "username": registry.username,
+        "password": "wrong-" + token,
+        "serveraddress": registry.address,
+    }
+    with pytest.raises(RegistryError) as err:
+        gateway.push(repo, token, bad)
+    assert err.value.kind == "unauthorized"
+    api = RegistryAPI(registry.address, registry.username, registry.password)
+    with pytest.raises(RegistryError) as missing:
+        api.manifest_digest("pixel-test/gw-denied", token)
+    assert missing.value.kind == "not_found"
+
+
+# ------------------------------------------------------------------ keep this test LAST
+def _dockerd_pid() -> int:
+    return int(Path("/var/run/docker.pid").read_text().strip())
+
+
+def _restart_dockerd(gateway: DockerGateway) -> None:
+    """Start dockerd the way scripts/test-services.sh does (detached, own session)."""
+    try:
+        gateway.ping()
+        return
+    except Exception:
+        pass
+    pidfile = Path("/var/run/docker.pid")
+    try:
+        os.kill(_dockerd_pid(), 0)
+    except (OSError, ValueError):
+        pidfile.unlink(missing_ok=True)  # stale after SIGKILL; dockerd refuses to start otherwise
+    log_path = os.environ.get("PIXEL_TEST_DOCKERD_LOG", "/tmp/pixel-dockerd-restart.log")
+    with open(log_path, "ab") as log:
+        subprocess.Popen(
+            ["dockerd"], stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            gateway.ping()
+            return
+        except Exception:
+            time.sleep(0.5)
+    raise AssertionError("dockerd did not come back within 90 s")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="killing dockerd needs root")
+def test_daemon_killed_mid_build_fails_within_10s_and_next_build_completes(
+    gateway: DockerGateway, base_image: str, tmp_path: Path, docker_host: str
+) -> None:
+    if not docker_host.startswith("unix:///var/run/docker.sock"):
+        pytest.skip("only the locally managed dockerd may be killed")
+    marker = f"started-{uuid.uuid4().hex}"
+    ctx = make_context(tmp_path, base_image, f"RUN echo {marker} && sleep 120")
+    started = threading.Event()
+    result: dict[str, object] = {}
+
+    def run_build() -> None:
+        try:
+            gateway.build(
+                ctx,
+                "pixel-test/gw:killed",
+                nocache=True,
+                on_log=lambda line: started.set() if line.startswith("started-") else None,
+            )
+        except BaseException as exc:
+            result["error"] = exc
+        result["ended"] = time.monotonic()
+
+    worker = threading.Thread(target=run_build, daemon=True)
+    worker.start()
+    try:
+        assert started.wait(120), "the RUN step never started"
+        killed_at = time.monotonic()
+        os.kill(_dockerd_pid(), signal.SIGKILL)
+        worker.join(timeout=15)
+        assert not worker.is_alive(), "the build thread hung after dockerd died"
+        assert isinstance(result.get("error"), BuildError), result
+        assert "stopped responding" in str(result["error"])
+        assert docker_host in str(result["error"])
+        assert float(result["ended"]) - killed_at < 10  # type: ignore[arg-type]
+    finally:
+        _restart_dockerd(gateway)
+    fresh = DockerGateway(docker_host)
+    for c in fresh.list_containers():  # the killed build's RUN container survives the restart
+        if marker in (c.get("Command") or ""):
+            fresh.remove_container(c["Id"])
+    try:
+        token = uuid.uuid4().hex[:8]
+        outcome = fresh.build(
+            make_context(tmp_path, base_image, f"LABEL after={token}"),
+            f"pixel-test/gw:after-{token}",
+        )
+        assert outcome.image_id.startswith("sha256:")
+        fresh.remove_image(f"pixel-test/gw:after-{token}")
+    finally:
+        fresh.close()
