@@ -13,6 +13,8 @@
 # Elsewhere (a laptop with Docker Desktop) what is there is used and the rest is left out.
 # CI=true: any service that does not come up fails the script (exit 1); otherwise it warns
 # and leaves that service's variables out of ENV_FILE, so its tests skip.
+# Knobs: PIXEL_TEST_STATE_DIR, PIXEL_TEST_SSH_PORT (2222), PIXEL_BASE_IMAGE_TAG,
+# PIXEL_TEST_SERVICES_SKIP ("postgres sshd ..."), VENV (.venv), DOCKER_HOST.
 set -uo pipefail
 
 usage() {
@@ -72,6 +74,12 @@ free_port() { # first free TCP port on 127.0.0.1 from $1 upwards
   while port_busy "$p"; do p=$((p + 1)); done
   echo "$p"
 }
+stop_stale() { # stop daemons an earlier run (maybe of a since-deleted state dir) started with
+  # exactly this config path, so a fresh start does not find its port taken
+  local pids; pids="$(pgrep -f -- "$1" 2>/dev/null || true)"
+  [ -n "$pids" ] && kill $pids 2>/dev/null && sleep 0.5
+  return 0
+}
 wait_for() { # SECONDS CMD...: retry CMD every 0.3 s until it succeeds
   local deadline=$(( $(date +%s) + $1 )); shift
   until "$@" >/dev/null 2>&1; do
@@ -122,6 +130,11 @@ start_docker() {
   if [ -z "$DOCKER_URL" ]; then bad docker "no Docker daemon found (set DOCKER_HOST)"; return; fi
   if ! docker_answers "$DOCKER_URL"; then
     if [ "$DOCKER_URL" = "unix:///var/run/docker.sock" ] && [ "$IS_ROOT" = 1 ] && command -v dockerd >/dev/null; then
+      # A SIGKILLed dockerd leaves its pid file behind, and dockerd refuses to start while the
+      # pid in it still exists, even as an unreaped zombie.
+      if [ -f /var/run/docker.pid ] && ! alive "$(cat /var/run/docker.pid 2>/dev/null)"; then
+        rm -f /var/run/docker.pid
+      fi
       note "starting dockerd (log: $STATE/dockerd.log)"
       echo "$(detach "$STATE/dockerd.log" dockerd)" >"$STATE/dockerd.pid"
       if ! wait_for 60 docker_answers "$DOCKER_URL"; then
@@ -161,12 +174,15 @@ start_registry() {
     bad registry "needs Debian docker-registry and apache2-utils (htpasswd)"; return
   fi
   pw="$(secret "$dir/password")"
-  if [ -s "$dir/port" ]; then port="$(cat "$dir/port")"; else port="$(free_port 5055)"; echo "$port" >"$dir/port"; fi
+  if [ -s "$dir/port" ]; then port="$(cat "$dir/port")"
+  else
+    stop_stale "docker-registry serve $dir/config.yml"
+    port="$(free_port 5055)"; echo "$port" >"$dir/port"
+  fi
   local url="http://127.0.0.1:$port/v2/"
   registry_ok() { [ "$(curl -s -o /dev/null -w '%{http_code}' -u "$user:$pw" "$url")" = 200 ]; }
   if ! registry_ok; then
-    local pid; pid="$(cat "$dir/registry.pid" 2>/dev/null || true)"
-    alive "$pid" && kill "$pid" 2>/dev/null && sleep 0.5
+    stop_stale "docker-registry serve $dir/config.yml"
     if port_busy "$port"; then  # someone else took the port: move to a free one
       port="$(free_port $((port + 1)))"; echo "$port" >"$dir/port"; url="http://127.0.0.1:$port/v2/"
     fi
@@ -272,6 +288,7 @@ start_keyring() {
     BUS_ADDR="$addr"
   else
     if ! alive "$pid" || [ -z "$addr" ]; then
+      stop_stale "dbus-daemon --session --fork --print-address=1 --print-pid=1 --address=unix:path=$dir/runtime/bus"
       local out; out="$(dbus-daemon --session --fork --print-address=1 --print-pid=1 \
         --address="unix:path=$dir/runtime/bus" 2>"$dir/dbus.log" 9>&-)" \
         || { bad keyring "dbus-daemon failed to start (log: $dir/dbus.log)"; return; }
@@ -354,8 +371,7 @@ EOF
     tmo 15 ssh -F "$dir/ssh_config" pixel-test-sshd 'command -v docker' >/dev/null 2>&1
   }
   if ! ssh_ok; then
-    local pid; pid="$(cat "$dir/sshd.pid" 2>/dev/null || true)"
-    alive "$pid" && kill "$pid" 2>/dev/null && sleep 0.5
+    stop_stale "sshd -f $dir/sshd_config"
     if port_busy "$SSH_PORT"; then
       bad sshd "port $SSH_PORT on 127.0.0.1 is taken by another program (set PIXEL_TEST_SSH_PORT)"; return
     fi
@@ -366,6 +382,7 @@ EOF
     "$sshd_bin" -f "$dir/sshd_config" -E "$dir/sshd.log" 9>&- \
       || { bad sshd "sshd failed to start (log: $dir/sshd.log)"; return; }
     if ! wait_for 15 ssh_ok; then
+      kill "$(cat "$dir/sshd.pid" 2>/dev/null)" 2>/dev/null  # do not leave a useless sshd behind
       bad sshd "cannot log in to 127.0.0.1:$SSH_PORT with the key, or docker is not on the session PATH (log: $dir/sshd.log)"
       return
     fi
@@ -392,13 +409,21 @@ check_tools() {
 }
 
 # ----------------------------------------------------------------------------------------------
+# PIXEL_TEST_SERVICES_SKIP="postgres sshd" leaves services out on purpose (e.g. a laptop
+# without them); under CI=true that still fails the run.
+run() {
+  case " ${PIXEL_TEST_SERVICES_SKIP:-} " in
+    *" $1 "*) bad "$1" "left out by PIXEL_TEST_SERVICES_SKIP" ;;
+    *) "$2" ;;
+  esac
+}
 install_packages
-start_docker
-start_registry
-start_postgres
-start_keyring
-start_sshd
-make_base_image
+run docker start_docker
+run registry start_registry
+run postgres start_postgres
+run keyring start_keyring
+run sshd start_sshd
+run base-image make_base_image
 check_tools
 
 {

@@ -30,7 +30,7 @@ def unavailable(service: str, why: str) -> NoReturn:
     """Skip locally; fail under CI=true, where every service must be up."""
     message = f"{service} unavailable: {why}; {START_HINT}"
     if in_ci():
-        pytest.fail(f"CI=true requires the {message}", pytrace=False)
+        pytest.fail(f"{message} (under CI=true every test service is required)", pytrace=False)
     pytest.skip(message)
 
 
@@ -101,7 +101,9 @@ def require_base_image(docker_url: str) -> str:
     try:
         client.inspect_image(tag)
     except docker.errors.ImageNotFound:
-        unavailable("local base image", f"{tag} is not in the daemon (scripts/make-local-base-image.sh)")
+        unavailable(
+            "local base image", f"{tag} is not in the daemon (scripts/make-local-base-image.sh)"
+        )
     finally:
         client.close()
     return tag
@@ -109,7 +111,10 @@ def require_base_image(docker_url: str) -> str:
 
 def require_registry() -> Registry:
     address, user, password = env(
-        "registry", "PIXEL_TEST_REGISTRY", "PIXEL_TEST_REGISTRY_USER", "PIXEL_TEST_REGISTRY_PASSWORD"
+        "registry",
+        "PIXEL_TEST_REGISTRY",
+        "PIXEL_TEST_REGISTRY_USER",
+        "PIXEL_TEST_REGISTRY_PASSWORD",
     )
     import httpx
 
