@@ -7,7 +7,12 @@ The public API used by the CLI, the engine and the GUI preview::
     requirements_for(files)                    # wheelhouse cache key
 """
 
-from pixel_desktop.codegen.context import WHEELS_DIR, requirements_for, write_build_context, write_files
+from pixel_desktop.codegen.context import (
+    WHEELS_DIR,
+    requirements_for,
+    write_build_context,
+    write_files,
+)
 from pixel_desktop.codegen.model import GeneratedFile, TemplateSet
 from pixel_desktop.codegen.render import render_project
 from pixel_desktop.codegen.templates import TemplateError, get_template_set, list_template_sets
