@@ -454,3 +454,74 @@ def test_records_are_frozen_plain_dataclasses(store: Store) -> None:
     assert dataclasses.is_dataclass(rec)
     with pytest.raises(dataclasses.FrozenInstanceError):
         rec.version = 99  # type: ignore[misc]
+
+
+def test_one_store_is_safe_to_share_between_threads(store: Store) -> None:
+    """The engine's workers, its log writer and the GUI all call one Store concurrently."""
+    project = store.projects.create(make_spec("Busy"))
+    builds = [store.builds.create(project.id).id for _ in range(6)]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(builds) + 1)
+
+    def writer(build_id: int) -> None:
+        try:
+            barrier.wait()
+            for batch in range(40):
+                store.builds.append_log(build_id, [f"{build_id}:{batch}:{i}" for i in range(50)])
+                store.builds.set_status(build_id, "building", phases={"building": float(batch)})
+            store.builds.set_status(build_id, "completed")
+        except BaseException as exc:
+            errors.append(exc)
+
+    def reader() -> None:
+        try:
+            barrier.wait()
+            for _ in range(40):
+                store.projects.list()
+                store.builds.count_by_status()
+                for build_id in builds:
+                    lines = list(store.builds.read_log(build_id))
+                    assert lines == sorted(lines, key=lambda t: tuple(int(p) for p in t.split(":")))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(b,)) for b in builds]
+    threads.append(threading.Thread(target=reader))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert store.builds.count_by_status() == {"completed": len(builds)}
+    for build_id in builds:
+        lines = list(store.builds.read_log(build_id))
+        assert lines == [f"{build_id}:{b}:{i}" for b in range(40) for i in range(50)]
+
+
+def test_several_first_opens_at_once_migrate_exactly_once(store_url: str) -> None:
+    """Two users starting Pixel against a new shared store at the same moment."""
+    barrier = threading.Barrier(3)
+    opened: list[Store] = []
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            barrier.wait()
+            opened.append(Store.open(store_url))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    try:
+        assert errors == [] and len(opened) == 3
+        opened[0].projects.create(make_spec("After Race"))
+        assert [p.slug for p in opened[2].projects.list()] == ["after-race"]
+        with opened[1].engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    finally:
+        for s in opened:
+            s.close()
