@@ -9,6 +9,7 @@ which SQLite leaves off unless every connection asks.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -152,8 +153,17 @@ def connection_error(url: URL, exc: BaseException) -> StoreError:
         )
     host = url.host or "localhost"
     port = url.port or 5432
+    # psycopg: 'connection failed: connection to server at "h", port p failed: <reason>'
+    reason = re.sub(r'^.*connection to server at "[^"]*",? port \d+ failed:\s*', "", first)
+    reason = re.sub(r"^connection failed:\s*", "", reason).rstrip(".")
+    if reason.startswith("FATAL:"):
+        reason = re.sub(r"^FATAL:\s*", "", reason)
+        return StoreError(
+            f"PostgreSQL at {host}:{port} refused the connection: {reason}.",
+            hint="Check the user, password and database name in the store URL "
+            "(PIXEL_STORE_URL or --store).",
+        )
     return StoreError(
-        f"cannot reach PostgreSQL at {host}:{port}: {first}",
-        hint="Check that the server runs, the database exists and the user/password "
-        "in PIXEL_STORE_URL are right.",
+        f"cannot reach PostgreSQL at {host}:{port}: {reason}.",
+        hint="Check that the server runs and the host and port in the store URL are right.",
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,12 +18,9 @@ from sqlalchemy.engine import make_url
 from pixel_desktop.store import Store
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    base = request.getfixturevalue("pg_url")
+@contextmanager
+def pg_schema_url(base: str) -> Iterator[str]:
+    """A URL whose connections live in a fresh, empty schema; dropped on exit."""
     schema = f"pixel_t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base)
     try:
@@ -34,6 +32,21 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    with pg_schema_url(request.getfixturevalue("pg_url")) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_store_url(pg_url: str) -> Iterator[str]:
+    with pg_schema_url(pg_url) as url:
+        yield url
 
 
 @pytest.fixture

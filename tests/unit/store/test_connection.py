@@ -93,3 +93,10 @@ def test_describe_never_shows_a_password() -> None:
     assert (
         describe_url(parse_url("postgresql+psycopg://u:secret@h:5433/db")) == "PostgreSQL h:5433/db"
     )
+
+
+def test_a_file_that_is_not_sqlite_is_a_clear_store_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_bytes(b"this is not a database " * 100)
+    with pytest.raises(StoreError, match=r"Cannot open the SQLite store .*file is not a database"):
+        Store.open(f"sqlite:///{bogus}")
