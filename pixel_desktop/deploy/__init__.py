@@ -1,0 +1,19 @@
+"""Deploy: targets (local socket, ssh://, tcp+TLS, Swarm), health-gated rollout with rollback,
+deployment records and offline handover bundles. Headless; the CLI and the GUI use
+``DeployService`` (rollout.py), ``check_target`` (check.py) and ``write_bundle`` (bundle.py).
+"""
+
+from __future__ import annotations
+
+from pixel_desktop.deploy.events import DeployFinished, DeployProgress, DeploySample
+from pixel_desktop.deploy.rollout import VIAS, DeployService
+from pixel_desktop.engine.docker_deploy import HostKeyError
+
+__all__ = [
+    "VIAS",
+    "DeployFinished",
+    "DeployProgress",
+    "DeploySample",
+    "DeployService",
+    "HostKeyError",
+]

@@ -1,0 +1,493 @@
+"""Health-gated rollout of a built image to a target, with rollback; the API the CLI and GUI use.
+
+Single-container targets have one host port, so the new container cannot run beside the old
+one. The order keeps the old one recoverable at every step: the image reaches the target
+first (pull or streamed load — the old container is still serving), then the old container
+is *stopped* (not removed), the new one started and ``/health`` awaited through the
+published port. On failure the new container is removed and the old one started again, and
+the record says ``rolled_back`` with the reason; on success the old one is removed.
+Swarm targets get a service whose update config (start-first, failure_action rollback,
+health check) lets Swarm itself do the same across replicas.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from pixel_desktop.deploy import config as cfg
+from pixel_desktop.deploy import hosts
+from pixel_desktop.deploy.events import DeployFinished, DeployProgress, DeploySample
+from pixel_desktop.engine.docker_deploy import DeployDocker, repo_digest, split_ref
+from pixel_desktop.engine.events import EventBus
+from pixel_desktop.errors import DeployError, InputError, PixelError
+from pixel_desktop.store.records import BuildRecord, DeploymentRecord, ProjectRecord, TargetRecord
+
+log = logging.getLogger(__name__)
+
+VIAS = ("registry", "load")
+SWARM_REPLICAS = 2
+Progress = Callable[[DeployProgress], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    project: ProjectRecord
+    target: TargetRecord
+    image_ref: str
+    digest: str | None
+    build_id: int | None
+    via: str  # registry | load | present
+    registry_name: str | None
+
+
+class _RolledBack(DeployError):
+    """The new version failed and the previous one was restored."""
+
+
+class DeployService:
+    """Deploy, roll back, check targets and list deployments. Thread-safe per call.
+
+    ``connect`` (docker host, target name) → DeployDocker and ``local_docker`` are injectable
+    so unit tests can run the decision logic without a daemon.
+    """
+
+    def __init__(
+        self,
+        store: Any,
+        settings: Any,
+        *,
+        secrets: cfg.SecretSource | None = None,
+        bus: EventBus | None = None,
+        connect: Callable[[str, str | None], DeployDocker] | None = None,
+        local_host: str | None = None,
+        health_timeout_s: float | None = None,
+        swarm_timeout_s: float = 180.0,
+        http_get: Callable[[str, float], int] | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.bus = bus
+        self._secrets = secrets
+        self._connect = connect or (lambda host, name: hosts.connect(host, name))
+        self._local_host = local_host
+        self.health_timeout_s = float(
+            health_timeout_s or getattr(settings, "health_timeout_s", None) or 60.0
+        )
+        self.swarm_timeout_s = swarm_timeout_s
+        self._http_get = http_get or _http_status
+
+    # ---------------------------------------------------------------- helpers
+    @property
+    def secrets(self) -> cfg.SecretSource:
+        if self._secrets is None:
+            from pixel_desktop.engine.secrets import SecretStore
+
+            self._secrets = SecretStore()
+        return self._secrets
+
+    def _emit(self, on_progress: Progress | None, dep_id: int, stage: str, message: str) -> None:
+        event = DeployProgress(dep_id, stage, message)
+        log.info("deploy %s %s: %s", dep_id, stage, message)
+        if self.bus is not None:
+            self.bus.publish(event)  # type: ignore[arg-type]
+        if on_progress is not None:
+            on_progress(event)
+
+    def _local(self) -> DeployDocker:
+        host = self._local_host
+        if host is None:
+            from pixel_desktop.engine.docker_gateway import resolve_host
+
+            eff = getattr(self.settings, "effective_docker_host", None)
+            host = resolve_host(eff() if callable(eff) else None)
+        return self._connect(host, None)
+
+    def list(self, slug: str | None = None, limit: int = 100) -> list[DeploymentRecord]:
+        return list(self.store.deployments.list(slug, limit=limit))
+
+    # ---------------------------------------------------------------- planning
+    def _pick_build(self, project: ProjectRecord, build_id: int | None) -> BuildRecord:
+        if build_id is not None:
+            build = self.store.builds.get(build_id)
+            if build.project_id != project.id:
+                raise InputError(
+                    f"Build {build_id} belongs to {build.project_slug}, not {project.slug}."
+                )
+            if build.status != "completed":
+                raise InputError(
+                    f"Build {build_id} of {project.slug} is {build.status}; only completed builds "
+                    "can be deployed."
+                )
+            return build
+        build = self.store.builds.last_successful(project.id)
+        if build is None:
+            raise InputError(
+                f"{project.slug} has no completed build yet; build it first: pixel build {project.slug}"
+            )
+        return build
+
+    def _plan(self, slug: str, target_name: str, build_id: int | None, via: str | None) -> _Plan:
+        project = self.store.projects.get(slug)
+        target = self.store.targets.get(target_name)
+        build = self._pick_build(project, build_id)
+        if via is not None and via not in VIAS:
+            raise InputError(f"Invalid --via {via!r}: use registry or load.")
+        via = via or ("registry" if build.pushed_ref else "load")
+        if via == "registry":
+            if not build.pushed_ref:
+                raise InputError(
+                    f"Build {build.id} of {slug} was not pushed to a registry; push it "
+                    f"(pixel build {slug} --push REGISTRY) or deploy with --via load."
+                )
+            return _Plan(project, target, build.pushed_ref, build.digest, build.id, "registry", build.registry_name)
+        if not build.image_name:
+            raise InputError(f"Build {build.id} of {slug} has no image; rebuild it.")
+        return _Plan(project, target, build.image_name, build.digest or build.image_id, build.id, "load", None)
+
+    def _registry_auth(self, plan: _Plan) -> dict[str, str] | None:
+        if not plan.registry_name:
+            return None
+        reg = self.store.registries.get(plan.registry_name)
+        if not reg.username:
+            return None
+        from pixel_desktop.engine.secrets import SecretStore
+
+        store = self._secrets if hasattr(self._secrets, "get_registry_password") else SecretStore()
+        password = store.get_registry_password(reg.name, reg.username)  # type: ignore[union-attr]
+        if not password:
+            raise DeployError(
+                f"No password for {reg.username} on registry {reg.name} in the OS keyring; set it "
+                f"with `pixel registries add {reg.name} ...` again, or deploy with --via load."
+            )
+        return {"username": reg.username, "password": password, "serveraddress": reg.url}
+
+    # ---------------------------------------------------------------- public API
+    def deploy(
+        self,
+        slug: str,
+        target: str,
+        build_id: int | None = None,
+        via: str | None = None,
+        on_progress: Progress | None = None,
+    ) -> DeploymentRecord:
+        """Deploy a build (default: the last completed one). Returns the final record;
+        the record's status tells healthy / failed / rolled_back (no raise for those)."""
+        plan = self._plan(slug, target, build_id, via)
+        return self._run(plan, on_progress, extra={})
+
+    def rollback(self, slug: str, target: str, on_progress: Progress | None = None) -> DeploymentRecord:
+        """Redeploy the healthy deployment before the current one (a different image)."""
+        project = self.store.projects.get(slug)
+        tgt = self.store.targets.get(target)
+        current = self.store.deployments.last_healthy(project.id, tgt.name)
+        if current is None:
+            raise InputError(f"{slug} has no healthy deployment on {target} to roll back from.")
+        previous = self.store.deployments.last_healthy(project.id, tgt.name, before_id=current.id)
+        while previous is not None and previous.image_ref == current.image_ref:
+            previous = self.store.deployments.last_healthy(project.id, tgt.name, before_id=previous.id)
+        if previous is None:
+            raise InputError(
+                f"{slug} has no earlier healthy deployment on {target} with a different image; "
+                "nothing to roll back to."
+            )
+        via = str(previous.config_snapshot.get("via") or "load")
+        plan = _Plan(
+            project, tgt, previous.image_ref, previous.digest, previous.build_id,
+            "registry" if via == "registry" else "load",
+            previous.config_snapshot.get("registry"),
+        )
+        return self._run(plan, on_progress, extra={"rollback_of": current.id, "rollback_to": previous.id})
+
+    def check_target(self, name: str, port: int | None = None, slug: str | None = None) -> Any:
+        """A TargetCheck (deploy/check.py); ``slug`` gives the port and ignores our own containers."""
+        from pixel_desktop.deploy.check import check_target
+
+        target = self.store.targets.get(name)
+        if slug is not None and port is None:
+            port = self.store.projects.get(slug).spec.deployment.port
+        return check_target(target, port=port or 8000, connect=self._connect, project_slug=slug)
+
+    def sample(self, slug: str, target: str) -> DeploySample:
+        """One CPU/memory/health-latency sample of the live deployment (for the GUI chart)."""
+        project = self.store.projects.get(slug)
+        tgt = self.store.targets.get(target)
+        with self._connect(tgt.docker_host, tgt.name) as docker:
+            running = [c for c in docker.containers({"pixel.project": slug}) if c.state == "running"]
+            cpu, mem, limit = docker.stats_once(running[0].id) if running else (0.0, 0, 0)
+        url = self._url(project, tgt)
+        t0 = time.monotonic()
+        try:
+            code = self._http_get(url + cfg.health_path(project.spec), 5.0)
+        except httpx.HTTPError:
+            code = 0
+        latency = (time.monotonic() - t0) * 1000.0 if code == 200 else None
+        return DeploySample(slug, tgt.name, cpu, mem, limit, latency, code == 200)
+
+    # ---------------------------------------------------------------- the run
+    def _url(self, project: ProjectRecord, target: TargetRecord) -> str:
+        return f"http://{hosts.public_host(target.docker_host, target.name)}:{project.spec.deployment.port}"
+
+    def _run(self, plan: _Plan, on_progress: Progress | None, extra: dict[str, Any]) -> DeploymentRecord:
+        project, target = plan.project, plan.target
+        runtime = cfg.runtime_config(
+            project.slug,
+            project.spec,
+            self.secrets,
+            extra={
+                "via": plan.via,
+                "kind": target.kind,
+                "docker_host": target.docker_host,
+                "registry": plan.registry_name,
+                **extra,
+            },
+        )
+        record = self.store.deployments.create(
+            project.id,
+            target.name,
+            plan.image_ref,
+            build_id=plan.build_id,
+            digest=plan.digest,
+            config_snapshot=runtime.snapshot,
+            status="deploying",
+        )
+        dep_id = record.id
+        url = self._url(project, target)
+        try:
+            self._emit(on_progress, dep_id, "connecting", f"connecting to {target.docker_host}")
+            with self._connect(target.docker_host, target.name) as docker:
+                digest = self._ensure_image(docker, plan, dep_id, on_progress)
+                if target.kind == "swarm":
+                    self._swarm(docker, plan, runtime.env, dep_id, url, on_progress)
+                else:
+                    self._single(docker, plan, runtime.env, dep_id, url, on_progress)
+        except _RolledBack as exc:
+            final = self.store.deployments.set_status(dep_id, "rolled_back", error_message=exc.message, url=url)
+        except PixelError as exc:
+            final = self.store.deployments.set_status(dep_id, "failed", error_message=exc.message)
+        except Exception as exc:  # a bug or an unexpected library error: still close the record
+            log.exception("deployment %s crashed", dep_id)
+            final = self.store.deployments.set_status(
+                dep_id, "failed", error_message=f"internal error: {type(exc).__name__}: {exc}"
+            )
+            self._finish(final, on_progress)
+            raise
+        else:
+            fields: dict[str, Any] = {"url": url}
+            if digest and not plan.digest:
+                fields["digest"] = digest
+            final = self.store.deployments.set_status(dep_id, "healthy", **fields)
+        self._finish(final, on_progress)
+        return final
+
+    def _finish(self, final: DeploymentRecord, on_progress: Progress | None) -> None:
+        event = DeployFinished(final.id, final.status, final.url, final.error_message)
+        if self.bus is not None:
+            self.bus.publish(event)  # type: ignore[arg-type]
+        if on_progress is not None:
+            on_progress(event)  # type: ignore[arg-type]
+
+    def _ensure_image(
+        self, docker: DeployDocker, plan: _Plan, dep_id: int, on_progress: Progress | None
+    ) -> str | None:
+        """Get the image onto the target (already there → nothing moves); returns its digest."""
+        say = lambda m: self._emit(on_progress, dep_id, "transferring", m)  # noqa: E731
+        if docker.image_exists(plan.image_ref):
+            say(f"{plan.image_ref} is already on the target")
+        elif plan.via == "registry":
+            say(f"target pulls {plan.image_ref}")
+            docker.pull(plan.image_ref, self._registry_auth(plan), say)
+        else:
+            say(f"streaming {plan.image_ref} from the local daemon (docker save → docker load)")
+            with self._local() as local:
+                if not local.image_exists(plan.image_ref):
+                    raise DeployError(
+                        f"{plan.image_ref} is not in the local Docker daemon any more; rebuild "
+                        f"(pixel build {plan.project.slug}) or deploy with --via registry."
+                    )
+                last = [0]
+
+                def on_bytes(n: int) -> None:
+                    if n - last[0] >= 32 * 1024 * 1024:
+                        last[0] = n
+                        say(f"{n / 1e6:.0f} MB sent")
+
+                docker.copy_image_from(local, plan.image_ref, say, on_bytes)
+        image = docker.inspect_image(plan.image_ref)
+        return repo_digest(image, split_ref(plan.image_ref)[0]) or str(image.get("Id") or "") or None
+
+    def _wait_health(
+        self,
+        url: str,
+        path: str,
+        deadline: float,
+        alive: Callable[[], str | None],
+    ) -> str | None:
+        """None when ``url+path`` answers 200 before ``deadline``; else the reason."""
+        last = "no answer"
+        while time.monotonic() < deadline:
+            dead = alive()
+            if dead:
+                return dead
+            try:
+                code = self._http_get(url + path, 3.0)
+                if code == 200:
+                    return None
+                last = f"HTTP {code}"
+            except httpx.HTTPError as exc:
+                last = type(exc).__name__
+            time.sleep(0.5)
+        return f"{url}{path} did not answer 200 within {self.health_timeout_s:.0f} s (last: {last})"
+
+    def _single(
+        self,
+        docker: DeployDocker,
+        plan: _Plan,
+        env: dict[str, str],
+        dep_id: int,
+        url: str,
+        on_progress: Progress | None,
+    ) -> None:
+        slug = plan.project.slug
+        port = plan.project.spec.deployment.port
+        previous = [c for c in docker.containers({"pixel.project": slug}) if c.labels.get("pixel.role") == "deploy"]
+        was_running = [c for c in previous if c.state == "running"]
+        others = [u for u in docker.port_users(port) if not any(u.endswith(" " + c.name) for c in previous)]
+        if others:
+            raise DeployError(
+                f"Port {port} on {plan.target.name} is used by {', '.join(others)}; free it or "
+                "change the project's deployment.port."
+            )
+        for c in was_running:
+            self._emit(on_progress, dep_id, "starting", f"stopping previous container {c.name} (kept for rollback)")
+            docker.stop_container(c.id)
+        new_id: str | None = None
+        try:
+            self._emit(on_progress, dep_id, "starting", f"starting {cfg.container_name(slug, dep_id)} on port {port}")
+            new_id = docker.create_and_start(
+                name=cfg.container_name(slug, dep_id),
+                image=plan.image_ref,
+                port=port,
+                env=env,
+                labels=cfg.labels(slug, dep_id),
+            )
+            cid = new_id
+
+            def alive() -> str | None:
+                st = docker.container_state(cid)
+                if st.status in ("exited", "dead", "missing"):
+                    tail = docker.container_logs(cid, tail=10).strip().splitlines()[-3:]
+                    return f"the container stopped (exit code {st.exit_code}){': ' + ' | '.join(tail) if tail else ''}"
+                if st.health == "unhealthy":
+                    return "the container's own HEALTHCHECK reports unhealthy"
+                return None
+
+            self._emit(on_progress, dep_id, "health", f"waiting for {url}{cfg.health_path(plan.project.spec)}")
+            reason = self._wait_health(
+                url, cfg.health_path(plan.project.spec), time.monotonic() + self.health_timeout_s, alive
+            )
+        except PixelError as exc:
+            reason = exc.message
+        if reason is None:
+            for c in previous:
+                docker.remove_container(c.id)
+            self._emit(on_progress, dep_id, "finishing", f"healthy at {url}; previous containers removed")
+            return
+        # ---- the new version failed: bring the old one back
+        self._emit(on_progress, dep_id, "rolling_back", f"new version unhealthy ({reason}); restoring the previous one")
+        if new_id is not None:
+            docker.remove_container(new_id)
+        if not was_running:
+            raise DeployError(f"The new version failed its health check: {reason}")
+        restore_errors = []
+        for c in was_running:
+            try:
+                docker.start_container(c.id)
+            except PixelError as exc:
+                restore_errors.append(exc.message)
+        if restore_errors:
+            raise DeployError(
+                f"The new version failed ({reason}) and restarting the previous container failed "
+                f"too: {'; '.join(restore_errors)}"
+            )
+        back = self._wait_health(url, cfg.health_path(plan.project.spec), time.monotonic() + self.health_timeout_s, lambda: None)
+        note = "" if back is None else f" (the restored container is not answering yet: {back})"
+        raise _RolledBack(
+            f"The new version failed its health check ({reason}); the previous container "
+            f"{was_running[0].name} is serving again{note}."
+        )
+
+    def _swarm(
+        self,
+        docker: DeployDocker,
+        plan: _Plan,
+        env: dict[str, str],
+        dep_id: int,
+        url: str,
+        on_progress: Progress | None,
+    ) -> None:
+        if docker.swarm_state() != "active":
+            raise DeployError(
+                f"Target {plan.target.name} is a swarm target but {plan.target.docker_host} is not "
+                "a Swarm manager; run `docker swarm init` there or re-add the target with --kind docker."
+            )
+        slug = plan.project.slug
+        spec = plan.project.spec
+        port = spec.deployment.port
+        name = cfg.service_name(slug)
+        health = cfg.health_path(spec)
+        before = docker.service(name)
+        prior_started = ((before or {}).get("UpdateStatus") or {}).get("StartedAt")
+        self._emit(on_progress, dep_id, "starting", f"{'updating' if before else 'creating'} service {name}")
+        docker.upsert_service(
+            name=name,
+            image=plan.image_ref,
+            port=port,
+            env=env,
+            labels=cfg.labels(slug, dep_id),
+            replicas=SWARM_REPLICAS,
+            health_cmd=[
+                "CMD",
+                "python3",
+                "-c",
+                "import sys,urllib.request;"
+                f"sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:{port}{health}',timeout=3).status==200 else 1)",
+            ],
+            auth=self._registry_auth(plan) if plan.via == "registry" else None,
+        )
+        deadline = time.monotonic() + self.swarm_timeout_s
+        self._emit(on_progress, dep_id, "health", f"waiting for {SWARM_REPLICAS} healthy replicas")
+        while time.monotonic() < deadline:
+            st = docker.service_status(name)
+            svc = docker.service(name) or {}
+            started = (svc.get("UpdateStatus") or {}).get("StartedAt")
+            if before is None or started != prior_started:
+                state = st.update_state
+                if state in ("rollback_completed", "rollback_paused", "rollback_started", "paused"):
+                    if state == "rollback_started":
+                        time.sleep(1.0)
+                        continue
+                    errors = docker.task_errors(name)[:2]
+                    raise _RolledBack(
+                        f"Swarm rolled service {name} back: {st.update_message or state}"
+                        + (f" ({'; '.join(errors)})" if errors else "")
+                    )
+                done = (before is None and state is None) or state == "completed"
+                if done and st.running_tasks >= SWARM_REPLICAS and st.image.split('@')[0] == plan.image_ref:
+                    reason = self._wait_health(url, health, min(deadline, time.monotonic() + self.health_timeout_s), lambda: None)
+                    if reason is None:
+                        self._emit(on_progress, dep_id, "finishing", f"{st.running_tasks} replicas healthy at {url}")
+                        return
+                    raise DeployError(f"Service {name} runs but {reason}")
+            time.sleep(1.0)
+        raise DeployError(f"Service {name} did not converge within {self.swarm_timeout_s:.0f} s.")
+
+
+def _http_status(url: str, timeout: float) -> int:
+    return httpx.get(url, timeout=timeout).status_code
+
