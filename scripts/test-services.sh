@@ -13,6 +13,14 @@
 # Elsewhere (a laptop with Docker Desktop) what is there is used and the rest is left out.
 # CI=true: any service that does not come up fails the script (exit 1); otherwise it warns
 # and leaves that service's variables out of ENV_FILE, so its tests skip.
+#
+# ENV_FILE gets: PIXEL_TEST_DOCKER_HOST, PIXEL_BASE_IMAGE, PIXEL_TEST_REGISTRY (127.0.0.1:PORT),
+# PIXEL_TEST_REGISTRY_USER/_PASSWORD, PIXEL_TEST_PG_URL (postgresql+psycopg://, role may
+# CREATE DATABASE), DBUS_SESSION_BUS_ADDRESS (unlocked gnome-keyring), PIXEL_TEST_SSH_HOST/
+# _PORT/_USER/_KEY/_KNOWN_HOSTS, and for ssh:// clients PIXEL_TEST_SSH_CONFIG (ssh -F),
+# PIXEL_TEST_SSH_HOME (HOME whose .ssh/ serves docker-py's paramiko transport) and
+# PIXEL_TEST_SSH_BIN (put first on PATH: an `ssh` wrapper for the docker CLI and
+# docker-py use_ssh_client=True), then PIXEL_TEST_SERVICES=1.
 # Knobs: PIXEL_TEST_STATE_DIR, PIXEL_TEST_SSH_PORT (2222), PIXEL_BASE_IMAGE_TAG,
 # PIXEL_TEST_SERVICES_SKIP ("postgres sshd ..."), VENV (.venv), DOCKER_HOST.
 set -uo pipefail
@@ -136,7 +144,7 @@ start_docker() {
         rm -f /var/run/docker.pid
       fi
       note "starting dockerd (log: $STATE/dockerd.log)"
-      echo "$(detach "$STATE/dockerd.log" dockerd)" >"$STATE/dockerd.pid"
+      detach "$STATE/dockerd.log" dockerd >"$STATE/dockerd.pid"
       if ! wait_for 60 docker_answers "$DOCKER_URL"; then
         tail -n 10 "$STATE/dockerd.log" >&2
         bad docker "dockerd did not answer on $DOCKER_URL within 60 s (log: $STATE/dockerd.log)"

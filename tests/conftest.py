@@ -15,10 +15,16 @@ skips with a reason when its service is missing locally and fails the test under
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# tests/services.py must import as `services` whatever pytest's import mode or package layout.
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 import services
 from services import Registry, SshHost
 
