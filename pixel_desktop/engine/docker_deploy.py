@@ -79,7 +79,9 @@ def known_hosts_name(host: str, port: int) -> str:
 
 def trust_hint(host: str, port: int, target_name: str | None) -> str:
     scan = f"ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts"
-    by_name = f"`pixel targets trust {target_name}`" if target_name else "`pixel targets trust NAME`"
+    by_name = (
+        f"`pixel targets trust {target_name}`" if target_name else "`pixel targets trust NAME`"
+    )
     return (
         f"After verifying the fingerprint with the host's administrator, trust it with {by_name} "
         f"(shows the fingerprint and asks) or `{scan}`."
@@ -113,7 +115,9 @@ class _StrictPolicy(paramiko.MissingHostKeyPolicy):
     def __init__(self, port: int, target_name: str | None) -> None:
         self.port, self.target_name = port, target_name
 
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+    def missing_host_key(
+        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
+    ) -> None:
         host = hostname
         if host.startswith("[") and "]:" in host:
             host = host[1:].split("]:")[0]
@@ -234,7 +238,9 @@ class StrictSSHAdapter(SSHHTTPAdapter):
 class _Api(docker.APIClient):
     """APIClient that never reads the user's docker config (credentials come from the keyring)."""
 
-    def __init__(self, base_url: str, *, timeout: int, tls: Any = False, ssh: SshOptions | None) -> None:
+    def __init__(
+        self, base_url: str, *, timeout: int, tls: Any = False, ssh: SshOptions | None
+    ) -> None:
         is_ssh = base_url.startswith("ssh://")
         super().__init__(
             base_url=base_url,
@@ -280,7 +286,9 @@ class ContainerState:
 class ServiceStatus:
     id: str
     version: int
-    update_state: str | None  # updating | completed | rollback_started | rollback_completed | paused | ...
+    update_state: (
+        str | None
+    )  # updating | completed | rollback_started | rollback_completed | paused | ...
     update_message: str
     running_tasks: int
     desired_replicas: int
@@ -447,7 +455,9 @@ class DeployDocker:
         try:
             self._call(f"pull {ref}", run)
         except docker.errors.NotFound as exc:
-            raise DeployError(f"{self.host} could not pull {ref}: not found in the registry.") from exc
+            raise DeployError(
+                f"{self.host} could not pull {ref}: not found in the registry."
+            ) from exc
         return str(self.inspect_image(ref)["Id"])
 
     def save_stream(self, refs: Iterable[str]) -> Iterator[bytes]:
@@ -457,9 +467,13 @@ class DeployDocker:
             res = self.api._get(self.api._url("/images/get"), params={"names": names}, stream=True)
             self.api._raise_for_status(res)
         except docker.errors.NotFound as exc:
-            raise DeployError(f"Cannot save {', '.join(names)} from {self.host}: not found.") from exc
+            raise DeployError(
+                f"Cannot save {', '.join(names)} from {self.host}: not found."
+            ) from exc
         except docker.errors.APIError as exc:
-            raise DeployError(f"Cannot save {', '.join(names)} from {self.host}: {exc.explanation}") from exc
+            raise DeployError(
+                f"Cannot save {', '.join(names)} from {self.host}: {exc.explanation}"
+            ) from exc
         except (docker.errors.DockerException, *_NET_ERRORS) as exc:
             raise self._unavailable(exc) from exc
         return self.api._stream_raw_result(res, CHUNK, False)
@@ -639,7 +653,9 @@ class DeployDocker:
             update_state=upd.get("State"),
             update_message=str(upd.get("Message") or ""),
             running_tasks=running,
-            desired_replicas=int(((spec.get("Mode") or {}).get("Replicated") or {}).get("Replicas") or 0),
+            desired_replicas=int(
+                ((spec.get("Mode") or {}).get("Replicated") or {}).get("Replicas") or 0
+            ),
             image=str(image),
         )
 
@@ -734,7 +750,10 @@ class DeployDocker:
         self._call(
             "roll back the service",
             lambda: self.api.update_service(
-                svc["ID"], int(svc["Version"]["Index"]), rollback="previous", fetch_current_spec=True
+                svc["ID"],
+                int(svc["Version"]["Index"]),
+                rollback="previous",
+                fetch_current_spec=True,
             ),
         )
 

@@ -182,11 +182,28 @@ def ensure_wheels(
     return final
 
 
-def _explain_pip_failure(stderr: str, target: TargetPython) -> str:
+def index_reachable(timeout_s: float = 5.0) -> bool:
+    """Whether the package index pip uses answers at all (pip hides this behind "no versions")."""
+    import httpx
+
+    url = os.environ.get("PIP_INDEX_URL") or "https://pypi.org/simple"
+    if url.startswith("file:"):
+        return Path(url.removeprefix("file://")).exists()
+    try:
+        httpx.get(url.rstrip("/") + "/pip/", timeout=timeout_s)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+def _explain_pip_failure(
+    stderr: str, target: TargetPython, reachable: Callable[[], bool] = index_reachable
+) -> str:
     tail = " ".join(line.strip() for line in stderr.strip().splitlines()[-3:])[-600:]
     low = stderr.lower()
     if "no matching distribution" in low or "could not find a version" in low:
-        if any(s in low for s in ("connection", "network", "max retries", "refused", "resolve")):
+        network_words = ("connection", "network", "max retries", "refused", "resolve")
+        if any(s in low for s in network_words) or not reachable():
             return (
                 "The dependency wheels are not cached yet and the package index cannot be reached "
                 f"({tail}). Connect to the network (or fix PIP_INDEX_URL) once to warm the "

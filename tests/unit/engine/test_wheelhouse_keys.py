@@ -39,5 +39,21 @@ def test_missing_wheel_failure_is_explained():
         "ERROR: Could not find a version that satisfies the requirement sdistonly==1.0\n"
         "ERROR: No matching distribution found for sdistonly==1.0\n",
         BOOKWORM_X86,
+        reachable=lambda: True,
     )
     assert "no binary wheel for cp311" in msg
+
+
+def test_silent_unreachable_index_is_detected_by_probing_it():
+    msg = wh._explain_pip_failure(
+        "ERROR: Could not find a version that satisfies the requirement x==1 (from versions: none)\n"
+        "ERROR: No matching distribution found for x==1\n",
+        BOOKWORM_X86,
+        reachable=lambda: False,
+    )
+    assert "cannot be reached" in msg
+
+
+def test_index_probe_sees_a_closed_port(monkeypatch):
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
+    assert wh.index_reachable(timeout_s=2) is False
