@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import json
 import math
+import re
 from typing import Any
 
 import yaml
@@ -55,10 +56,30 @@ def canonical_json(data: Any) -> bytes:
     return (json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+_YAML_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that double-quotes strings with control or line-separator characters.
+
+    PyYAML may emit such strings plain or single-quoted, where NEL/U+2028 and CR are folded
+    into spaces on load; in double quotes they are escaped and read back exactly.
+    """
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if _YAML_BREAKING.search(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def yaml_documents(*documents: Any) -> bytes:
     """YAML from data (safe dumper), documents in order, keys in the order given."""
-    text = yaml.safe_dump_all(
+    text = yaml.dump_all(
         documents,
+        Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,

@@ -77,7 +77,7 @@ def json_for_script(value: object) -> str:
 
 def render_page(name: str, greeting: str, chat_path: str) -> str:
     config = json_for_script({"name": name, "greeting": greeting, "chatPath": chat_path})
-    title = html.escape(name, quote=True)
+    title = html.escape(name, quote=True).replace("\u2028", "&#x2028;").replace("\u2029", "&#x2029;")
     return (
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
