@@ -137,21 +137,22 @@ class BuildRepository:
             s.flush()
             return _record(row)
 
-    def mark_interrupted(self) -> int:
+    def mark_interrupted(self, *, include_queued: bool = False) -> int:
         """Builds left running by a process that died or quit become ``interrupted``.
 
-        Queued builds are left alone: nothing of theirs ran, and an engine may pick them up.
+        Queued builds are left alone unless ``include_queued``: nothing of theirs ran, and
+        another process's engine may still pick them up.
         """
         now = datetime.now(UTC)
+        states = RUNNING_BUILD_STATUSES + (("queued",) if include_queued else ())
         with self._s.write() as s:
             rows = s.scalars(
-                select(Build)
-                .where(Build.status.in_(RUNNING_BUILD_STATUSES))
-                .with_for_update(of=Build)
+                select(Build).where(Build.status.in_(states)).with_for_update(of=Build)
             ).all()
             for row in rows:
+                was = "waiting in the queue" if row.status == "queued" else row.status
                 row.error_message = (
-                    f"Interrupted while {row.status}: Pixel stopped before the build finished. "
+                    f"Interrupted while {was}: Pixel stopped before the build finished. "
                     "Start the build again."
                 )
                 row.status = "interrupted"

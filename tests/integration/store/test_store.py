@@ -274,9 +274,10 @@ def test_mark_interrupted_only_touches_running_builds(store: Store) -> None:
     assert store.builds.get(ids["queued"]).status == "queued"
     assert store.builds.get(ids["completed"]).status == "completed"
     assert store.builds.mark_interrupted() == 0
+    assert store.builds.mark_interrupted(include_queued=True) == 1
+    assert "queue" in (store.builds.get(ids["queued"]).error_message or "")
     assert store.builds.count_by_status() == {
-        "queued": 1,
-        "interrupted": 2,
+        "interrupted": 3,
         "completed": 1,
         "failed": 1,
     }

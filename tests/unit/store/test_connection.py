@@ -100,3 +100,11 @@ def test_a_file_that_is_not_sqlite_is_a_clear_store_error(tmp_path: Path) -> Non
     bogus.write_bytes(b"this is not a database " * 100)
     with pytest.raises(StoreError, match=r"Cannot open the SQLite store .*file is not a database"):
         Store.open(f"sqlite:///{bogus}")
+
+
+def test_in_memory_sqlite_store_works_for_quick_checks() -> None:
+    with Store.open("sqlite://") as store:
+        assert store.describe() == "SQLite in-memory"
+        assert store.projects.count() == 0
+        store.registries.add("local", "127.0.0.1:5000")
+        assert [r.name for r in store.registries.list()] == ["local"]
