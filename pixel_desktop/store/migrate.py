@@ -65,7 +65,7 @@ def upgrade_to_head(engine: Engine, *, backup: bool = True) -> Path | None:
     try:
         with engine.connect() as conn:
             current = current_revision(conn)
-            has_tables = bool(inspect(conn).get_table_names())
+            has_tables = bool(set(inspect(conn).get_table_names()) - {"alembic_version"})
             conn.rollback()
     except DBAPIError as exc:
         raise connection_error(engine.url, exc) from None

@@ -30,11 +30,22 @@ def _target(row: DeployTarget) -> TargetRecord:
     return TargetRecord(id=row.id, name=row.name, docker_host=row.docker_host, kind=row.kind)
 
 
-def _required(label: str, value: str | None) -> str:
+def _required(label: str, value: str | None, max_len: int) -> str:
     text = (value or "").strip()
     if not text:
         raise InputError(f"The {label} must not be empty.")
+    return _bounded(label, text, max_len)
+
+
+def _bounded(label: str, text: str, max_len: int) -> str:
+    if len(text) > max_len:
+        raise InputError(f"The {label} is {len(text)} characters long; at most {max_len} fit.")
     return text
+
+
+def _optional(label: str, value: str | None, max_len: int) -> str | None:
+    text = (value or "").strip()
+    return _bounded(label, text, max_len) if text else None
 
 
 class RegistryRepository:
@@ -44,11 +55,11 @@ class RegistryRepository:
     def add(
         self, name: str, url: str, username: str | None = None, insecure: bool = False
     ) -> RegistryRecord:
-        name = _required("registry name", name)
+        name = _required("registry name", name, 100)
         row = Registry(
             name=name,
-            url=_required("registry URL", url),
-            username=(username or "").strip() or None,
+            url=_required("registry URL", url, 500),
+            username=_optional("registry user name", username, 200),
             insecure=bool(insecure),
             created_at=datetime.now(UTC),
         )
@@ -76,11 +87,11 @@ class RegistryRepository:
         if unknown:
             raise ValueError(f"Registry field(s) {', '.join(unknown)} cannot be set")
         if "name" in fields:
-            fields["name"] = _required("registry name", fields["name"])
+            fields["name"] = _required("registry name", fields["name"], 100)
         if "url" in fields:
-            fields["url"] = _required("registry URL", fields["url"])
+            fields["url"] = _required("registry URL", fields["url"], 500)
         if "username" in fields:
-            fields["username"] = (fields["username"] or "").strip() or None
+            fields["username"] = _optional("registry user name", fields["username"], 200)
         if "insecure" in fields:
             fields["insecure"] = bool(fields["insecure"])
         try:
@@ -114,11 +125,11 @@ class TargetRepository:
         self._s = sessions
 
     def add(self, name: str, docker_host: str, kind: str = "docker") -> TargetRecord:
-        name = _required("target name", name)
+        name = _required("target name", name, 100)
         row = DeployTarget(
             name=name,
-            docker_host=_required("target Docker host", docker_host),
-            kind=_required("target kind", kind),
+            docker_host=_required("target Docker host", docker_host, 500),
+            kind=_required("target kind", kind, 20),
             created_at=datetime.now(UTC),
         )
         try:

@@ -258,7 +258,9 @@ def test_build_status_transitions_stamp_started_and_completed(store: Store) -> N
         store.builds.update(queued.id, password="x")
 
 
-def test_mark_interrupted_only_touches_running_builds(store: Store) -> None:
+def test_mark_interrupted_takes_running_builds_and_queued_ones_only_when_asked(
+    store: Store,
+) -> None:
     project = store.projects.create(make_spec("Bot"))
     ids = {}
     for status in ("queued", "building", "testing", "completed", "failed"):
@@ -395,6 +397,8 @@ def test_registries_crud(store: Store) -> None:
         store.registries.update("local", password="secret")
     with pytest.raises(InputError):
         store.registries.add("  ", "x")
+    with pytest.raises(InputError, match="at most 100"):
+        store.registries.add("r" * 101, "x")
     store.registries.remove("hub")
     with pytest.raises(NotFoundError):
         store.registries.remove("hub")

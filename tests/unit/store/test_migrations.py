@@ -99,3 +99,22 @@ def test_database_with_foreign_tables_is_refused(tmp_path: Path) -> None:
         Store.open(f"sqlite:///{db}")
     with sqlite3.connect(db) as conn:  # and it was left untouched
         assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["invoices"]
+
+
+def test_every_migration_downgrades_and_upgrades_again(tmp_path: Path) -> None:
+    db = tmp_path / "roundtrip.db"
+    Store.open(f"sqlite:///{db}").close()
+    engine = create_store_engine(make_url(f"sqlite:///{db}"))
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "base")
+        with sqlite3.connect(db) as conn:
+            names = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+        assert names <= {"alembic_version"}
+    finally:
+        engine.dispose()
+    with Store.open(f"sqlite:///{db}") as store:
+        assert store.projects.count() == 0
+    assert _revision(db) == head_revision()
