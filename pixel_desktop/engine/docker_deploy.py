@@ -709,6 +709,27 @@ class DeployDocker:
         mode = docker.types.ServiceMode("replicated", replicas=replicas)
         endpoint = docker.types.EndpointSpec(ports={port: port})
         current = self.service(name)
+        # docker-py sends X-Registry-Auth for services from its auth configs only: point them
+        # at the keyring credentials for this call, then back to nothing.
+        if auth:
+            server = auth.get("serveraddress") or split_ref(image)[0].split("/")[0]
+            self.api._auth_configs = docker_auth.AuthConfig({"auths": {server: dict(auth)}})
+        try:
+            return self._upsert(name, current, task, labels, mode, update, rollback, endpoint)
+        finally:
+            self.api._auth_configs = docker_auth.AuthConfig({})
+
+    def _upsert(
+        self,
+        name: str,
+        current: dict[str, Any] | None,
+        task: Any,
+        labels: dict[str, str],
+        mode: Any,
+        update: Any,
+        rollback: Any,
+        endpoint: Any,
+    ) -> tuple[str, bool]:
         if current is None:
             created = self._call(
                 "create the service",
@@ -720,7 +741,6 @@ class DeployDocker:
                     update_config=update,
                     rollback_config=rollback,
                     endpoint_spec=endpoint,
-                    auth_config=auth,
                 ),
             )
             return str(created["ID"]), True
@@ -737,7 +757,6 @@ class DeployDocker:
                 update_config=update,
                 rollback_config=rollback,
                 endpoint_spec=endpoint,
-                auth_config=auth,
             ),
         )
         return str(current["ID"]), False

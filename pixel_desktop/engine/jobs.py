@@ -12,6 +12,7 @@ request flag (under ``PIXEL_HOME/cancel-requests``) that the running engine poll
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +50,45 @@ def clear_cancel_request(build_id: int) -> None:
     _cancel_flag(build_id).unlink(missing_ok=True)
 
 
+def _engines_dir() -> Path:
+    directory = paths.home() / "engines"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def _take_engine_lease() -> Path:
+    lease = _engines_dir() / f"{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}"
+    lease.write_text(str(os.getpid()), encoding="utf-8")
+    return lease
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _other_live_engines() -> bool:
+    """Another live process has an engine on this PIXEL_HOME; stale leases are removed."""
+    found = False
+    for lease in _engines_dir().iterdir():
+        try:
+            pid = int(lease.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            continue
+        if pid == os.getpid():
+            continue
+        if _pid_alive(pid):
+            found = True
+        else:
+            lease.unlink(missing_ok=True)
+    return found
+
+
 class BuildEngine:
     def __init__(
         self,
@@ -64,8 +104,13 @@ class BuildEngine:
         self.store, self.settings = store, settings
         self.bus = bus or EventBus()
         self._store_lock = threading.RLock()
-        with self._store_lock:
-            self.interrupted_on_start = store.builds.mark_interrupted()
+        self._lease = _take_engine_lease()
+        self.interrupted_on_start = 0
+        if not _other_live_engines():
+            # Only when no other process builds from this PIXEL_HOME: their running builds
+            # are alive, not leftovers of a crash.
+            with self._store_lock:
+                self.interrupted_on_start = store.builds.mark_interrupted(include_queued=True)
         self._metrics = BuildMetrics()
         self._log_writer = LogWriter(store, self._store_lock)
         self._unsubscribe_writer = self.bus.subscribe(self._log_writer)
@@ -170,6 +215,7 @@ class BuildEngine:
         self._poller.join(timeout=2)
         self._unsubscribe_writer()
         self._log_writer.close()
+        self._lease.unlink(missing_ok=True)
 
     # ---------------------------------------------------------------- internals
     def _next_job(self) -> Job | None:

@@ -30,7 +30,7 @@ from pixel_desktop.engine.events import (
 )
 from pixel_desktop.engine.registry_api import RegistryAPI
 from pixel_desktop.engine.secrets import SecretStore
-from pixel_desktop.errors import CancelledError, PixelError, RegistryError
+from pixel_desktop.errors import CancelledError, PixelError, RegistryError, SecretStoreError
 
 PUSH_ATTEMPTS = 3
 
@@ -82,6 +82,7 @@ class BuildPipeline:
         self._gateway_factory = gateway_factory
         self.secrets = secrets
         self._lock = store_lock
+        self._samples: dict[int, int] = {}
 
     # ---------------------------------------------------------------- helpers
     def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -263,7 +264,16 @@ class BuildPipeline:
         spec = project.spec
         env = dict(spec.deployment.env_vars)
         for name in spec.deployment.secret_env:
-            value = self.secrets.get_project_secret(project.slug, name)
+            try:
+                value = self.secrets.get_project_secret(project.slug, name)
+            except SecretStoreError as exc:
+                # The test also proves the offline fallback; a broken keyring must not block it.
+                self._log(
+                    run,
+                    f"secret env {name} unavailable ({exc.message}); test runs without it",
+                    "engine",
+                )
+                continue
             if value:
                 env[name] = value
                 run.redact.append(value)
@@ -313,8 +323,15 @@ class BuildPipeline:
             )
             tester.smoke(base_url, spec, on_log=lambda line: self._log(run, line, "test"))
             run.result["tests_passed"] = passed
+            stop_sampling.set()
+            sampler.join(timeout=5)
+            if not self._samples.get(bid):  # a very fast test still reports its footprint
+                sample = gateway.stats_once(container_id)
+                if sample is not None:
+                    self.bus.publish(MetricSample(bid, *sample))
         finally:
             stop_sampling.set()
+            self._samples.pop(bid, None)
             gateway.remove_container(container_id)
             sampler.join(timeout=5)
             self._log(run, f"test container {container_id[:12]} removed", "test")
@@ -327,6 +344,7 @@ class BuildPipeline:
             if sample is None or stop.is_set():
                 return
             cpu, mem, limit = sample
+            self._samples[bid] = self._samples.get(bid, 0) + 1
             self.bus.publish(MetricSample(bid, cpu, mem, limit))
             stop.wait(1.0)
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from pixel_desktop import paths
-from pixel_desktop.engine.events import PhaseChanged
+from pixel_desktop.engine.events import MetricSample, PhaseChanged
 from pixel_desktop.engine.jobs import BuildEngine
 from pixel_desktop.engine.registry_api import RegistryAPI
 from pixel_desktop.engine.secrets import SecretStore
@@ -74,6 +74,8 @@ def test_sample_builds_passes_its_container_test_and_is_pushed_with_matching_dig
     store.registries.add("local", registry.address, username=registry.username)
     SecretStore().set_registry_password("local", registry.username, registry.password)
     engine = make_engine()
+    samples: list[MetricSample] = []
+    engine.bus.subscribe(lambda ev: samples.append(ev) if isinstance(ev, MetricSample) else None)
     build_id = engine.submit(project.slug, run_tests=True, push_registry="local")
     record = engine.wait(build_id, timeout=BUILD_CEILING_S)
     assert record.status == "completed", record.error_message
@@ -95,6 +97,8 @@ def test_sample_builds_passes_its_container_test_and_is_pushed_with_matching_dig
     )
     assert leftovers.stdout.strip() == ""
     assert engine.metrics()["builds_total"] == {"completed": 1}
+    assert samples and all(s.build_id == build_id for s in samples)
+    assert samples[0].memory_bytes > 0
 
 
 def test_wrong_password_fails_unauthorized_and_no_secret_leaks_anywhere(

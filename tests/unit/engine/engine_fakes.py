@@ -67,10 +67,10 @@ class FakeBuilds:
             raise NotFoundError(f"No build {build_id}.")
         return self.rows[build_id]
 
-    def mark_interrupted(self) -> int:
+    def mark_interrupted(self, *, include_queued: bool = False) -> int:
         n = 0
         for rec in list(self.rows.values()):
-            if rec.status not in TERMINAL and rec.status != "queued":
+            if rec.status not in TERMINAL and (include_queued or rec.status != "queued"):
                 self.set_status(rec.id, "interrupted", error_message="interrupted")
                 n += 1
         return n

@@ -156,9 +156,29 @@ def test_stale_running_builds_become_interrupted_on_start(engine_parts):
     store, _pipeline, make = engine_parts
     stale = store.builds.create(1)
     store.builds.set_status(stale.id, "building")
+    orphan = store.builds.create(2)  # queued in a process that died: nobody will run it
     engine = make(1)
-    assert engine.interrupted_on_start == 1
+    assert engine.interrupted_on_start == 2
     assert store.builds.get(stale.id).status == "interrupted"
+    assert store.builds.get(orphan.id).status == "interrupted"
+
+
+def test_builds_of_another_live_engine_process_are_not_interrupted(engine_parts, tmp_path):
+    import subprocess
+    import sys
+
+    store, _pipeline, make = engine_parts
+    live = store.builds.create(1)
+    store.builds.set_status(live.id, "building")
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (jobs._engines_dir() / f"{other.pid}-other").write_text(str(other.pid))
+        engine = make(1)
+        assert engine.interrupted_on_start == 0
+        assert store.builds.get(live.id).status == "building"
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_log_lines_are_persisted_and_metrics_counted(engine_parts):

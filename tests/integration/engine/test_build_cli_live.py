@@ -1,0 +1,276 @@
+"""`pixel build`, `pixel builds ...` and `pixel registries ...` as a user runs them (subprocesses).
+
+Separate processes matter here: `--json` must keep stdout to exactly one JSON object, Ctrl-C
+must cancel cleanly, and `pixel builds cancel` must reach a build running in another process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pixel_desktop import paths
+from pixel_desktop.spec import dump_spec, load_spec_file, spec_from_data
+from pixel_desktop.spec.yaml_io import spec_to_data
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+PIXEL = [sys.executable, "-m", "pixel_desktop.cli.main"]
+CEILING_S = 600
+RESULT_KEYS = {
+    "build_id",
+    "status",
+    "image",
+    "image_id",
+    "size_bytes",
+    "pushed_ref",
+    "digest",
+    "duration_s",
+    "phases",
+    "error",
+}
+
+
+def pixel(
+    *args: str,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = CEILING_S,
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*PIXEL, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def import_spec(tmp_path: Path, **changes: Any) -> str:
+    data = spec_to_data(load_spec_file(paths.sample_spec_file()))
+    data.update(changes)
+    spec = spec_from_data(data)
+    file = tmp_path / f"{uuid.uuid4().hex[:6]}.yaml"
+    file.write_text(dump_spec(spec), encoding="utf-8")
+    result = pixel("projects", "import", str(file))
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.fixture
+def env(docker_host: str, base_image: str) -> dict[str, str]:
+    return {"DOCKER_HOST": docker_host, "PIXEL_BASE_IMAGE": base_image}
+
+
+@pytest.fixture
+def slow_templates(tmp_path: Path) -> tuple[Path, str]:
+    """A copy of the template sets whose Dockerfile has a 120 s RUN step."""
+    templates = tmp_path / "templates"
+    shutil.copytree(paths.templates_root(), templates)
+    marker = f"pixel-long-step-{uuid.uuid4().hex[:8]}"
+    dockerfile = templates / "_common" / "Dockerfile.j2"
+    dockerfile.write_text(
+        dockerfile.read_text().replace(
+            "WORKDIR /app", f"RUN echo {marker} && sleep 120\n\nWORKDIR /app", 1
+        )
+    )
+    return templates, marker
+
+
+def start_until(args: list[str], env: dict[str, str], marker: str, stream: str):
+    proc = subprocess.Popen(
+        [*PIXEL, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+    seen = threading.Event()
+    captured: dict[str, list[str]] = {"stdout": [], "stderr": []}
+
+    def pump(name: str) -> None:
+        for line in getattr(proc, name):
+            captured[name].append(line)
+            if name == stream and line.strip() == marker:
+                seen.set()
+
+    threads = [threading.Thread(target=pump, args=(n,), daemon=True) for n in captured]
+    for t in threads:
+        t.start()
+    assert seen.wait(CEILING_S), "".join(captured["stderr"])[-2000:]
+    return proc, captured, threads
+
+
+def no_container_with(marker: str) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        ps = subprocess.run(
+            ["docker", "ps", "-a", "--no-trunc", "--format", "{{.Command}}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        if marker not in ps:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_build_json_prints_exactly_one_result_object_and_logs_to_stderr(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    slug = import_spec(tmp_path)
+    result = pixel("build", slug, "--json", env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads(result.stdout)
+    assert set(data) == RESULT_KEYS
+    assert data["status"] == "completed" and data["error"] is None
+    assert data["image"] == f"pixel/acme-corp/{slug}:b{data['build_id']}"
+    assert data["image_id"].startswith("sha256:") and data["size_bytes"] > 0
+    assert set(data["phases"]) == {"generating", "building", "testing"}
+    assert "Step 1/" in result.stderr and "test 1/" in result.stderr
+
+    listed = json.loads(pixel("builds", "list", slug, "--json").stdout)
+    assert [b["id"] for b in listed] == [data["build_id"]]
+    shown = pixel("builds", "show", str(data["build_id"]), "--logs")
+    assert shown.returncode == 0 and "Step 1/" in shown.stdout and "COMPLETED" in shown.stdout
+
+
+def test_failing_conversation_test_fails_with_question_expected_and_reply(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    slug = import_spec(
+        tmp_path,
+        slug="strict-bot",
+        name="Strict Bot",
+        tests=[{"ask": "How do I reset my password?", "expect_contains": ["zebra-unicorn-42"]}],
+    )
+    result = pixel("build", slug, "--json", env=env)
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert data["status"] == "failed"
+    assert "How do I reset my password?" in data["error"]
+    assert "zebra-unicorn-42" in data["error"]
+    assert "Forgot password" in data["error"]  # the actual reply is quoted
+
+
+def test_unreachable_daemon_fails_with_one_sentence_naming_the_host(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    slug = import_spec(tmp_path)
+    host = f"unix://{tmp_path}/no-docker.sock"
+    result = pixel("build", slug, "--json", env={**env, "DOCKER_HOST": host}, timeout=60)
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert data["status"] == "failed"
+    assert data["error"].startswith(f"Cannot reach the Docker daemon at {host}")
+
+
+def test_ctrl_c_cancels_the_build_cleanly(
+    tmp_path: Path, env: dict[str, str], slow_templates: tuple[Path, str]
+) -> None:
+    templates, marker = slow_templates
+    slug = import_spec(tmp_path, slug="ctrlc-bot", name="CtrlC Bot")
+    proc, captured, threads = start_until(
+        ["build", slug], {**env, "PIXEL_TEMPLATES_DIR": str(templates)}, marker, "stdout"
+    )
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 1
+    assert time.monotonic() - t0 < 10
+    for t in threads:
+        t.join(timeout=5)
+    assert "cancelled" in "".join(captured["stderr"])
+    assert no_container_with(marker)
+    listed = json.loads(pixel("builds", "list", slug, "--json").stdout)
+    assert listed[0]["status"] == "cancelled"
+
+
+def test_builds_cancel_from_another_process_stops_the_running_build(
+    tmp_path: Path, env: dict[str, str], slow_templates: tuple[Path, str]
+) -> None:
+    templates, marker = slow_templates
+    slug = import_spec(tmp_path, slug="remote-cancel-bot", name="Remote Cancel Bot")
+    proc, captured, threads = start_until(
+        ["build", slug, "--json"], {**env, "PIXEL_TEMPLATES_DIR": str(templates)}, marker, "stderr"
+    )
+    build_id = json.loads(pixel("builds", "list", slug, "--json").stdout)[0]["id"]
+    t0 = time.monotonic()
+    cancel = pixel("builds", "cancel", str(build_id))
+    assert cancel.returncode == 0, cancel.stderr
+    assert proc.wait(timeout=30) == 1
+    assert time.monotonic() - t0 < 5
+    for t in threads:
+        t.join(timeout=5)
+    data = json.loads("".join(captured["stdout"]))
+    assert data["status"] == "cancelled"
+    assert no_container_with(marker)
+    again = pixel("builds", "cancel", str(build_id))
+    assert again.returncode == 2 and "already finished" in again.stderr
+
+
+@pytest.mark.registry
+def test_registries_add_list_check_remove(registry, secret_service: object) -> None:
+    add = pixel(
+        "registries",
+        "add",
+        "team",
+        "--url",
+        registry.address,
+        "--username",
+        registry.username,
+        "--password-stdin",
+        stdin=registry.password + "\n",
+    )
+    assert add.returncode == 0, add.stderr
+    listed = json.loads(pixel("registries", "list", "--json").stdout)
+    assert listed == [
+        {
+            "name": "team",
+            "url": registry.address,
+            "username": registry.username,
+            "insecure": False,
+            "password_stored": True,
+        }
+    ]
+    check = pixel("registries", "check", "team")
+    assert check.returncode == 0 and check.stdout.startswith("OK")
+    assert registry.password not in (paths.database_file().read_bytes().decode("latin-1"))
+
+    wrong = pixel(
+        "registries",
+        "add",
+        "wrong",
+        "--url",
+        registry.address,
+        "--username",
+        registry.username,
+        "--password-stdin",
+        stdin="not-the-password\n",
+    )
+    assert wrong.returncode == 0
+    bad = pixel("registries", "check", "wrong")
+    assert bad.returncode == 1 and "unauthorized" in bad.stdout
+
+    for name in ("team", "wrong"):
+        assert pixel("registries", "remove", name).returncode == 0
+    assert json.loads(pixel("registries", "list", "--json").stdout) == []
+    from pixel_desktop.engine.secrets import SecretStore
+
+    assert SecretStore().get_registry_password("team", registry.username) is None
+
+
+def test_registries_add_refuses_bad_addresses() -> None:
+    result = pixel("registries", "add", "x", "--url", "https://host/path; rm -rf /")
+    assert result.returncode == 2 and "HOST[:PORT]" in result.stderr
