@@ -21,14 +21,14 @@ STOPWORDS = frozenset(
     same shall she should so some such than that the their theirs them then there these
     they this those through to too under until up very was we were what whats when where
     which while who whom why will with would you your yours yourself hi hello hey thanks
-    thank ok okay s t d ll m re ve get got want need like know tell let""".split()
+    thank ok okay s t d ll m re ve get got want need like know tell let take cant dont wont isnt arent didnt doesnt im ive id youre""".split()
 )
 
 # Each group maps onto its first word. Generic customer-support vocabulary, English only;
 # other languages still match on exact (lower-cased) words.
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("ship", "shipping", "shipment", "delivery", "deliver", "delivered", "dispatch", "postage", "courier", "arrive", "arrival"),
-    ("reset", "forgot", "forget", "forgotten", "lost", "recover", "recovery"),
+    ("ship", "shipping", "shipment", "delivery", "deliver", "delivered", "dispatch", "postage", "courier", "arrive", "arrival", "parcel", "package"),
+    ("reset", "forgot", "forget", "forgotten", "lost", "recover", "recovery", "remember"),
     ("password", "passcode", "passphrase", "pwd"),
     ("refund", "reimburse", "reimbursement", "repay", "repayment", "money"),
     ("cancel", "cancellation", "abort"),
@@ -41,7 +41,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("order", "purchase", "bought", "buy"),
     ("discount", "coupon", "promo", "promotion", "voucher"),
     ("damage", "damaged", "broken", "defect", "defective", "faulty", "cracked", "smashed"),
-    ("track", "tracking", "trace", "locate"),
+    ("track", "tracking", "trace", "locate", "follow", "whereabouts"),
     ("international", "abroad", "overseas", "foreign", "worldwide", "country", "countries"),
     ("exchange", "swap"),
     ("decline", "declined", "rejected", "refused", "fail", "failed", "bounce"),
@@ -54,7 +54,9 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("sign", "login", "log", "signin"),
     ("support", "service", "helpdesk"),
     ("program", "programme", "scheme", "membership"),
-    ("item", "parcel", "package", "product", "goods"),
+    ("item", "product", "goods", "article"),
+    ("gift", "present", "giftcard"),
+    ("data", "information", "info"),
 )
 
 
@@ -102,8 +104,25 @@ def _build_synonyms() -> dict[str, str]:
 SYNONYMS = _build_synonyms()
 
 
+# Multi-word expressions rewritten before tokenising ("send it back" means return).
+PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\bsend(?:ing)?\s+(?:\w+\s+){0,2}back\b", "return"),
+        (r"\bmoney\s+back\b", "refund"),
+        (r"\b(?:log|sign)\s+(?:in|on)\b", "login"),
+        (r"\btwo[\s-]+(?:factor|step)\b", "2fa"),
+        (r"\be-mail\b", "email"),
+        (r"\bopt(?:ing)?[\s-]+out\b", "unsubscribe"),
+    )
+)
+
+
 def words(text: str) -> list[str]:
-    return WORD_RE.findall(fold(text).replace("'", ""))
+    folded = fold(text).replace("'", "").replace("\u2019", "")
+    for pattern, replacement in PHRASES:
+        folded = pattern.sub(replacement, folded)
+    return WORD_RE.findall(folded)
 
 
 def terms(text: str) -> list[str]:

@@ -1,0 +1,124 @@
+"""The generated service's stdlib-only engine: rules, small talk, fallback, sessions, metrics.
+
+(The FastAPI layer is exercised by the generated tests themselves, run in a fresh venv by
+tests/integration/codegen/test_generated_service.py.)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+import pytest
+
+from pixel_desktop.spec import ProjectSpec
+
+
+def _spec(**extra) -> ProjectSpec:
+    data = {
+        "name": "Rules Bot",
+        "client": "Rule Corp",
+        "business_rules": [
+            {"name": "pricing", "match": ["cost", "price list"], "reply": "Ask sales."},
+            {"name": "literal", "match": ["a+b (c)?"], "reply": "Literal matched."},
+            {"name": "order", "regex": r"\bACM-\d{6}\b", "reply": "Order rule.", "handoff": True},
+            {"name": "second-cost", "match": ["cost"], "reply": "Never reached."},
+        ],
+        "training_data": {"faq": [{"question": "How long does shipping take?", "answer": "Three days."}]},
+    }
+    data.update(extra)
+    return ProjectSpec.model_validate(data)
+
+
+@pytest.fixture
+def engine(load_service):
+    importer = load_service(_spec())
+    return importer
+
+
+def test_word_rules_match_whole_words_case_insensitively(engine):
+    from_data = engine("assistant.data").load_assistant_data()
+    book = engine("assistant.rules").RuleBook(from_data.rules)
+    assert book.first_match("What does it COST?").name == "pricing"
+    assert book.first_match("the price\n  list please").name == "pricing"
+    assert book.first_match("nice costume") is None
+    assert book.first_match("I love a+b (c)? really").name == "literal"
+    assert book.first_match("aab c") is None
+    assert book.first_match("my order acm-123456 is late").name == "order"
+    assert book.first_match("ACM-1234567") is None
+
+
+def test_rules_come_before_retrieval_and_first_rule_wins(engine):
+    main_answer = engine("assistant.answer")
+    service_mod = engine("assistant.service")
+    data = engine("assistant.data").load_assistant_data()
+    service = service_mod.ChatService(data, main_answer.OfflineAnswerer(0.5))
+    answer, _ = service.chat("How long does shipping take and what does it cost?")
+    assert (answer.reply, answer.source) == ("Ask sales.", "rule")
+    answer, _ = service.chat("Where is ACM-000042?")
+    assert answer.handoff is True and answer.sources == [{"type": "rule", "title": "order", "score": 1.0}]
+    answer, _ = service.chat("how long will delivery take")
+    assert (answer.reply, answer.source) == ("Three days.", "faq")
+
+
+def test_fallback_offers_a_person_and_yes_hands_off_in_the_same_session(engine):
+    service_mod = engine("assistant.service")
+    prompts = engine("config.prompts")
+    data = engine("assistant.data").load_assistant_data()
+    service = service_mod.ChatService(data, engine("assistant.answer").OfflineAnswerer(0.5))
+    answer, session = service.chat("Tell me about quantum chromodynamics")
+    assert answer.reply == prompts.FALLBACK_REPLY and "Rule Corp" in answer.reply
+    assert answer.handoff is False
+    answer, _ = service.chat("yes please", session.session_id)
+    assert answer.handoff is True and answer.reply == prompts.HANDOFF_REPLY
+    answer, _ = service.chat("yes", session.session_id)  # no pending offer any more
+    assert answer.handoff is False
+
+
+def test_greeting_reply_is_the_personality_greeting(engine):
+    service_mod = engine("assistant.service")
+    data = engine("assistant.data").load_assistant_data()
+    service = service_mod.ChatService(data, engine("assistant.answer").OfflineAnswerer(0.5))
+    assert service.chat("Hello there!")[0].reply == data.personality.greeting
+
+
+def test_session_store_is_bounded(engine):
+    store = engine("assistant.sessions").SessionStore(max_sessions=3)
+    for sid in ("a", "b", "c", "d"):
+        store.get(sid)
+    assert len(store) == 3
+    store.get("b").offered_handoff = True
+    assert store.get("b").offered_handoff is True  # kept: recently used
+    assert store.get("a").offered_handoff is False  # "a" (oldest) was evicted, comes back fresh
+    assert len(store) == 3
+
+
+def test_metrics_render_prometheus_text_with_escaped_labels(engine):
+    metrics = engine("assistant.metrics").Metrics('Bot "quoted"\nname\\', "1.0.0+abc")
+    metrics.observe_request("POST", "/chat", 200)
+    metrics.observe_chat(0.03, "faq", handoff=True)
+    text = metrics.render()
+    assert 'assistant_info{name="Bot \\"quoted\\"\\nname\\\\",version="1.0.0+abc"} 1' in text
+    assert 'assistant_chat_latency_seconds_bucket{le="0.05"} 1' in text
+    assert 'assistant_chat_latency_seconds_bucket{le="0.025"} 0' in text
+    assert "assistant_handoffs_total 1" in text
+    for line in text.splitlines():
+        assert line.startswith("#") or re.match(r"^[a-z_]+(\{.*\})? [0-9.+e-]+$", line), line
+
+
+def test_demo_page_csp_hashes_match_the_inline_style_and_script(engine):
+    page = engine("assistant.page")
+    html = page.render_page("Bot", "Hi", "/chat")
+    for block in (page.STYLE, page.SCRIPT):
+        digest = base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in page.CONTENT_SECURITY_POLICY
+        assert block in html
+
+
+def test_light_stemmer_and_synonyms_map_paraphrases_together(engine):
+    text = engine("assistant.text")
+    assert text.terms("How long does shipping take?")[-1] == text.terms("delivery")[0]
+    assert text.terms("I forgot my password") == text.terms("reset passwords")
+    assert text.terms("Can I send it back?") == text.terms("return")
+    assert text.terms("ordered") == text.terms("orders") == text.terms("order")
