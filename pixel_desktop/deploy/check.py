@@ -58,8 +58,14 @@ def check_target(
         docker = connect(target.docker_host, target.name)
     except PixelError as exc:
         return TargetCheck(
-            target.name, target.docker_host, target.kind, False, port=port,
-            problems=[exc.message], ok=False, verdict=f"NOT READY: {exc.message}",
+            target.name,
+            target.docker_host,
+            target.kind,
+            False,
+            port=port,
+            problems=[exc.message],
+            ok=False,
+            verdict=f"NOT READY: {exc.message}",
         )
     with docker:
         try:
@@ -77,11 +83,19 @@ def check_target(
             free = docker.free_disk_bytes(str(details.get("DockerRootDir") or "/var/lib/docker"))
         except PixelError as exc:
             return TargetCheck(
-                target.name, target.docker_host, target.kind, False, port=port,
-                problems=[exc.message], ok=False, verdict=f"NOT READY: {exc.message}",
+                target.name,
+                target.docker_host,
+                target.kind,
+                False,
+                port=port,
+                problems=[exc.message],
+                ok=False,
+                verdict=f"NOT READY: {exc.message}",
             )
     if target.kind == "swarm" and swarm != "active":
-        problems.append(f"Swarm is {swarm}: run `docker swarm init` on the host or use --kind docker")
+        problems.append(
+            f"Swarm is {swarm}: run `docker swarm init` on the host or use --kind docker"
+        )
     if users:
         problems.append(f"port {port} is used by {', '.join(users)}")
     if free is not None and free < MIN_FREE_BYTES:

@@ -9,7 +9,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-STAGES = ("preparing", "connecting", "transferring", "starting", "health", "finishing", "rolling_back")
+STAGES = (
+    "preparing",
+    "connecting",
+    "transferring",
+    "starting",
+    "health",
+    "finishing",
+    "rolling_back",
+)
 
 
 @dataclass(frozen=True, slots=True)

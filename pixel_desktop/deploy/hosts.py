@@ -71,7 +71,9 @@ def parse_docker_host(url: str) -> HostUrl:
     example = "e.g. ssh://deploy@server.example:22, tcp://server.example:2376 or unix:///var/run/docker.sock"
     if parsed.scheme == "unix":
         if not parsed.path.startswith("/"):
-            raise InputError(f"Invalid Docker host {url!r}: a unix socket needs an absolute path ({example}).")
+            raise InputError(
+                f"Invalid Docker host {url!r}: a unix socket needs an absolute path ({example})."
+            )
         return HostUrl("unix", "127.0.0.1", None, None, text)
     if parsed.scheme == "npipe":
         return HostUrl("npipe", "127.0.0.1", None, None, text)
@@ -81,14 +83,18 @@ def parse_docker_host(url: str) -> HostUrl:
         except ValueError as exc:
             raise InputError(f"Invalid Docker host {url!r}: bad port ({example}).") from exc
         if not parsed.hostname or parsed.path not in ("", "/") or parsed.query or parsed.fragment:
-            raise InputError(f"Invalid Docker host {url!r}: expected {parsed.scheme}://host[:port] ({example}).")
+            raise InputError(
+                f"Invalid Docker host {url!r}: expected {parsed.scheme}://host[:port] ({example})."
+            )
         if parsed.password:
             raise InputError(
                 f"Invalid Docker host {url!r}: do not put a password in the URL; use an SSH key "
                 "(ssh-agent or IdentityFile in ~/.ssh/config)."
             )
         if parsed.scheme == "tcp" and port is None:
-            raise InputError(f"Invalid Docker host {url!r}: tcp:// needs a port, usually 2376 for TLS.")
+            raise InputError(
+                f"Invalid Docker host {url!r}: tcp:// needs a port, usually 2376 for TLS."
+            )
         return HostUrl(parsed.scheme, parsed.hostname, port, parsed.username, text)
     raise InputError(f"Unsupported Docker host {url!r}: {example}.")
 
@@ -120,7 +126,11 @@ def ssh_options(url: HostUrl, target_name: str | None = None) -> SshOptions:
         if entry.get("port"):
             port = int(entry["port"])
         user = entry.get("user")
-        keys = [str(Path(k).expanduser()) for k in entry.get("identityfile") or [] if Path(k).expanduser().is_file()]
+        keys = [
+            str(Path(k).expanduser())
+            for k in entry.get("identityfile") or []
+            if Path(k).expanduser().is_file()
+        ]
         for k in entry.get("userknownhostsfile", "").split():
             known.append(Path(k).expanduser())
     return SshOptions(

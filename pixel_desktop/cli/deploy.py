@@ -1,0 +1,302 @@
+"""`pixel targets|deploy|rollback|deployments|bundle`: getting a built assistant to the client.
+
+Thin over ``pixel_desktop.deploy``: the same DeployService the GUI's Deploy tab uses.
+``pixel deploy`` exits 0 only when the new deployment is healthy (1 when it failed or was
+rolled back), so scripts can gate on it; ``--json`` prints one object with the outcome.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from pixel_desktop.cli.context import CliContext
+from pixel_desktop.cli.output import fmt_time, print_json, print_table
+from pixel_desktop.errors import InputError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    # ---- targets
+    targets = sub.add_parser("targets", help="deploy targets (Docker hosts, Swarm managers)")
+    tsub = targets.add_subparsers(dest="targets_command", metavar="ACTION", required=True)
+    add = tsub.add_parser("add", help="add a target")
+    add.add_argument("name")
+    add.add_argument(
+        "--docker-host",
+        required=True,
+        metavar="URL",
+        help="unix:///var/run/docker.sock, ssh://user@host[:port] or tcp://host:2376 (TLS)",
+    )
+    add.add_argument("--kind", choices=("docker", "swarm"), default="docker")
+    add.add_argument("--tls-dir", type=Path, help="folder with ca.pem, cert.pem, key.pem (tcp://)")
+    add.set_defaults(func=cmd_targets_add)
+    lst = tsub.add_parser("list", help="list targets")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_targets_list)
+    check = tsub.add_parser("check", help="reachable? Docker version, free port, free disk")
+    check.add_argument("name")
+    check.add_argument("--project", metavar="SLUG", help="check the port of this project")
+    check.add_argument("--port", type=int, help="port to check (default: the project's, else 8000)")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(func=cmd_targets_check)
+    trust = tsub.add_parser("trust", help="show an ssh:// target's host key and trust it")
+    trust.add_argument("name")
+    trust.add_argument("--yes", action="store_true", help="trust without asking (scripts)")
+    trust.set_defaults(func=cmd_targets_trust)
+    remove = tsub.add_parser("remove", help="remove a target (its deployment history stays)")
+    remove.add_argument("name")
+    remove.set_defaults(func=cmd_targets_remove)
+
+    # ---- deploy / rollback
+    dep = sub.add_parser("deploy", help="deploy a build to a target (health-gated, rolls back)")
+    dep.add_argument("slug")
+    dep.add_argument("--target", required=True, metavar="NAME")
+    dep.add_argument("--build", type=int, metavar="ID", help="default: the last completed build")
+    dep.add_argument(
+        "--via",
+        choices=("registry", "load"),
+        help="registry: the target pulls; load: stream docker save → docker load (default: "
+        "registry when the build was pushed, else load)",
+    )
+    dep.add_argument("--json", action="store_true")
+    dep.set_defaults(func=cmd_deploy)
+    rb = sub.add_parser("rollback", help="redeploy the previous healthy deployment")
+    rb.add_argument("slug")
+    rb.add_argument("--target", required=True, metavar="NAME")
+    rb.add_argument("--json", action="store_true")
+    rb.set_defaults(func=cmd_rollback)
+
+    # ---- history
+    deps = sub.add_parser("deployments", help="deployment history")
+    dsub = deps.add_subparsers(dest="deployments_command", metavar="ACTION", required=True)
+    dl = dsub.add_parser("list", help="list deployments, newest first")
+    dl.add_argument("slug", nargs="?")
+    dl.add_argument("--json", action="store_true")
+    dl.set_defaults(func=cmd_deployments_list)
+
+    # ---- bundle
+    bundle = sub.add_parser("bundle", help="offline handover bundle (.tar.gz)")
+    bundle.add_argument("slug")
+    bundle.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.tar.gz")
+    bundle.add_argument("--build", type=int, metavar="ID")
+    bundle.add_argument("--nginx-image", default=None, help="nginx image for the compose file")
+    bundle.add_argument("--json", action="store_true")
+    bundle.set_defaults(func=cmd_bundle)
+
+
+def _service(ctx: CliContext) -> Any:
+    from pixel_desktop.deploy import DeployService
+
+    return DeployService(ctx.store, ctx.settings)
+
+
+def _printer(enabled: bool) -> Any:
+    from pixel_desktop.deploy.events import DeployProgress
+
+    def show(event: Any) -> None:
+        if enabled and isinstance(event, DeployProgress):
+            print(f"[{event.stage}] {event.message}", file=sys.stderr, flush=True)
+
+    return show
+
+
+# --------------------------------------------------------------------------- targets
+def cmd_targets_add(args: argparse.Namespace, ctx: CliContext) -> int:
+    from pixel_desktop.deploy import hosts
+
+    hosts.validate_target_name(args.name)
+    url = hosts.parse_docker_host(args.docker_host)
+    if args.tls_dir and url.scheme != "tcp":
+        raise InputError("--tls-dir only applies to tcp:// hosts.")
+    if url.scheme == "tcp" and not args.tls_dir:
+        hosts.tls_options(args.name)  # explains what is missing unless DOCKER_CERT_PATH has them
+    if args.tls_dir:
+        hosts.install_tls(args.name, args.tls_dir)
+    record = ctx.store.targets.add(args.name, url.raw, args.kind)
+    print(f"Added target {record.name}: {record.docker_host} ({record.kind}).")
+    if url.scheme == "ssh":
+        print(f"Check it with: pixel targets check {record.name}")
+    return 0
+
+
+def cmd_targets_list(args: argparse.Namespace, ctx: CliContext) -> int:
+    rows = ctx.store.targets.list()
+    if args.json:
+        print_json([{"name": t.name, "docker_host": t.docker_host, "kind": t.kind} for t in rows])
+    elif not rows:
+        print("No targets. Add one: pixel targets add NAME --docker-host ssh://user@host")
+    else:
+        print_table(
+            ["name", "kind", "docker host"], [[t.name, t.kind, t.docker_host] for t in rows]
+        )
+    return 0
+
+
+def cmd_targets_check(args: argparse.Namespace, ctx: CliContext) -> int:
+    result = _service(ctx).check_target(args.name, port=args.port, slug=args.project)
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(f"Target      {result.name} ({result.kind}) {result.docker_host}")
+        if result.reachable:
+            print(
+                f"Docker      {result.docker_version} (API {result.api_version}, {result.os_arch})"
+            )
+            print(f"Swarm       {result.swarm_state}")
+            taken = ", ".join(result.port_users)
+            print(f"Port {result.port:<6} {'free' if result.port_free else 'taken by ' + taken}")
+            free = result.disk_free_bytes
+            print(f"Disk free   {'unknown' if free is None else f'{free / 1024**3:.1f} GB'}")
+        print(result.verdict)
+    return 0 if result.ok else 1
+
+
+def cmd_targets_trust(args: argparse.Namespace, ctx: CliContext) -> int:
+    from pixel_desktop.deploy import hosts
+
+    target = ctx.store.targets.get(args.name)
+    key = hosts.presented_key(hosts.parse_docker_host(target.docker_host), target.name)
+    print(f"{key.host} port {key.port} presents {key.key_type} {key.fingerprint}")
+    if key.already_trusted:
+        print("This key is already trusted.")
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise InputError("Not a terminal: verify the fingerprint and pass --yes to trust it.")
+        answer = input("Trust this key? Compare it with the host's own (ssh-keygen -lf ...) [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Not trusted.")
+            return 1
+    path = hosts.trust(key)
+    print(f"Trusted; added to {path}")
+    return 0
+
+
+def cmd_targets_remove(args: argparse.Namespace, ctx: CliContext) -> int:
+    ctx.store.targets.remove(args.name)
+    print(f"Removed target {args.name} (its deployment history is kept).")
+    return 0
+
+
+# --------------------------------------------------------------------------- deploy
+def _outcome(record: Any) -> dict[str, Any]:
+    return {
+        "deployment_id": record.id,
+        "status": record.status,
+        "url": record.url,
+        "image": record.image_ref,
+        "digest": record.digest,
+        "rolled_back": record.status == "rolled_back",
+        "error": record.error_message,
+    }
+
+
+def _report(record: Any, as_json: bool) -> int:
+    if as_json:
+        print_json(_outcome(record))
+    elif record.status == "healthy":
+        print(f"Deployment {record.id} healthy: {record.url} ({record.image_ref})")
+    elif record.status == "rolled_back":
+        print(f"Deployment {record.id} rolled back: {record.error_message}", file=sys.stderr)
+    else:
+        print(f"Deployment {record.id} failed: {record.error_message}", file=sys.stderr)
+    return 0 if record.status == "healthy" else 1
+
+
+def cmd_deploy(args: argparse.Namespace, ctx: CliContext) -> int:
+    record = _service(ctx).deploy(
+        args.slug,
+        args.target,
+        build_id=args.build,
+        via=args.via,
+        on_progress=_printer(not args.json),
+    )
+    return _report(record, args.json)
+
+
+def cmd_rollback(args: argparse.Namespace, ctx: CliContext) -> int:
+    record = _service(ctx).rollback(args.slug, args.target, on_progress=_printer(not args.json))
+    return _report(record, args.json)
+
+
+def cmd_deployments_list(args: argparse.Namespace, ctx: CliContext) -> int:
+    if args.slug:
+        ctx.store.projects.get(args.slug)  # NotFoundError for a typo, not an empty list
+    rows = _service(ctx).list(args.slug)
+    if args.json:
+        print_json(
+            [
+                {
+                    "id": d.id,
+                    "project": d.project_slug,
+                    "target": d.target_name,
+                    "build_id": d.build_id,
+                    "image": d.image_ref,
+                    "digest": d.digest,
+                    "status": d.status,
+                    "url": d.url,
+                    "error": d.error_message,
+                    "config": d.config_snapshot,
+                    "created_at": d.created_at,
+                    "completed_at": d.completed_at,
+                }
+                for d in rows
+            ]
+        )
+    elif not rows:
+        print("No deployments yet.")
+    else:
+        print_table(
+            ["id", "project", "target", "build", "status", "url", "created"],
+            [
+                [
+                    d.id,
+                    d.project_slug,
+                    d.target_name,
+                    d.build_id or "-",
+                    d.status,
+                    d.url or "-",
+                    fmt_time(d.created_at),
+                ]
+                for d in rows
+            ],
+        )
+    return 0
+
+
+# --------------------------------------------------------------------------- bundle
+def cmd_bundle(args: argparse.Namespace, ctx: CliContext) -> int:
+    from pixel_desktop.deploy import bundle, hosts
+    from pixel_desktop.deploy.rollout import DeployService
+    from pixel_desktop.engine.docker_gateway import resolve_host
+
+    project = ctx.store.projects.get(args.slug)
+    build = DeployService(ctx.store, ctx.settings).pick_build(project, args.build)
+    if not build.image_name:
+        raise InputError(f"Build {build.id} of {args.slug} has no image; rebuild it.")
+    mtime = int(build.completed_at.timestamp()) if build.completed_at else 0
+    with hosts.connect(resolve_host(ctx.settings.effective_docker_host())) as local:
+        result = bundle.write_bundle(
+            slug=project.slug,
+            spec=project.spec,
+            image_ref=build.image_name,
+            output=args.output.expanduser().resolve(),
+            local=local,
+            nginx_image=args.nginx_image or bundle.DEFAULT_NGINX_IMAGE,
+            mtime=mtime,
+            on_log=None if args.json else (lambda m: print(m, file=sys.stderr)),
+        )
+    if args.json:
+        print_json(bundle.bundle_summary(result))
+    else:
+        print(
+            f"Bundle {result.path} ({result.size_bytes / 1e6:.1f} MB): "
+            + ", ".join(m.split("/", 1)[1] for m in result.members)
+        )
+        if not result.nginx_included:
+            print(
+                f"Note: {result.nginx_image} is not in the local daemon, so the bundle does not carry it."
+            )
+    return 0
