@@ -133,7 +133,8 @@ def render_context(
         "mode": tset.mode,
         "service_version": SERVICE_VERSION,
         "base_image": image,
-        "image": f"{slug}:latest",
+        # Same repository the build engine tags (pixel/<client>/<project>:latest).
+        "image": f"pixel/{spec.client_slug}/{slug}:latest",
         "k8s_name": k8s_name,
         "uid": SERVICE_UID,
         "port": port,
