@@ -27,6 +27,14 @@ die() { echo "packaging: $*" >&2; exit 1; }
 VERSION="$("$PY" -c 'import re,sys; print(re.search(r"^__version__\s*=\s*\"([^\"]+)\"", open("pixel_desktop/__init__.py").read(), re.M).group(1))')"
 INPUTS="$("$PY" packaging/inputs_hash.py)"
 
+mkdir -p "$DIST"
+# One build at a time per tree (`make package` and the bundle test may overlap); the test
+# holds this lock itself and tells us so.
+if [[ -z "${PIXEL_PACKAGING_LOCK_HELD:-}" ]] && command -v flock >/dev/null 2>&1; then
+  exec 9>"$DIST/.build.lock"
+  flock 9
+fi
+
 echo "packaging: building pixel-desktop $VERSION with $("$PY" -m PyInstaller --version) (takes ~1-2 min)"
 rm -f "$DIST/pixel-desktop.inputs"
 start=$(date +%s)

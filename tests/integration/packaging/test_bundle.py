@@ -86,6 +86,7 @@ def bundle() -> Bundle:
             proc = subprocess.run(
                 ["bash", str(ROOT / "packaging" / "build.sh"), sys.prefix],
                 cwd=ROOT,
+                env={**os.environ, "PIXEL_PACKAGING_LOCK_HELD": "1"},
                 capture_output=True,
                 text=True,
                 timeout=BUILD_TIMEOUT_S,
