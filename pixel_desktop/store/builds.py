@@ -9,6 +9,7 @@ through the (build_id, seq) primary key, so neither grows slower as the log grow
 from __future__ import annotations
 
 import hashlib
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -97,7 +98,12 @@ class BuildRepository:
         with self._s.write() as s:
             if s.get(Project, project_id) is None:
                 raise NotFoundError(f"No project with id {project_id}.")
-            row = Build(project_id=project_id, status="queued", created_at=datetime.now(UTC))
+            row = Build(
+                project_id=project_id,
+                status="queued",
+                created_at=datetime.now(UTC),
+                runner_host=socket.gethostname(),
+            )
             s.add(row)
             s.flush()
             s.refresh(row)
@@ -137,17 +143,23 @@ class BuildRepository:
             s.flush()
             return _record(row)
 
-    def mark_interrupted(self, *, include_queued: bool = False) -> int:
+    def mark_interrupted(self, *, include_queued: bool = False, host: str | None = None) -> int:
         """Builds left running by a process that died or quit become ``interrupted``.
 
         Queued builds are left alone unless ``include_queued``: nothing of theirs ran, and
-        another process's engine may still pick them up.
+        another process's engine may still pick them up. Only builds started on ``host``
+        (default: this machine) or of unknown origin are touched: on a shared store,
+        another machine's running build is not ours to judge.
         """
         now = datetime.now(UTC)
+        host = host or socket.gethostname()
         states = RUNNING_BUILD_STATUSES + (("queued",) if include_queued else ())
         with self._s.write() as s:
             rows = s.scalars(
-                select(Build).where(Build.status.in_(states)).with_for_update(of=Build)
+                select(Build)
+                .where(Build.status.in_(states))
+                .where((Build.runner_host == host) | Build.runner_host.is_(None))
+                .with_for_update(of=Build)
             ).all()
             for row in rows:
                 was = "waiting in the queue" if row.status == "queued" else row.status

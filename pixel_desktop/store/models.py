@@ -133,6 +133,8 @@ class Build(Base):
     phases: Mapped[dict[str, float] | None] = mapped_column(JSON)
     registry_name: Mapped[str | None] = mapped_column(String(100))
     log_line_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The machine whose engine runs the build (None for builds from older stores).
+    runner_host: Mapped[str | None] = mapped_column(String(255))
 
     project: Mapped[Project] = relationship(lazy="joined", innerjoin=True)
 

@@ -285,6 +285,16 @@ def test_mark_interrupted_takes_running_builds_and_queued_ones_only_when_asked(
     }
 
 
+def test_mark_interrupted_leaves_builds_running_on_another_machine_alone(store: Store) -> None:
+    project = store.projects.create(make_spec("Bot"))
+    build = store.builds.create(project.id)
+    store.builds.set_status(build.id, "building")
+    # A teammate's laptop on the same shared store starts Pixel: not its build to judge.
+    assert store.builds.mark_interrupted(host="teammates-laptop") == 0
+    assert store.builds.get(build.id).status == "building"
+    assert store.builds.mark_interrupted() == 1
+
+
 def test_list_last_successful_and_counts(store: Store) -> None:
     a = store.projects.create(make_spec("A"))
     b = store.projects.create(make_spec("B"))
