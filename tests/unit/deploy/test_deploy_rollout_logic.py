@@ -1,0 +1,302 @@
+"""Rollout decisions without a daemon: order of stop/start, rollback, image transfer choice.
+
+A fake target records what the service asked of it; HTTP health answers from whichever
+fake container runs (images named ``*bad*`` answer 500, ``*crash*`` exit at once).
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from pixel_desktop.deploy import DeployService
+from pixel_desktop.engine.docker_deploy import ContainerInfo, ContainerState
+from pixel_desktop.errors import InputError
+from pixel_desktop.settings import Settings
+from pixel_desktop.spec import spec_from_data
+from pixel_desktop.store import Store
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+class FakeTarget:
+    def __init__(
+        self, images: set[str] | None = None, foreign_port_user: str | None = None
+    ) -> None:
+        self.images = set(images or ())
+        self.containers_: dict[str, dict] = {}
+        self.calls: list[str] = []
+        self.foreign = foreign_port_user
+        self.copied: list[str] = []
+        self.pulled: list[tuple[str, dict | None]] = []
+        self._ids = itertools.count(1)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return None
+
+    # images
+    def image_exists(self, ref: str) -> bool:
+        return ref in self.images
+
+    def inspect_image(self, ref: str) -> dict:
+        return {"Id": "sha256:" + "ab" * 32, "RepoDigests": []}
+
+    def pull(self, ref, auth, on_log):
+        self.pulled.append((ref, auth))
+        self.images.add(ref)
+        return "sha256:x"
+
+    def copy_image_from(self, source, ref, on_log, on_bytes=None):
+        self.copied.append(ref)
+        self.images.add(ref)
+
+    # containers
+    def containers(self, labels):
+        return [
+            ContainerInfo(cid, c["name"], c["state"], c["image"], c["labels"])
+            for cid, c in self.containers_.items()
+            if all(c["labels"].get(k) == v for k, v in labels.items())
+        ]
+
+    def port_users(self, port):
+        users = [
+            f"container {c['name']}" for c in self.containers_.values() if c["state"] == "running"
+        ]
+        return users + ([self.foreign] if self.foreign else [])
+
+    def stop_container(self, cid):
+        self.calls.append(f"stop {self.containers_[cid]['name']}")
+        self.containers_[cid]["state"] = "exited"
+
+    def start_container(self, cid):
+        self.calls.append(f"start {self.containers_[cid]['name']}")
+        self.containers_[cid]["state"] = "running"
+
+    def remove_container(self, cid):
+        self.calls.append(f"remove {self.containers_[cid]['name']}")
+        del self.containers_[cid]
+
+    def create_and_start(self, *, name, image, port, env, labels):
+        cid = f"c{next(self._ids)}"
+        state = "exited" if "crash" in image else "running"
+        self.containers_[cid] = {
+            "name": name,
+            "image": image,
+            "labels": labels,
+            "state": state,
+            "env": env,
+        }
+        self.calls.append(f"run {name}")
+        return cid
+
+    def container_state(self, cid):
+        c = self.containers_.get(cid)
+        if c is None:
+            return ContainerState("missing", -1, None, "")
+        return ContainerState(c["state"], 1 if c["state"] == "exited" else 0, None, "")
+
+    def container_logs(self, cid, tail=20):
+        return "Traceback: boom\n"
+
+    def http_get(self, url: str, timeout: float) -> int:
+        running = [c for c in self.containers_.values() if c["state"] == "running"]
+        if not running:
+            raise httpx.ConnectError("refused")
+        return 500 if "bad" in running[0]["image"] else 200
+
+
+class NoLocal:
+    def image_exists(self, ref):
+        return True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return None
+
+
+@pytest.fixture
+def store():
+    st = Store.open()
+    yield st
+    st.close()
+
+
+def _project(store: Store, slug: str = "acme"):
+    data = yaml.safe_load((REPO / "examples" / "acme-support.yaml").read_text(encoding="utf-8"))
+    data["slug"] = slug
+    data.setdefault("deployment", {})["secret_env"] = []
+    return store.projects.create(spec_from_data(data))
+
+
+def _build(store: Store, project_id: int, image: str, pushed: str | None = None):
+    b = store.builds.create(project_id)
+    return store.builds.set_status(b.id, "completed", image_name=image, pushed_ref=pushed)
+
+
+def _service(store: Store, target: FakeTarget) -> DeployService:
+    store.targets.add("box", "ssh://ops@box.example", "docker")
+
+    def connect(host, name):
+        return target if name else NoLocal()
+
+    return DeployService(
+        store,
+        Settings(),
+        connect=connect,
+        local_host="unix:///fake.sock",
+        health_timeout_s=1.0,
+        http_get=target.http_get,
+    )
+
+
+def test_healthy_deploy_stops_old_first_then_removes_it(store) -> None:
+    p = _project(store)
+    target = FakeTarget()
+    svc = _service(store, target)
+    first = svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good1").id)
+    target.calls.clear()
+
+    second = svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good2").id)
+
+    assert (first.status, second.status) == ("healthy", "healthy")
+    assert target.calls == [
+        f"stop pixel-acme-d{first.id}",
+        f"run pixel-acme-d{second.id}",
+        f"remove pixel-acme-d{first.id}",
+    ]
+    assert second.url == "http://box.example:8000"
+    assert second.config_snapshot["via"] == "load"
+
+
+def test_unhealthy_new_version_is_removed_and_the_old_one_restarted(store) -> None:
+    p = _project(store)
+    target = FakeTarget()
+    svc = _service(store, target)
+    first = svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good1").id)
+    target.calls.clear()
+    events: list = []
+
+    second = svc.deploy(
+        "acme", "box", build_id=_build(store, p.id, "img:bad").id, on_progress=events.append
+    )
+
+    assert second.status == "rolled_back"
+    assert "HTTP 500" in second.error_message and f"pixel-acme-d{first.id}" in second.error_message
+    assert target.calls == [
+        f"stop pixel-acme-d{first.id}",
+        f"run pixel-acme-d{second.id}",
+        f"remove pixel-acme-d{second.id}",
+        f"start pixel-acme-d{first.id}",
+    ]
+    assert any(getattr(e, "stage", "") == "rolling_back" for e in events)
+    assert type(events[-1]).__name__ == "DeployFinished" and events[-1].status == "rolled_back"
+
+
+def test_a_crashing_first_deploy_fails_with_the_container_output(store) -> None:
+    p = _project(store)
+    target = FakeTarget()
+    record = _service(store, target).deploy(
+        "acme", "box", build_id=_build(store, p.id, "img:crash").id
+    )
+    assert record.status == "failed"
+    assert "stopped (exit code 1)" in record.error_message and "boom" in record.error_message
+    assert target.containers_ == {}
+
+
+def test_a_port_taken_by_someone_else_fails_before_touching_the_old_container(store) -> None:
+    p = _project(store)
+    target = FakeTarget()
+    svc = _service(store, target)
+    svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good1").id)
+    target.foreign = "container nginx-proxy"
+    target.calls.clear()
+
+    record = svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good2").id)
+
+    assert record.status == "failed" and "nginx-proxy" in record.error_message
+    assert target.calls == []
+
+
+def test_image_transfer_streams_only_when_the_target_lacks_it(store) -> None:
+    p = _project(store)
+    target = FakeTarget(images={"img:already"})
+    svc = _service(store, target)
+    svc.deploy("acme", "box", build_id=_build(store, p.id, "img:already").id)
+    assert target.copied == []
+    svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good-new").id, via="load")
+    assert target.copied == ["img:good-new"]
+
+
+def test_via_registry_needs_a_pushed_build_and_pulls_the_pushed_ref(store) -> None:
+    p = _project(store)
+    target = FakeTarget()
+    svc = _service(store, target)
+    unpushed = _build(store, p.id, "img:good1")
+    with pytest.raises(InputError, match="--via load"):
+        svc.deploy("acme", "box", build_id=unpushed.id, via="registry")
+    pushed = _build(store, p.id, "img:good2", pushed="127.0.0.1:5000/acme:b2")
+
+    record = svc.deploy("acme", "box", build_id=pushed.id)  # default via: registry when pushed
+
+    assert record.status == "healthy" and record.image_ref == "127.0.0.1:5000/acme:b2"
+    assert target.pulled == [("127.0.0.1:5000/acme:b2", None)]
+
+
+def test_rollback_goes_to_the_previous_healthy_deployment_with_another_image(store) -> None:
+    p = _project(store)
+    target = FakeTarget()
+    svc = _service(store, target)
+    with pytest.raises(InputError, match="no healthy deployment"):
+        svc.rollback("acme", "box")
+    a = svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good-a").id)
+    with pytest.raises(InputError, match="nothing to roll back to"):
+        svc.rollback("acme", "box")
+    svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good-b").id)
+    svc.deploy("acme", "box", build_id=_build(store, p.id, "img:bad").id)
+
+    back = svc.rollback("acme", "box")
+
+    assert back.status == "healthy" and back.image_ref == "img:good-a"
+    assert back.config_snapshot["rollback_to"] == a.id
+    assert [c["image"] for c in target.containers_.values()] == ["img:good-a"]
+
+
+def test_builds_of_another_project_or_unfinished_are_refused(store) -> None:
+    p = _project(store)
+    other = _project(store, "other")
+    svc = _service(store, FakeTarget())
+    with pytest.raises(InputError, match="no completed build"):
+        svc.deploy("acme", "box")
+    with pytest.raises(InputError, match="belongs to other"):
+        svc.deploy("acme", "box", build_id=_build(store, other.id, "img:x").id)
+    queued = store.builds.create(p.id)
+    with pytest.raises(InputError, match="queued"):
+        svc.deploy("acme", "box", build_id=queued.id)
+    with pytest.raises(InputError, match="--via"):
+        svc.deploy("acme", "box", build_id=_build(store, p.id, "img:y").id, via="carrier-pigeon")
+
+
+def test_swarm_target_without_an_active_swarm_fails_with_how_to_fix(store) -> None:
+    p = _project(store)
+    target = FakeTarget()
+    target.swarm_state = lambda: "inactive"  # type: ignore[method-assign]
+    store.targets.add("cluster", "ssh://ops@mgr.example", "swarm")
+    svc = DeployService(
+        store,
+        Settings(),
+        connect=lambda h, n: target if n else NoLocal(),
+        local_host="unix:///x",
+        health_timeout_s=1.0,
+        http_get=target.http_get,
+    )
+    record = svc.deploy("acme", "cluster", build_id=_build(store, p.id, "img:good").id)
+    assert record.status == "failed" and "docker swarm init" in record.error_message
