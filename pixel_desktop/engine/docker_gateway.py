@@ -713,24 +713,6 @@ class DockerGateway:
             )
         return PushOutcome(digest=digest, size=int(size) if size is not None else None)
 
-    def login(self, registry: str, username: str, password: str) -> None:
-        """Validate credentials through the daemon without touching the user's docker config."""
-        try:
-            self.api.login(
-                username=username,
-                password=password,
-                registry=registry,
-                reauth=True,
-                dockercfg_path=os.devnull,
-            )
-        except docker.errors.APIError as exc:
-            msg = str(exc.explanation or exc)
-            raise RegistryError(
-                f"Login to {registry} failed: {msg}", kind=classify_push_error(msg)
-            ) from exc
-        except (docker.errors.DockerException, *_STREAM_ERRORS) as exc:
-            raise self._unavailable(exc) from exc
-
 
 def cpu_mem_from_stats(s: dict[str, Any]) -> tuple[float, int, int]:
     """CPU percent (of one core = 100) and memory usage/limit from a /stats sample."""

@@ -239,9 +239,13 @@ class BuildEngine:
                 self._running[job.build_id] = job
             self._metrics.started()
             status = "failed"
+            timer = threading.Timer(float(self.settings.build_timeout_s), job.time_out)
+            timer.daemon = True
+            timer.start()
             try:
                 status = self._pipeline.run(job)
             finally:
+                timer.cancel()
                 duration = time.monotonic() - job.started if job.started else None
                 self._metrics.finished(status, duration)
                 self._log_writer.flush(job.build_id)

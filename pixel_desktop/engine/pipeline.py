@@ -48,6 +48,12 @@ class Job:
     done: threading.Event = field(default_factory=threading.Event)
     handle: StreamHandle | None = None
     started: float | None = None
+    timed_out: bool = False
+
+    def time_out(self) -> None:
+        """Stop the build like a cancel, but record it as failed (build_timeout_s)."""
+        self.timed_out = True
+        self.cancel()
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -148,6 +154,12 @@ class BuildPipeline:
             if gateway is not None:
                 gateway.close()
         self._close_phase(run)
+        if status == "cancelled" and job.timed_out:
+            status = "failed"
+            error = (
+                f"The build took longer than build_timeout_s ({self.settings.build_timeout_s} s) "
+                "and was stopped. Raise it in the settings if builds are legitimately this slow."
+            )
         if error:
             self._log(run, f"{status.upper()}: {error}", "engine")
         else:
@@ -213,7 +225,10 @@ class BuildPipeline:
         self._check_cancel(run)
         target = wheelhouse.probe_target(gateway, base_image)
         wheels = wheelhouse.ensure_wheels(
-            requirements, target, on_log=lambda line: self._log(run, line, "engine")
+            requirements,
+            target,
+            on_log=lambda line: self._log(run, line, "engine"),
+            cancel=run.job.cancel_event,
         )
         wheelhouse.copy_into_context(wheels, context_dir)
         self._check_cancel(run)

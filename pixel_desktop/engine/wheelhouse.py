@@ -17,12 +17,13 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pixel_desktop import paths
-from pixel_desktop.errors import BuildError
+from pixel_desktop.errors import BuildError, CancelledError
 
 PROBE_SCRIPT = (
     "import json, platform, sys; "
@@ -131,6 +132,7 @@ def ensure_wheels(
     *,
     on_log: Callable[[str], None] = lambda _l: None,
     timeout_s: int = 900,
+    cancel: threading.Event | None = None,
 ) -> Path:
     """Return the complete wheel dir for ``requirements``; download it first if cold."""
     final = cache_dir(requirements, target)
@@ -159,20 +161,12 @@ def ensure_wheels(
                 cmd += ["--platform", plat]
             cmd += ["-r", str(req_file), "-d", str(wheels)]
             on_log(f"wheelhouse: downloading wheels for {target.python_tag} {target.arch}")
-            try:
-                proc = subprocess.run(
-                    cmd, capture_output=True, text=True, timeout=timeout_s, check=False
-                )
-            except subprocess.TimeoutExpired as exc:
-                raise BuildError(
-                    f"Downloading the dependency wheels took longer than {timeout_s} s. "
-                    "Check the network or PIP_INDEX_URL and retry."
-                ) from exc
-            for line in (proc.stdout + proc.stderr).splitlines():
+            returncode, stdout, stderr = _run_pip(cmd, timeout_s, cancel)
+            for line in (stdout + stderr).splitlines():
                 if line.strip():
                     on_log(f"pip: {line}")
-            if proc.returncode != 0:
-                raise BuildError(_explain_pip_failure(proc.stderr, target))
+            if returncode != 0:
+                raise BuildError(_explain_pip_failure(stderr, target))
             (wheels / ".complete").write_text("ok\n", encoding="utf-8")
             if final.exists():  # a stale incomplete dir from an older layout
                 shutil.rmtree(final)
@@ -194,6 +188,30 @@ def index_reachable(timeout_s: float = 5.0) -> bool:
     except httpx.HTTPError:
         return False
     return True
+
+
+def _run_pip(
+    cmd: list[str], timeout_s: int, cancel: threading.Event | None
+) -> tuple[int, str, str]:
+    """Run pip, killing it on cancel or timeout so a build never waits on a stuck download."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            stdout, stderr = proc.communicate(timeout=0.5)
+            return proc.returncode, stdout, stderr
+        except subprocess.TimeoutExpired:
+            if cancel is not None and cancel.is_set():
+                proc.kill()
+                proc.communicate()
+                raise CancelledError("The build was cancelled while downloading wheels.") from None
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.communicate()
+                raise BuildError(
+                    f"Downloading the dependency wheels took longer than {timeout_s} s. "
+                    "Check the network or PIP_INDEX_URL and retry."
+                ) from None
 
 
 def _explain_pip_failure(

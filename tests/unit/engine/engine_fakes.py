@@ -29,6 +29,11 @@ class FakeBuild:
     error_message: str | None = None
     phases: dict = field(default_factory=dict)
     image_name: str | None = None
+    image_id: str | None = None
+    size_bytes: int | None = None
+    pushed_ref: str | None = None
+    digest: str | None = None
+    registry_name: str | None = None
 
 
 class FakeBuilds:

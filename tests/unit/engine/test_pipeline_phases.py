@@ -1,0 +1,196 @@
+"""Pipeline phases with a fake Docker gateway: push retry/classification, digest check,
+redaction, timeout and cancel — the rules that must hold whatever the daemon does."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from engine_fakes import FakeStore
+from test_secret_store import MemoryKeyring
+
+from pixel_desktop import paths
+from pixel_desktop.engine import pipeline as pipeline_mod
+from pixel_desktop.engine.docker_gateway import BuildOutcome, ImageInfo, PushOutcome
+from pixel_desktop.engine.events import EventBus, LogLine
+from pixel_desktop.engine.secrets import SecretStore
+from pixel_desktop.engine.wheelhouse import TargetPython
+from pixel_desktop.errors import CancelledError, RegistryError
+from pixel_desktop.settings import Settings
+from pixel_desktop.spec import load_spec_file
+
+DIGEST = "sha256:" + "ab" * 32
+PASSWORD = "reg-pw-3f9c1e"
+
+
+class FakeGateway:
+    def __init__(self, push_results: list[Any], on_build: Any = None) -> None:
+        self.push_results = list(push_results)
+        self.push_calls: list[dict[str, str]] = []
+        self.on_build = on_build
+        self.tags: list[tuple[str, str, str]] = []
+
+    def ensure_base_image(self, ref: str) -> None:
+        pass
+
+    def build(self, context_dir: Path, tag: str, **kw: Any) -> BuildOutcome:
+        assert (context_dir / "Dockerfile").is_file()
+        kw["on_log"]("Step 1/1 : FROM base")
+        if self.on_build:
+            self.on_build(kw["handle"])
+        return BuildOutcome("sha256:" + "1" * 64, 1, 0)
+
+    def tag(self, image: str, repo: str, tag: str) -> None:
+        self.tags.append((image, repo, tag))
+
+    def inspect_image(self, ref: str) -> ImageInfo:
+        return ImageInfo("sha256:" + "1" * 64, 1234, ())
+
+    def push(self, repo: str, tag: str, auth: dict[str, str], **kw: Any) -> PushOutcome:
+        self.push_calls.append(auth)
+        result = self.push_results.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PIXEL_HOME", str(tmp_path))
+    spec = load_spec_file(paths.sample_spec_file())
+    store = FakeStore([])
+    store.projects.rows = {spec.slug: SimpleNamespace(id=1, slug=spec.slug, spec=spec)}
+    store.projects.get_by_id = lambda pid: store.projects.rows[spec.slug]
+    store.builds.add_artifacts = lambda bid, files: None
+    registry = SimpleNamespace(name="reg", url="127.0.0.1:5999", username="bob", insecure=False)
+    store.registries.get = lambda name: registry
+    keyring = MemoryKeyring()
+    secrets = SecretStore(keyring)
+    secrets.set_registry_password("reg", "bob", PASSWORD)
+    wheels = tmp_path / "wheels-cache"
+    wheels.mkdir()
+    monkeypatch.setattr(
+        pipeline_mod.wheelhouse,
+        "probe_target",
+        lambda gw, img: TargetPython(3, 11, "cpython", "x86_64", "glibc", "2.36"),
+    )
+    monkeypatch.setattr(pipeline_mod.wheelhouse, "ensure_wheels", lambda *a, **k: wheels)
+    served = {"digest": DIGEST}
+
+    class FakeRegistryAPI:
+        def __init__(self, address: str, username: str | None, password: str | None, **kw: Any):
+            assert password == PASSWORD
+
+        def manifest_digest(self, repository: str, reference: str) -> str:
+            return served["digest"]
+
+    monkeypatch.setattr(pipeline_mod, "RegistryAPI", FakeRegistryAPI)
+    monkeypatch.setattr(pipeline_mod.threading.Event, "wait", _no_wait(threading.Event.wait))
+    bus = EventBus()
+    logs: list[str] = []
+    bus.subscribe(lambda ev: logs.append(ev.text) if isinstance(ev, LogLine) else None)
+
+    def run(gateway: FakeGateway, **job_kw: Any):
+        pipe = pipeline_mod.BuildPipeline(
+            store, Settings(base_image="base:1"), bus, lambda: gateway, secrets, threading.RLock()
+        )
+        record = store.builds.create(1)
+        job = pipeline_mod.Job(record.id, 1, spec.slug, run_tests=False, **job_kw)
+        status = pipe.run(job)
+        return status, store.builds.get(record.id), job
+
+    return SimpleNamespace(run=run, logs=logs, served=served, store=store)
+
+
+def _no_wait(original):
+    """Retry back-off waits return at once (keeps the test fast, not timing-dependent)."""
+
+    def wait(self, timeout=None):
+        return original(self, 0 if timeout and timeout > 1 else timeout)
+
+    return wait
+
+
+def test_transient_push_errors_are_retried_then_the_digest_is_verified(setup) -> None:
+    gw = FakeGateway(
+        [RegistryError("connection reset by peer", kind="unreachable"), PushOutcome(DIGEST, 10)]
+    )
+    status, record, _ = setup.run(gw, push_registry="reg")
+    assert status == "completed", record.error_message
+    assert len(gw.push_calls) == 2
+    assert gw.push_calls[0] == {
+        "serveraddress": "127.0.0.1:5999",
+        "username": "bob",
+        "password": PASSWORD,
+    }
+    assert record.pushed_ref == "127.0.0.1:5999/acme-corp/acme-support-bot:b1"
+    assert record.digest == DIGEST
+
+
+def test_unauthorized_is_not_retried_and_nothing_is_marked_pushed(setup) -> None:
+    gw = FakeGateway(
+        [RegistryError(f"unauthorized: bad credentials for {PASSWORD}", kind="unauthorized")]
+    )
+    status, record, _ = setup.run(gw, push_registry="reg")
+    assert status == "failed"
+    assert len(gw.push_calls) == 1
+    assert "unauthorized" in record.error_message
+    assert PASSWORD not in record.error_message  # redacted
+    assert all(PASSWORD not in line for line in setup.logs)
+    assert record.pushed_ref is None and record.digest is None
+
+
+def test_a_digest_the_registry_does_not_serve_fails_the_push(setup) -> None:
+    setup.served["digest"] = "sha256:" + "cd" * 32
+    gw = FakeGateway([PushOutcome(DIGEST, 10)])
+    status, record, _ = setup.run(gw, push_registry="reg")
+    assert status == "failed"
+    assert "not marking the build as pushed" in record.error_message
+    assert record.pushed_ref is None
+
+
+def test_cancel_during_build_records_cancelled(setup) -> None:
+    def cancel_mid_build(handle):
+        raise CancelledError("The build was cancelled.")
+
+    status, record, _ = setup.run(FakeGateway([], on_build=cancel_mid_build))
+    assert status == "cancelled" and record.status == "cancelled"
+    assert set(record.phases) == {"generating", "building"}
+
+
+def test_build_timeout_fails_instead_of_cancelling(setup) -> None:
+    holder: dict[str, Any] = {}
+
+    def time_out(handle):
+        holder["job"].time_out()
+        raise CancelledError("The build was cancelled.")
+
+    gw = FakeGateway([], on_build=time_out)
+    original = pipeline_mod.Job.__init__
+
+    def capture(self, *a, **k):
+        original(self, *a, **k)
+        holder["job"] = self
+
+    pipeline_mod.Job.__init__ = capture
+    try:
+        status, record, _ = setup.run(gw)
+    finally:
+        pipeline_mod.Job.__init__ = original
+    assert status == "failed"
+    assert "build_timeout_s" in record.error_message
+
+
+def test_every_transition_is_persisted_in_order(setup) -> None:
+    status, record, _ = setup.run(FakeGateway([PushOutcome(DIGEST, 1)]), push_registry="reg")
+    assert status == "completed"
+    history = [s for bid, s in setup.store.builds.history if bid == record.id]
+    assert history == ["generating", "building", "pushing", "completed"]
+    assert dataclasses.asdict(record)["phases"].keys() == {"generating", "building", "pushing"}
