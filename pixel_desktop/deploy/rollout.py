@@ -333,7 +333,16 @@ class DeployService:
             say(f"{plan.image_ref} is already on the target")
         elif plan.via == "registry":
             say(f"target pulls {plan.image_ref}")
-            docker.pull(plan.image_ref, self._registry_auth(plan), say)
+            try:
+                docker.pull(plan.image_ref, self._registry_auth(plan), say)
+            except DeployError as exc:
+                if "unauthorized" in exc.message or "authentication required" in exc.message:
+                    raise DeployError(
+                        f"{exc.message}. The registry refused the credentials stored in the OS "
+                        f"keyring for {plan.registry_name or 'this registry'}; update them with "
+                        "`pixel registries add` (password from stdin) or deploy with --via load."
+                    ) from exc
+                raise
         else:
             say(f"streaming {plan.image_ref} from the local daemon (docker save → docker load)")
             with self._local() as local:
