@@ -25,3 +25,23 @@ def run_module_if_requested(argv: list[str]) -> None:
     except SystemExit as exc:
         raise SystemExit(exc.code) from None
     raise SystemExit(0)
+
+
+def restore_child_environment() -> None:
+    """Give processes the app starts (xdg-open → file manager/browser, ssh) the user's env.
+
+    On Linux the bootloader points ``LD_LIBRARY_PATH`` at ``_internal/`` so the bundle finds
+    its own libraries; a child inheriting that would load our libstdc++/glib/libssl instead
+    of its own and may crash. The dynamic loader of *this* process read the variable at
+    start-up already, so restoring the user's value here only affects children. (The app's
+    own ``-m pip`` children are frozen executables whose bootloader sets it again.)
+    """
+    if not getattr(sys, "frozen", False) or not sys.platform.startswith(("linux", "freebsd")):
+        return
+    import os
+
+    original = os.environ.pop("LD_LIBRARY_PATH_ORIG", None)
+    if original is not None:
+        os.environ["LD_LIBRARY_PATH"] = original
+    else:
+        os.environ.pop("LD_LIBRARY_PATH", None)

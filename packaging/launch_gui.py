@@ -2,9 +2,10 @@
 
 import sys
 
-from frozen_support import run_module_if_requested
+from frozen_support import restore_child_environment, run_module_if_requested
 
 run_module_if_requested(sys.argv)
+restore_child_environment()
 
 from pixel_desktop.gui.app import main  # noqa: E402 - after the `-m pip` shim on purpose
 
