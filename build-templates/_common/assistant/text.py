@@ -13,16 +13,15 @@ import unicodedata
 
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 
-STOPWORDS = frozenset(
-    """a about above after again all also am an and any are as at be been before being
+_STOPWORD_TEXT = """a about above after again all also am an and any are as at be been before being
     but by can could did do does doing done for from had has have having he her here hers
     him his how i i'm if in into is it its itself just me might more most must my myself
     no nor not now of off on once only or other our ours ourselves out over own please
     same shall she should so some such than that the their theirs them then there these
     they this those through to too under until up very was we were what whats when where
     which while who whom why will with would you your yours yourself hi hello hey thanks
-    thank ok okay s t d ll m re ve get got want need like know tell let take cant dont wont isnt arent didnt doesnt im ive id youre""".split()
-)
+    thank ok okay s t d ll m re ve get got want need like know tell let take cant dont wont isnt arent didnt doesnt im ive id youre"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 # Each group maps onto its first word. Generic customer-support vocabulary, English only;
 # other languages still match on exact (lower-cased) words.

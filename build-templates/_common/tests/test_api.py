@@ -94,7 +94,7 @@ def test_metrics_are_prometheus_text_counting_chats(client):
     text = response.text
     assert "# TYPE assistant_chat_latency_seconds histogram" in text
     assert "assistant_handoffs_total" in text
-    assert 'assistant_http_requests_total{method="POST",path="%s",status="200"}' % settings.CHAT_PATH in text
+    assert f'assistant_http_requests_total{{method="POST",path="{settings.CHAT_PATH}",status="200"}}' in text
 
 
 def test_demo_page_is_self_contained_and_escapes_user_text(client):

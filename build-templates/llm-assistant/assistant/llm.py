@@ -35,7 +35,7 @@ class LlmClient:
         url = self.base_url.rstrip("/") + "/chat/completions"
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                 payload = json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as exc:
             raise LlmError(f"{url} answered HTTP {exc.code}") from exc
