@@ -48,7 +48,10 @@ def compose_file(
     slug: str, spec: ProjectSpec, image_ref: str, nginx_image: str, http_port: int = 8080
 ) -> str:
     dep = spec.deployment
-    env_lines = [f"      {k}: {_yaml_str(v)}" for k, v in sorted(dep.env_vars.items())]
+    # "$" doubled: compose would otherwise interpolate ${...} inside user-given values.
+    env_lines = [
+        f"      {k}: {_yaml_str(v.replace('$', '$$'))}" for k, v in sorted(dep.env_vars.items())
+    ]
     env_lines += [f'      {name}: "${{{name}:-}}"' for name in dep.secret_env]
     env_block = ("    environment:\n" + "\n".join(env_lines) + "\n") if env_lines else ""
     health = (

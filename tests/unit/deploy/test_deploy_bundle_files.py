@@ -1,0 +1,142 @@
+"""Bundle text files keep user text as data, never leak secrets, and the archive is reproducible."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pixel_desktop.deploy import bundle
+from pixel_desktop.errors import DeployError, InputError
+from pixel_desktop.spec import spec_from_data
+
+REPO = Path(__file__).resolve().parents[3]
+HOSTILE = "x\" evil: ${HOME} `rm -rf /` \\ 'q' # not a comment"
+
+
+def _spec():
+    data = yaml.safe_load((REPO / "examples" / "acme-support.yaml").read_text(encoding="utf-8"))
+    data["deployment"] = {
+        "port": 8123,
+        "env_vars": {"GREETING": HOSTILE, "LOG_LEVEL": "info"},
+        "secret_env": ["LLM_API_KEY"],
+    }
+    return spec_from_data(data)
+
+
+class FakeLocal:
+    def __init__(self, present: set[str]) -> None:
+        self.present = present
+        self.saved: list[list[str]] = []
+
+    def image_exists(self, ref: str) -> bool:
+        return ref in self.present
+
+    def save_stream(self, refs):
+        self.saved.append(list(refs))
+        yield b"image-tar:" + ",".join(refs).encode()
+        yield b"\0" * 4096
+
+
+def test_compose_and_k8s_are_valid_and_carry_hostile_env_values_verbatim() -> None:
+    spec = _spec()
+    compose = yaml.safe_load(bundle.compose_file("acme", spec, "pixel/acme:b7", "nginx:local"))
+    env = compose["services"]["assistant"]["environment"]
+    assert env["GREETING"] == HOSTILE.replace("$", "$$")  # compose turns $$ back into $
+    assert env["LLM_API_KEY"] == "${LLM_API_KEY:-}"
+    assert compose["services"]["assistant"]["image"] == "pixel/acme:b7"
+    assert compose["services"]["assistant"]["restart"] == "unless-stopped"
+    assert compose["services"]["nginx"]["ports"] == ["${HTTP_PORT:-8080}:80"]
+    assert set(compose["services"]) == {"assistant", "nginx"}
+    docs = list(yaml.safe_load_all(bundle.k8s_manifest("acme", spec, "pixel/acme:b7")))
+    assert [d["kind"] for d in docs] == ["Deployment", "Service"]
+    container = docs[0]["spec"]["template"]["spec"]["containers"][0]
+    assert {"name": "GREETING", "value": HOSTILE} in container["env"]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/health", "port": 8123}
+    assert "server assistant:8123;" in bundle.nginx_conf(spec)
+
+
+def test_env_example_names_secrets_without_values() -> None:
+    text = bundle.env_example(_spec())
+    assert "LLM_API_KEY=\n" in text
+    assert HOSTILE not in text
+
+
+def test_the_same_build_gives_a_byte_identical_bundle_in_a_fixed_member_order(tmp_path) -> None:
+    spec = _spec()
+    digests = []
+    for name in ("a.tar.gz", "b.tar.gz"):
+        local = FakeLocal({"pixel/acme:b7"})
+        result = bundle.write_bundle(
+            slug="acme",
+            spec=spec,
+            image_ref="pixel/acme:b7",
+            output=tmp_path / name,
+            local=local,
+            nginx_image="nginx:absent",
+            mtime=1_700_000_000,
+        )
+        assert local.saved == [["pixel/acme:b7"]]  # nginx not present: not asked for
+        assert result.nginx_included is False
+        digests.append(hashlib.sha256((tmp_path / name).read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
+    with tarfile.open(tmp_path / "a.tar.gz") as tar:
+        assert tar.getnames() == [
+            "acme/.env.example",
+            "acme/README.md",
+            "acme/docker-compose.yml",
+            "acme/k8s.yaml",
+            "acme/nginx.conf",
+            "acme/images.tar",
+        ]
+        assert {m.mtime for m in tar.getmembers()} == {1_700_000_000}
+        readme = tar.extractfile("acme/README.md").read().decode()
+    assert "nginx:absent" in readme and "docker load -i images.tar" in readme
+    assert list(tmp_path.glob(".bundle-*")) == []
+
+
+def test_nginx_image_is_saved_with_the_assistant_when_present(tmp_path) -> None:
+    local = FakeLocal({"pixel/acme:b7", "nginx:local"})
+    result = bundle.write_bundle(
+        slug="acme",
+        spec=_spec(),
+        image_ref="pixel/acme:b7",
+        output=tmp_path / "x.tgz",
+        local=local,
+        nginx_image="nginx:local",
+    )
+    assert local.saved == [["pixel/acme:b7", "nginx:local"]]
+    assert result.nginx_included is True
+    assert json.loads(json.dumps(bundle.bundle_summary(result)))["members"][-1] == "acme/images.tar"
+
+
+def test_bad_output_paths_and_missing_images_are_refused(tmp_path) -> None:
+    spec = _spec()
+    with pytest.raises(InputError, match=r"\.tar\.gz"):
+        bundle.write_bundle(
+            slug="acme",
+            spec=spec,
+            image_ref="i:1",
+            output=tmp_path / "x.zip",
+            local=FakeLocal({"i:1"}),
+        )
+    with pytest.raises(InputError, match="does not exist"):
+        bundle.write_bundle(
+            slug="acme",
+            spec=spec,
+            image_ref="i:1",
+            output=tmp_path / "no" / "x.tar.gz",
+            local=FakeLocal({"i:1"}),
+        )
+    with pytest.raises(DeployError, match="pixel build acme"):
+        bundle.write_bundle(
+            slug="acme",
+            spec=spec,
+            image_ref="i:1",
+            output=tmp_path / "x.tar.gz",
+            local=FakeLocal(set()),
+        )
