@@ -1,0 +1,260 @@
+"""Items 1, 2 and 8: `pixel build` against the docker CLI, incremental rebuild, image size.
+
+How "identical context" is guaranteed: the first (untimed) `pixel build` leaves its build
+context under ``$PIXEL_HOME/workspaces/build-<id>``; the harness copies that folder once and
+every `docker build` runs on the copy, while every `pixel build` regenerates the same bytes
+(generation is deterministic). Cold runs start from an empty layer cache for both tools:
+`pixel build` has no ``--no-cache`` flag, so before every cold run (of either tool) the
+harness removes all images of the bench chain — the bench project's Dockerfile is unique to
+it, so nothing else can feed that cache — and the docker CLI also gets ``--no-cache``.
+Each run records how many steps came from the cache, so a cold run that was not cold shows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    CLIENT_SLUG,
+    FAQ_SLUG,
+    PIXEL,
+    SAMPLE_SLUG,
+    BenchError,
+    Figure,
+    Workspace,
+    figure,
+    image_size,
+    median,
+    remove_images,
+    timed,
+)
+from bench.specs import faq_spec, sample_spec, with_prompt
+
+SAMPLE_REPO = f"pixel/{CLIENT_SLUG}/{SAMPLE_SLUG}"
+FAQ_REPO = f"pixel/{CLIENT_SLUG}/{FAQ_SLUG}"
+CLI_REPO = "pixel-bench/cli-sample"
+_CACHE_RE = re.compile(r"(\d+)/(\d+) steps from cache")
+
+
+@dataclass
+class BuildState:
+    """What later items reuse: the sample's build context and the image references."""
+
+    sample_ctx: Path | None = None
+    sample_image: str | None = None
+    faq_image: str | None = None
+    faq_build: dict[str, Any] = field(default_factory=dict)
+
+
+def open_store(ws: Workspace) -> Any:
+    from pixel_desktop.store import Store
+
+    return Store.open(f"sqlite:///{ws.home / 'pixel.db'}")
+
+
+def setup_projects(ws: Workspace) -> None:
+    store = open_store(ws)
+    try:
+        store.projects.replace(sample_spec())
+        store.projects.replace(faq_spec())
+    finally:
+        store.close()
+
+
+def pixel_build(ws: Workspace, slug: str) -> tuple[float, dict[str, Any]]:
+    """Wall time of `pixel build SLUG --no-test` and its JSON result (cached steps added)."""
+    wall, proc = timed([PIXEL, "build", slug, "--no-test", "--json"], env=ws.env, check=False)
+    try:
+        result = json.loads(proc.stdout)
+    except ValueError as exc:
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise BenchError(f"`pixel build {slug}` printed no JSON result (exit {proc.returncode}): {tail[:200]}") from exc
+    if result.get("status") != "completed":
+        raise BenchError(f"`pixel build {slug}` {result.get('status')}: {str(result.get('error'))[:200]}")
+    result["cached"], result["steps"] = _cached_steps(ws, int(result["build_id"]))
+    return wall, result
+
+
+def _cached_steps(ws: Workspace, build_id: int) -> tuple[int | None, int | None]:
+    store = open_store(ws)
+    try:
+        for line in store.builds.read_log(build_id):
+            m = _CACHE_RE.search(line)
+            if m:
+                return int(m[1]), int(m[2])
+    finally:
+        store.close()
+    return None, None
+
+
+def cli_build(ws: Workspace, ctx: Path, tag: str, *, nocache: bool) -> tuple[float, dict[str, Any]]:
+    cmd = ["docker", "build", "-t", tag, *(["--no-cache"] if nocache else []), str(ctx)]
+    wall, proc = timed(cmd, env=ws.env)
+    steps = re.findall(r"^Step (\d+)/(\d+) :", proc.stdout, re.M)
+    return wall, {"cached": proc.stdout.count("---> Using cache"), "steps": int(steps[-1][1]) if steps else None}
+
+
+def wipe_sample_chain(ws: Workspace) -> None:
+    remove_images(ws, SAMPLE_REPO, CLI_REPO)
+
+
+def prepare(ws: Workspace, state: BuildState) -> None:
+    """Untimed first build: warms the wheelhouse and yields the context the CLI builds."""
+    ws.require_docker()
+    setup_projects(ws)
+    _wall, result = pixel_build(ws, SAMPLE_SLUG)
+    src = ws.home / "workspaces" / f"build-{result['build_id']}"
+    if not (src / "Dockerfile").is_file():
+        raise BenchError(f"the engine left no build context at {src}")
+    dest = ws.root / "ctx-sample"
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(src, dest)
+    state.sample_ctx = dest
+    state.sample_image = f"{SAMPLE_REPO}:latest"
+
+
+def bench_build_overhead(ws: Workspace, state: BuildState, reps: int) -> list[Figure]:
+    """Item 1 (cold and warm ratios) and item 2 (incremental / cold)."""
+    if state.sample_ctx is None:
+        prepare(ws, state)
+    ctx = state.sample_ctx
+    assert ctx is not None
+    figures: list[Figure] = []
+    runs: dict[str, list[float]] = {"pixel_cold": [], "cli_cold": [], "pixel_warm": [], "cli_warm": []}
+    engine_s: dict[str, list[float]] = {"cold": [], "warm": [], "incremental": []}
+    cached: dict[str, list[Any]] = {k: [] for k in runs} | {"incremental": []}
+
+    def one(kind: str, temp: str, i: int) -> None:
+        cold = temp == "cold"
+        if cold:
+            wipe_sample_chain(ws)
+        if kind == "pixel":
+            wall, res = pixel_build(ws, SAMPLE_SLUG)
+            engine_s[temp].append(float(res.get("duration_s") or 0))
+        else:
+            wall, res = cli_build(ws, ctx, f"{CLI_REPO}:{temp}{i}", nocache=cold)
+        runs[f"{kind}_{temp}"].append(wall)
+        cached[f"{kind}_{temp}"].append(f"{res.get('cached')}/{res.get('steps')}")
+
+    for temp in ("cold", "warm"):
+        if temp == "warm":
+            pixel_build(ws, SAMPLE_SLUG)  # untimed: put the cache back after the last wipe
+        for i in range(reps):
+            order = ("pixel", "cli") if i % 2 == 0 else ("cli", "pixel")  # interleaved, ABBA
+            for kind in order:
+                one(kind, temp, i)
+        ratio = median(runs[f"pixel_{temp}"]) / median(runs[f"cli_{temp}"])
+        engine_ratio = median(engine_s[temp]) / median(runs[f"cli_{temp}"])
+        figures.append(
+            figure(
+                "1", f"build overhead {temp}: pixel build / docker build", ratio, "x",
+                limit=1.05 if temp == "cold" else 1.2, op="<=",
+                details={
+                    "pixel_build_s": runs[f"pixel_{temp}"],
+                    "docker_build_s": runs[f"cli_{temp}"],
+                    "pixel_median_s": median(runs[f"pixel_{temp}"]),
+                    "docker_median_s": median(runs[f"cli_{temp}"]),
+                    "pixel_engine_duration_s": engine_s[temp],
+                    "cached_steps_pixel": cached[f"pixel_{temp}"],
+                    "cached_steps_docker": cached[f"cli_{temp}"],
+                    "runs": reps,
+                },
+            )
+        )
+        figures.append(
+            figure(
+                "1", f"  {temp}: engine-reported build duration / docker build", engine_ratio, "x",
+                details={"note": "without `pixel` process start-up and shutdown"},
+            )
+        )
+    figures.extend(_incremental(ws, runs["pixel_cold"], reps, engine_s, cached))
+    remove_images(ws, CLI_REPO)
+    return figures
+
+
+def _incremental(
+    ws: Workspace, cold: list[float], reps: int, engine_s: dict[str, list[float]], cached: dict[str, list[Any]]
+) -> list[Figure]:
+    store = open_store(ws)
+    walls: list[float] = []
+    try:
+        for i in range(reps):
+            current = store.projects.get(SAMPLE_SLUG)
+            prompt = f"{current.spec.personality.system_prompt.rstrip()}\n(bench edit {i} {uuid.uuid4().hex[:8]})\n"
+            store.projects.update(SAMPLE_SLUG, with_prompt(current.spec, prompt), current.version)
+            wall, res = pixel_build(ws, SAMPLE_SLUG)
+            walls.append(wall)
+            engine_s["incremental"].append(float(res.get("duration_s") or 0))
+            cached["incremental"].append(f"{res.get('cached')}/{res.get('steps')}")
+    finally:
+        store.close()
+    ratio = median(walls) / median(cold)
+    return [
+        figure(
+            "2", "incremental rebuild (prompt change) / cold build", ratio, "x", limit=0.1, op="<=",
+            fmt="{:.3f}",
+            details={
+                "incremental_s": walls,
+                "cold_median_s": median(cold),
+                "incremental_median_s": median(walls),
+                "pixel_engine_duration_s": engine_s["incremental"],
+                "cached_steps": cached["incremental"],
+            },
+        )
+    ]
+
+
+def ensure_faq_image(ws: Workspace, state: BuildState) -> str:
+    if state.faq_image is None:
+        ws.require_docker()
+        setup_projects(ws)
+        wall, res = pixel_build(ws, FAQ_SLUG)
+        state.faq_image = f"{FAQ_REPO}:latest"
+        state.faq_build = {"wall_s": wall, **res}
+    return state.faq_image
+
+
+def ensure_sample_image(ws: Workspace, state: BuildState) -> str:
+    if state.sample_image is None or not _exists(ws, state.sample_image):
+        if state.sample_ctx is None:
+            prepare(ws, state)
+        else:
+            pixel_build(ws, SAMPLE_SLUG)
+        state.sample_image = f"{SAMPLE_REPO}:latest"
+    return state.sample_image
+
+
+def _exists(ws: Workspace, ref: str) -> bool:
+    from bench.common import run
+
+    return run(["docker", "image", "inspect", ref], env=ws.env, check=False).returncode == 0
+
+
+def bench_image_size(ws: Workspace, state: BuildState) -> list[Figure]:
+    """Item 8: generated image minus its base image (docker's Size, MB = 10^6 bytes)."""
+    sample = ensure_sample_image(ws, state)
+    assert ws.base_image
+    base = image_size(ws, ws.base_image)
+    figures = [
+        figure(
+            "8", "image size: sample image - base image", (image_size(ws, sample) - base) / 1e6, "MB",
+            limit=60, op="<", fmt="{:.1f}",
+            details={"image": sample, "base_image": ws.base_image, "base_bytes": base,
+                     "image_bytes": image_size(ws, sample)},
+        )
+    ]
+    faq = ensure_faq_image(ws, state)
+    figures.append(
+        figure(
+            "8", "image size: 5,000-FAQ image - base image", (image_size(ws, faq) - base) / 1e6, "MB",
+            limit=60, op="<", fmt="{:.1f}",
+            details={"image": faq, "image_bytes": image_size(ws, faq)},
+        )
+    )
+    return figures

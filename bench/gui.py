@@ -1,0 +1,107 @@
+"""Items 4, 5 and the GUI half of 9: the desktop app under offscreen Qt, in subprocesses.
+
+Why subprocesses: start-up must be measured from a cold interpreter, peak RSS must be the
+GUI process's own, and Qt must not share this harness's process state between items.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.builds import BuildState, ensure_sample_image, setup_projects
+from bench.common import (
+    PIXEL_DESKTOP,
+    SAMPLE_SLUG,
+    BenchError,
+    Figure,
+    Workspace,
+    figure,
+    median,
+)
+
+HERE = Path(__file__).resolve().parent
+FLOOD_RATES = (1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 200_000)
+FLOOD_TARGET = 10_000  # the bridge's documented design rate ("10,000+/s")
+
+
+def _harness(ws: Workspace, *args: str, timeout: float) -> dict[str, Any]:
+    cmd = [sys.executable, str(HERE / "gui_harness.py"), *args]
+    try:
+        proc = subprocess.run(cmd, env=ws.env, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError(f"the GUI harness ({args[0]}) did not finish within {timeout:.0f} s") from exc
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise BenchError(f"the GUI harness ({args[0]}) exited {proc.returncode}: {tail[:200]}")
+    result = json.loads(lines[-1])
+    if "error" in result:
+        raise BenchError(f"GUI harness ({args[0]}): {result['error']}")
+    return result
+
+
+def bench_startup(ws: Workspace, reps: int) -> list[Figure]:
+    """Item 5: `pixel-desktop --screenshot` wall time / bare PySide6 window grab."""
+    setup_projects(ws)
+    shots = ws.root / "shots"
+    shots.mkdir(exist_ok=True)
+    app_cmd = [PIXEL_DESKTOP, "--screenshot", str(shots / "app.png"), "--project", SAMPLE_SLUG]
+    bare_cmd = [sys.executable, str(HERE / "bare_qt.py"), str(shots / "bare.png")]
+    times: dict[str, list[float]] = {"app": [], "bare": []}
+
+    def once(kind: str) -> float:
+        cmd = app_cmd if kind == "app" else bare_cmd
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, env=ws.env, capture_output=True, text=True, timeout=180, check=False)
+        took = time.perf_counter() - start
+        if proc.returncode != 0:
+            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise BenchError(f"{Path(cmd[0]).name} exited {proc.returncode}: {tail[:200]}")
+        return took
+
+    once("app"), once("bare")  # untimed: page cache, font cache, store migration
+    for i in range(reps):
+        for kind in (("app", "bare") if i % 2 == 0 else ("bare", "app")):
+            times[kind].append(once(kind))
+    ratio = median(times["app"]) / median(times["bare"])
+    return [figure("5", "start-up: pixel-desktop --screenshot / bare PySide6", ratio, "x", limit=2, op="<=",
+                   details={"app_s": times["app"], "bare_s": times["bare"],
+                            "app_median_s": median(times["app"]), "bare_median_s": median(times["bare"])})]
+
+
+def bench_flood(ws: Workspace, quick: bool) -> list[Figure]:
+    """Item 4: highest sustained lines/s into the log view with event-loop stall p99 < 50 ms."""
+    setup_projects(ws)
+    seconds = "1.5" if quick else "3"
+    result = _harness(ws, "flood", "--slug", SAMPLE_SLUG, "--rates", ",".join(map(str, FLOOD_RATES)),
+                      "--seconds", seconds, timeout=600)
+    best = result.get("best_rate") or 0
+    steps = result["steps"]
+    failed = next((s for s in steps if not s["holds"]), None)
+    details = {"steps": steps, "seconds_per_rate": float(seconds)}
+    if failed:
+        details["first_failing_rate"] = failed["rate"]
+    held = next((s for s in steps if s["rate"] == best), None)
+    figures = [figure("4", "GUI log flood: highest rate holding stall p99 < 50 ms, no lines dropped",
+                      float(best), "lines/s", limit=FLOOD_TARGET, op=">=", fmt="{:,.0f}", details=details)]
+    if held:
+        figures.append(figure("4", f"  event-loop stall p99 at {best:,.0f} lines/s", held["stall_p99_ms"], "ms",
+                              fmt="{:.1f}"))
+    return figures
+
+
+def bench_gui_rss(ws: Workspace, state: BuildState) -> list[Figure]:
+    """Item 9 (GUI): peak RSS across a sample build (with its container test) + 100,000 lines."""
+    ws.require_docker()
+    ensure_sample_image(ws, state)
+    lines = "20000" if ws.quick else "100000"
+    result = _harness(ws, "rss", "--slug", SAMPLE_SLUG, "--lines", lines, timeout=1200)
+    if result["build_status"] != "completed":
+        raise BenchError(f"the GUI's sample build {result['build_status']}; see `pixel builds show {result['build_id']}`")
+    return [figure("9", f"peak RSS: GUI, sample build + {int(lines):,}-line flood", result["vm_hwm_bytes"] / 2**20,
+                   "MiB", limit=400, op="<", fmt="{:.0f}", details=result)]

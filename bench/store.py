@@ -1,0 +1,148 @@
+"""Item 7: import 1,000 projects and list 10,000, on SQLite and on PostgreSQL.
+
+"Import" is what `pixel projects import` does per file minus process start-up: parse and
+validate the YAML spec, then ``store.projects.create`` — timed for the first 1,000. The
+store is then filled to 10,000 projects (sample-sized specs, 100 clients) in one bulk
+transaction through the store's own ORM models with the same canonical spec JSON
+(``create`` at the measured rate would take many minutes), and ``store.projects.list()`` —
+what the GUI's project tree calls — is timed, median of the repetitions, SQLite and
+PostgreSQL interleaved.
+PostgreSQL runs in a scratch schema (``search_path``) that is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from bench.common import BenchError, Figure, Workspace, error_figure, figure, median
+from bench.specs import filler_fields, filler_yaml, sample_data
+
+IMPORT_N = 1000
+LIST_N = 10_000
+LIST_REPS = 3
+
+
+@contextmanager
+def _pg_scratch() -> Iterator[str]:
+    base = os.environ.get("PIXEL_TEST_PG_URL")
+    if not base:
+        raise BenchError("PIXEL_TEST_PG_URL is not set; run `make services` (scripts/test-services.sh) first")
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    schema = f"pixel_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    try:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
+
+
+def _fill(store: Any, texts: list[str]) -> float:
+    from pixel_desktop.spec import load_spec_text
+
+    start = time.perf_counter()
+    for i, text in enumerate(texts):
+        store.projects.create(load_spec_text(text, source=f"project {i}"))
+    return time.perf_counter() - start
+
+
+def _bulk_fill(store: Any, numbers: range) -> float:
+    """Insert filler projects in one transaction, rows exactly as ``projects.create`` makes them."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from pixel_desktop.store.models import Client, Project, Template
+
+    start = time.perf_counter()
+    base = sample_data()
+    now = datetime.now(UTC)
+    with Session(store.engine) as s, s.begin():
+        clients = {c.name: c.id for c in s.scalars(select(Client))}
+        template_id = s.scalar(select(Template.id).where(Template.name == base["template"]))
+        if template_id is None or len(clients) < 100:
+            raise BenchError("the timed import did not create the clients/template the filler needs")
+        for i in numbers:
+            data = dict(base, **filler_fields(i))
+            s.add(Project(slug=data["slug"], name=data["name"], client_id=clients[data["client"]],
+                          template_id=template_id, version=1, created_at=now, updated_at=now,
+                          spec=json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
+    return time.perf_counter() - start
+
+
+def bench_store(ws: Workspace, quick: bool) -> list[Figure]:
+    from pixel_desktop.store import Store
+
+    import_n, list_n = (200, 2000) if quick else (IMPORT_N, LIST_N)
+    texts = [filler_yaml(i) for i in range(import_n)]
+    figures: list[Figure] = []
+    stores: dict[str, Any] = {}
+    contexts = []
+    try:
+        backends = [("SQLite", lambda: _sqlite_url(ws)), ("PostgreSQL", None)]
+        for name, make in backends:
+            try:
+                if make is None:
+                    cm = _pg_scratch()
+                    url = cm.__enter__()
+                    contexts.append(cm)
+                else:
+                    url = make()
+                store = Store.open(url)
+                stores[name] = store
+                took = _fill(store, texts[:import_n])
+                rate = import_n / took
+                figures.append(figure("7", f"store import ({name})", rate, "projects/s", limit=200, op=">=",
+                                      fmt="{:.0f}", details={"projects": import_n, "seconds": took}))
+                fill_s = _bulk_fill(store, range(import_n, list_n))
+                if store.projects.count() != list_n:
+                    raise BenchError(f"{name} holds {store.projects.count()} projects, expected {list_n}")
+                figures[-1].details["fill_rate_per_s"] = (list_n - import_n) / fill_s
+            except Exception as exc:
+                stores.pop(name, None)
+                figures.append(error_figure("7", f"store ({name})", "list < 100 ms; import >= 200/s",
+                                            f"{exc.__class__.__name__}: {exc}"))
+        samples: dict[str, list[float]] = {name: [] for name in stores}
+        for _ in range(LIST_REPS):
+            for name, store in stores.items():  # interleaved
+                start = time.perf_counter()
+                records = store.projects.list()
+                samples[name].append(time.perf_counter() - start)
+                if len(records) != list_n:
+                    raise BenchError(f"{name} list returned {len(records)} projects, expected {list_n}")
+        for name, values in samples.items():
+            search = stores[name]
+            start = time.perf_counter()
+            hits = search.projects.list("client 042")
+            search_s = time.perf_counter() - start
+            figures.append(figure("7", f"store list {list_n:,} ({name})", median(values) * 1000, "ms",
+                                  limit=100, op="<", fmt="{:.0f}",
+                                  details={"samples_ms": [v * 1000 for v in values],
+                                           "search_ms": search_s * 1000, "search_hits": len(hits)}))
+    finally:
+        for store in stores.values():
+            store.close()
+        for cm in contexts:
+            cm.__exit__(None, None, None)
+    order = {"store import (SQLite)": 0, "store import (PostgreSQL)": 1}
+    figures.sort(key=lambda f: order.get(f.name, 2))
+    return figures
+
+
+def _sqlite_url(ws: Workspace) -> str:
+    path = ws.root / "store-bench.db"
+    path.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
