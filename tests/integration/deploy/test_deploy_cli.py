@@ -74,3 +74,29 @@ def test_cli_targets_deploy_rollback_and_history(
     assert [d["status"] for d in history] == ["healthy", "rolled_back", "healthy", "healthy"]
     assert history[0]["config"]["rollback_to"] == first["deployment_id"]
     assert pixel(["deployments", "list", "no-such-project"]) == 2
+
+
+def test_cli_check_refuses_an_unknown_host_key_and_trust_yes_fixes_it(
+    store, ssh_host, tmp_path, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("PIXEL_SSH_KNOWN_HOSTS", raising=False)
+    cfg = tmp_path / "ssh_config"
+    cfg.write_text(f"Host {ssh_host.host}\n  IdentityFile {ssh_host.key_path}\n", encoding="utf-8")
+    monkeypatch.setenv("PIXEL_SSH_CONFIG", str(cfg))
+    assert pixel(["targets", "add", "fresh", "--docker-host", ssh_host.docker_url]) == 0
+    capsys.readouterr()
+
+    assert pixel(["targets", "check", "fresh"]) == 1
+    out = capsys.readouterr().out
+    verdict = out.strip().splitlines()[-1]
+    assert verdict.startswith("NOT READY") and "unknown" in verdict and "SHA256:" in verdict
+
+    assert pixel(["targets", "trust", "fresh"]) == 2  # not a terminal and no --yes
+    assert "--yes" in capsys.readouterr().err
+    assert pixel(["targets", "trust", "fresh", "--yes"]) == 0
+    assert "SHA256:" in capsys.readouterr().out
+    assert pixel(["targets", "check", "fresh", "--port", str(free_port())]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("READY")
+    assert pixel(["targets", "remove", "fresh"]) == 0
+    assert pixel(["targets", "remove", "fresh"]) == 2
