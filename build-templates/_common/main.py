@@ -28,7 +28,7 @@ DATA = load_assistant_data()
 VERSION = f"{settings.SERVICE_VERSION}+{DATA.digest}"
 METRICS = Metrics(settings.NAME, VERSION)
 SERVICE = ChatService(DATA, build_answerer(DATA, METRICS))
-PAGE = render_page(settings.NAME, prompts.GREETING, settings.CHAT_PATH)
+PAGE = render_page(settings.NAME, prompts.GREETING, settings.CHAT_PATH, settings.MAX_MESSAGE_CHARS)
 MAX_BODY_BYTES = settings.MAX_MESSAGE_CHARS * 4 + 4096
 
 app = FastAPI(title=settings.NAME, description=settings.DESCRIPTION, version=VERSION)

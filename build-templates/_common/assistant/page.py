@@ -75,7 +75,7 @@ def json_for_script(value: object) -> str:
     return text
 
 
-def render_page(name: str, greeting: str, chat_path: str) -> str:
+def render_page(name: str, greeting: str, chat_path: str, max_chars: int = 2000) -> str:
     config = json_for_script({"name": name, "greeting": greeting, "chatPath": chat_path})
     title = html.escape(name, quote=True).replace("\u2028", "&#x2028;").replace("\u2029", "&#x2029;")
     return (
@@ -84,7 +84,7 @@ def render_page(name: str, greeting: str, chat_path: str) -> str:
         f"<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
         f"<h1>{title}</h1>\n<div id=\"log\" aria-live=\"polite\"></div>\n"
         "<form id=\"f\"><input id=\"q\" autocomplete=\"off\" placeholder=\"Type your question\" "
-        "aria-label=\"Your message\" maxlength=\"4000\"><button type=\"submit\">Send</button></form>\n"
+        f"aria-label=\"Your message\" maxlength=\"{int(max_chars)}\"><button type=\"submit\">Send</button></form>\n"
         f"</main>\n<script id=\"assistant-config\" type=\"application/json\">{config}</script>\n"
         f"<script>{SCRIPT}</script>\n</body>\n</html>\n"
     )

@@ -86,3 +86,29 @@ def test_unset_llm_answers_offline():
     question, hits = _question_and_hits()
     answer = LlmAnswerer(None, 0.5).answer(question, hits, Session("s3"))
     assert answer.reply == offline_answer(hits, 0.5).reply
+
+
+def test_runtime_env_overrides_endpoint_and_supplies_the_key(monkeypatch):
+    from assistant.answer import client_from_config
+
+    data = load_assistant_data()
+    monkeypatch.setenv("LLM_BASE_URL", "http://llm.internal:8080/v1")
+    monkeypatch.setenv("LLM_MODEL", "override-model")
+    if data.llm.api_key_env:
+        monkeypatch.setenv(data.llm.api_key_env, "sk-from-env")
+    client = client_from_config(data)
+    assert client is not None
+    assert (client.base_url, client.model) == ("http://llm.internal:8080/v1", "override-model")
+    assert client.api_key == ("sk-from-env" if data.llm.api_key_env else None)
+
+
+def test_no_provider_and_no_override_means_offline(monkeypatch):
+    from dataclasses import replace
+
+    from assistant.answer import client_from_config
+
+    data = load_assistant_data()
+    monkeypatch.delenv("LLM_BASE_URL", raising=False)
+    monkeypatch.delenv("LLM_MODEL", raising=False)
+    offline = replace(data, llm=replace(data.llm, provider="none"))
+    assert client_from_config(offline) is None
