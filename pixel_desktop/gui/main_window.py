@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self._pending_select: str | None = None
         # Tests replace this to answer the conflict dialog: returns reload | overwrite | cancel.
         self.conflict_chooser: Callable[[str], str] = self._ask_conflict
+        self.confirm_close = True  # ask about unsaved edits on close (tests turn it off)
 
         self.setWindowTitle("Pixel AI Creator")
         self.setWindowIcon(app_icon())
@@ -640,7 +641,7 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.editor.dirty and self.record is not None and self.isVisible():
+        if self.confirm_close and self.editor.dirty and self.record is not None and self.isVisible():
             answer = QMessageBox.question(
                 self,
                 "Unsaved changes",

@@ -1,0 +1,56 @@
+"""GUI test fixtures: offscreen Qt, a real SQLite store per test, a started main window."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+from pixel_desktop import settings as settings_mod
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own PIXEL_HOME (store, settings, gui.ini, logs)."""
+    if not os.environ.get("PIXEL_HOME", "").startswith(str(tmp_path.parent.parent)):
+        home = tmp_path / "home"
+        home.mkdir(exist_ok=True)
+        monkeypatch.setenv("PIXEL_HOME", str(home))
+    monkeypatch.delenv("PIXEL_STORE_URL", raising=False)
+    return Path(os.environ["PIXEL_HOME"])
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'pixel.db'}"
+
+
+@pytest.fixture
+def services(store_url: str) -> Iterator[object]:
+    from pixel_desktop.gui.services import Services
+
+    svc = Services(store_url=store_url, settings=settings_mod.Settings())
+    svc.open_store()
+    svc.import_sample_if_empty()
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def window(qtbot, services) -> Iterator[object]:
+    from pixel_desktop.gui.main_window import MainWindow
+
+    win = MainWindow(services, periodic_checks=False)
+    win.confirm_close = False  # pytest-qt closes widgets before fixture teardown
+    qtbot.addWidget(win)
+    win.show()
+    win.start(select="acme-support-bot")
+    qtbot.waitUntil(
+        lambda: win.record is not None and win.record.slug == "acme-support-bot", timeout=15_000
+    )
+    yield win
+    win.shutdown()
