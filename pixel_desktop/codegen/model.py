@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 ROLES = ("code", "data", "deployment", "docs", "tests", "build")
 
@@ -38,4 +37,3 @@ class TemplateSet:
     layers: tuple[Path, ...] = ()
     requirements: tuple[str, ...] = ()
     generated: tuple[tuple[str, str], ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
