@@ -22,7 +22,10 @@ def write_files(files: Iterable[GeneratedFile], dest: Path) -> list[Path]:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(target.name + ".pixel-tmp")
-            tmp.write_bytes(item.content)
+            if tmp.is_symlink() or tmp.exists():
+                tmp.unlink()  # never write through a planted link
+            with open(tmp, "xb") as handle:
+                handle.write(item.content)
             os.replace(tmp, target)
         except OSError as exc:
             raise InputError(f"Cannot write {target}: {exc.strerror}.") from exc
