@@ -122,3 +122,16 @@ def test_light_stemmer_and_synonyms_map_paraphrases_together(engine):
     assert text.terms("I forgot my password") == text.terms("reset passwords")
     assert text.terms("Can I send it back?") == text.terms("return")
     assert text.terms("ordered") == text.terms("orders") == text.terms("order")
+
+
+def test_hostile_rule_phrases_match_literally_and_never_as_regex(load_service):
+    from test_hostile_values import HOSTILE
+
+    rules = [{"name": f"r{i}", "match": [phrase], "reply": f"reply {i}"}
+             for i, phrase in enumerate(HOSTILE) if phrase.strip()]
+    importer = load_service(_spec(business_rules=rules))
+    data = importer("assistant.data").load_assistant_data()
+    book = importer("assistant.rules").RuleBook(data.rules)
+    for i, phrase in enumerate(HOSTILE):
+        assert book.first_match(f"well {phrase} !").name == f"r{i}", phrase
+    assert book.first_match("nothing special here") is None
