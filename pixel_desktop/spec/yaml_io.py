@@ -130,8 +130,16 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
+# PyYAML folds these line breaks to a space when reading a plain or block scalar back;
+# only a double-quoted scalar (which escapes them) round-trips them exactly.
+_FRAGILE_BREAKS = ("\x85", "\u2028", "\u2029", "\r")
+
+
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    if any(ch in value for ch in _FRAGILE_BREAKS):
+        style: str | None = '"'
+    else:
+        style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

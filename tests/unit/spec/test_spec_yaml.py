@@ -34,13 +34,15 @@ HOSTILE = [
     "%YAML 1.2",
     "\ttab first",
     "nul-free but \x7f del",
+    "next\x85line",
+    "cr\ronly and crlf\r\n",
 ]
 
 text_strategy = st.one_of(
     st.sampled_from(HOSTILE),
     st.text(
         alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff")
-        | st.sampled_from(["\n", "\t", "\u2028", "'", '"', "\\", "{", "}", "%", "#", ":"]),
+        | st.sampled_from(["\n", "\r", "\x85", "\t", "\u2028", "'", '"', "\\", "{", "}", "%", "#", ":"]),
         min_size=1,
         max_size=60,
     ),
