@@ -46,6 +46,7 @@ _STREAM_ERRORS: tuple[type[BaseException], ...] = (
     ValueError,  # reading a response whose socket was closed under it
     AttributeError,  # urllib3 after the fp was released by close()
 )
+_ORPHANS_LOCK = threading.Lock()
 _STEP_RE = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 _RUNNING_IN_RE = re.compile(r"^ ---> Running in ([0-9a-f]{12,64})")
 _SUCCESS_RE = re.compile(r"^Successfully built ([0-9a-f]{12,64})")
@@ -445,6 +446,7 @@ class DockerGateway:
         silence, and a daemon that dies mid-build becomes a ``BuildError`` naming the host.
         """
         handle = handle or StreamHandle()
+        self.reap_orphans()
         parser = BuildStreamParser()
         watchdog = _Watchdog(handle, idle_timeout_s)
         stream_error: BaseException | None = None
@@ -510,6 +512,9 @@ class DockerGateway:
             raise BuildError(f"Docker build failed{where}: {parser.error}")
         if stream_error is not None or not parser.image_id:
             reason = _short_reason(stream_error) if stream_error else "the build stream ended early"
+            if parser.running_container:
+                # The daemon cannot remove it now; the next build on this host will.
+                self._remember_orphan(parser.running_container)
             raise BuildError(
                 f"The Docker daemon at {self.host} stopped responding during the build: {reason}."
             )
@@ -522,6 +527,51 @@ class DockerGateway:
             layer_steps=tuple(parser.instructions),
             cached_instructions=tuple(parser.cached_instructions),
         )
+
+    # ---------------------------------------------------------------- orphans
+    def _orphans_file(self) -> Path:
+        from pixel_desktop import paths
+
+        return paths.home() / "docker-orphans.json"
+
+    def _remember_orphan(self, container_id: str) -> None:
+        """Note a RUN container a dying daemon left behind (removed by reap_orphans)."""
+        with _ORPHANS_LOCK:
+            data = self._read_orphans()
+            ids = set(data.get(self.host, [])) | {container_id}
+            data[self.host] = sorted(ids)
+            tmp = self._orphans_file().with_suffix(".tmp")
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(tmp, self._orphans_file())
+
+    def _read_orphans(self) -> dict[str, list[str]]:
+        try:
+            data = json.loads(self._orphans_file().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def reap_orphans(self) -> list[str]:
+        """Remove intermediate containers of builds whose daemon died mid-build."""
+        with _ORPHANS_LOCK:
+            data = self._read_orphans()
+            pending = data.get(self.host) or []
+            if not pending:
+                return []
+            removed, keep = [], []
+            for cid in pending:
+                try:
+                    self.api.remove_container(cid, force=True)
+                    removed.append(cid)
+                except docker.errors.NotFound:
+                    removed.append(cid)
+                except (docker.errors.DockerException, *_STREAM_ERRORS):
+                    keep.append(cid)  # daemon still down: try again next time
+            data[self.host] = keep
+            tmp = self._orphans_file().with_suffix(".tmp")
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(tmp, self._orphans_file())
+            return removed
 
     def _cleanup_build_container(self, container_id: str | None) -> None:
         """Remove the RUN container an aborted classic build may leave behind."""

@@ -195,6 +195,24 @@ def _dockerd_pid() -> int:
     return int(Path("/var/run/docker.pid").read_text().strip())
 
 
+def _dockerd_pid_or_none() -> int | None:
+    try:
+        return _dockerd_pid()
+    except (OSError, ValueError):
+        return None
+
+
+def _running(pid: int | None) -> bool:
+    """Alive and not a zombie (a SIGKILLed dockerd may linger unreaped as one)."""
+    if pid is None:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def _restart_dockerd(gateway: DockerGateway) -> None:
     """Start dockerd the way scripts/test-services.sh does (detached, own session)."""
     try:
@@ -203,17 +221,23 @@ def _restart_dockerd(gateway: DockerGateway) -> None:
     except Exception:
         pass
     pidfile = Path("/var/run/docker.pid")
-    try:
-        os.kill(_dockerd_pid(), 0)
-    except (OSError, ValueError):
-        pidfile.unlink(missing_ok=True)  # stale after SIGKILL; dockerd refuses to start otherwise
     log_path = os.environ.get("PIXEL_TEST_DOCKERD_LOG", "/tmp/pixel-dockerd-restart.log")
-    with open(log_path, "ab") as log:
-        subprocess.Popen(
-            ["dockerd"], stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
-        )
     deadline = time.monotonic() + 90
+    proc: subprocess.Popen[bytes] | None = None
     while time.monotonic() < deadline:
+        if proc is None or proc.poll() is not None:
+            if _running(_dockerd_pid_or_none()):
+                time.sleep(0.2)  # the killed daemon is still on its way out
+                continue
+            pidfile.unlink(missing_ok=True)  # stale after SIGKILL; dockerd refuses otherwise
+            with open(log_path, "ab") as log:
+                proc = subprocess.Popen(
+                    ["dockerd"],
+                    stdout=log,
+                    stderr=log,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
         try:
             gateway.ping()
             return
@@ -250,7 +274,8 @@ def test_daemon_killed_mid_build_fails_within_10s_and_next_build_completes(
     try:
         assert started.wait(120), "the RUN step never started"
         killed_at = time.monotonic()
-        os.kill(_dockerd_pid(), signal.SIGKILL)
+        victim = _dockerd_pid()
+        os.kill(victim, signal.SIGKILL)
         worker.join(timeout=15)
         assert not worker.is_alive(), "the build thread hung after dockerd died"
         assert isinstance(result.get("error"), BuildError), result
@@ -260,9 +285,6 @@ def test_daemon_killed_mid_build_fails_within_10s_and_next_build_completes(
     finally:
         _restart_dockerd(gateway)
     fresh = DockerGateway(docker_host)
-    for c in fresh.list_containers():  # the killed build's RUN container survives the restart
-        if marker in (c.get("Command") or ""):
-            fresh.remove_container(c["Id"])
     try:
         token = uuid.uuid4().hex[:8]
         outcome = fresh.build(
@@ -271,5 +293,11 @@ def test_daemon_killed_mid_build_fails_within_10s_and_next_build_completes(
         )
         assert outcome.image_id.startswith("sha256:")
         fresh.remove_image(f"pixel-test/gw:after-{token}")
+        # the killed build's RUN container survived the restart; the next build reaped it
+        commands = [c.get("Command") or "" for c in fresh.list_containers()]
+        assert not any(marker in c for c in commands)
     finally:
+        for c in fresh.list_containers():
+            if marker in (c.get("Command") or ""):
+                fresh.remove_container(c["Id"])
         fresh.close()
