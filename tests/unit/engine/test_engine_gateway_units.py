@@ -108,3 +108,39 @@ def test_cpu_and_memory_from_a_stats_sample():
     assert cpu == pytest.approx(20.0)
     assert mem == 40_000_000
     assert limit == 1_000_000_000
+
+
+class _OrphanApi:
+    """Stands in for the APIClient: some containers exist, the daemon may be down."""
+
+    def __init__(self, existing: set[str], down: bool = False) -> None:
+        self.existing, self.down, self.removed = existing, down, []
+
+    def remove_container(self, cid: str, force: bool = False) -> None:
+        if self.down:
+            raise gw.requests.exceptions.ConnectionError("daemon down")
+        if cid not in self.existing:
+            raise gw.docker.errors.NotFound("gone")
+        self.existing.discard(cid)
+        self.removed.append(cid)
+
+
+def _offline_gateway(api: _OrphanApi) -> gw.DockerGateway:
+    gateway = object.__new__(gw.DockerGateway)  # no daemon contact in a unit test
+    gateway.host = "unix:///var/run/docker.sock"
+    gateway.api = api
+    return gateway
+
+
+def test_orphans_of_a_dead_daemon_are_reaped_once_it_answers_again(monkeypatch, tmp_path):
+    monkeypatch.setenv("PIXEL_HOME", str(tmp_path))
+    down = _OrphanApi({"run1"}, down=True)
+    gateway = _offline_gateway(down)
+    gateway._remember_orphan("run1")
+    gateway._remember_orphan("gone1")
+    assert gateway.reap_orphans() == []  # daemon still down: kept for later
+    up = _OrphanApi({"run1"})
+    gateway.api = up
+    assert sorted(gateway.reap_orphans()) == ["gone1", "run1"]
+    assert up.removed == ["run1"]
+    assert gateway.reap_orphans() == []
