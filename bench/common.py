@@ -36,6 +36,9 @@ SAMPLE_PORT = random.SystemRandom().randrange(20000, 60000, 2)
 FAQ_PORT = SAMPLE_PORT + 1
 
 
+DAEMON_WAIT_S = 90
+
+
 class BenchError(Exception):
     """An item cannot be measured; the message is the one-line reason shown in the table."""
 
@@ -118,9 +121,14 @@ class Workspace:
             raise BenchError(
                 "PIXEL_BASE_IMAGE is not set; run `make services` (scripts/test-services.sh) first"
             )
-        proc = run(["docker", "version", "--format", "{{.Server.Version}}"], env=self.env, check=False)
-        if proc.returncode != 0:
-            raise BenchError(f"the Docker daemon does not answer: {proc.stderr.strip()[:200]}")
+        deadline = time.monotonic() + DAEMON_WAIT_S  # a shared daemon may be restarting
+        while True:
+            proc = run(["docker", "version", "--format", "{{.Server.Version}}"], env=self.env, check=False)
+            if proc.returncode == 0:
+                return
+            if time.monotonic() > deadline:
+                raise BenchError(f"the Docker daemon did not answer within {DAEMON_WAIT_S} s: {proc.stderr.strip()[:200]}")
+            time.sleep(2)
 
 
 def make_workspace(root: Path, quick: bool) -> Workspace:

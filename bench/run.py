@@ -123,7 +123,10 @@ def main(argv: list[str] | None = None) -> int:
             figures.extend(got)
     finally:
         if not args.keep:
-            remove_images(ws, "pixel/pixel-bench/*", "pixel-bench/*")
+            try:
+                remove_images(ws, "pixel/pixel-bench/*", "pixel-bench/*")
+            except Exception as exc:  # cleanup must never hide the results
+                print(f"warning: could not remove the bench images: {exc}", file=sys.stderr)
             cleanup_root(root)
     meta["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     meta["item_seconds"] = timings
