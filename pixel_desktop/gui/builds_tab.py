@@ -180,8 +180,12 @@ class BuildsTab(QWidget):
         log_panel = QWidget()
         log_layout = QVBoxLayout(log_panel)
         log_layout.setContentsMargins(0, 0, 0, 0)
+        self.skipped_label = QLabel("")
+        self.skipped_label.setObjectName("hint")
+        self.skipped_label.hide()
         log_layout.addLayout(log_bar)
         log_layout.addWidget(self.log, 1)
+        log_layout.addWidget(self.skipped_label)
         QShortcut(QKeySequence.StandardKey.FindNext, self, activated=lambda: self.log.find_next(self.find_edit.text()))
 
         # --- charts
@@ -271,6 +275,7 @@ class BuildsTab(QWidget):
         """Point the log, progress and metric views at ``build_id``."""
         self.build_id = build_id
         self.log.clear_log()
+        self.skipped_label.hide()
         self.samples = []
         self._t0 = None
         self.cpu_curve.setData([], [])
@@ -316,8 +321,15 @@ class BuildsTab(QWidget):
         if build_id is None:
             return
         lines = [e.text for e in batch if e.build_id == build_id]
-        if lines or skipped:
-            self.log.append_lines(lines, skipped if any(e.build_id == build_id for e in batch) else 0)
+        if not lines:
+            return
+        self.log.append_lines(lines, skipped)
+        if self.log.lines_skipped:
+            self.skipped_label.setText(
+                f"{self.log.lines_skipped:,} lines came too fast to show live; "
+                "Save… or Open full log has every line."
+            )
+            self.skipped_label.show()
 
     def _on_phase(self, event: PhaseChanged) -> None:
         if event.build_id == self.build_id:

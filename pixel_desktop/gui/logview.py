@@ -29,20 +29,19 @@ class LogView(QPlainTextEdit):
         self._tail: deque[str] = deque(maxlen=MAX_VIEW_LINES * 4)
         self._filter = ""
         self.lines_seen = 0
+        self.lines_skipped = 0  # too fast to show; still on disk
         self.follow = True
 
     def clear_log(self) -> None:
         self._tail.clear()
         self.lines_seen = 0
+        self.lines_skipped = 0
         self.clear()
 
     def append_lines(self, lines: Iterable[str], skipped: int = 0) -> None:
         lines = list(lines)
         self.lines_seen += len(lines) + skipped
-        if skipped:
-            note = f"… {skipped} lines not shown here (output too fast); the full log is on disk — use Save…"
-            self._tail.append(note)
-            lines = [note, *lines]
+        self.lines_skipped += skipped
         self._tail.extend(lines)
         if self._filter:
             needle = self._filter

@@ -7,6 +7,7 @@ check or a slow PostgreSQL never freezes the UI.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -275,6 +276,11 @@ class MainWindow(QMainWindow):
     def start(self, *, select: str | None = None) -> None:
         """After the store is open: fill the list, status bar and templates (all off-thread)."""
         self._pending_select = select
+        # Move the startup heap (Qt wrappers, pyqtgraph, SQLAlchemy, pydantic) out of the
+        # collector's reach: a full GC pass over it took ~200 ms and, triggered by a log
+        # flood's allocations on any thread, froze the GUI for that long.
+        gc.collect()
+        gc.freeze()
         self.refresh_projects()
         self.check_docker()
         self.refresh_counts()
