@@ -55,6 +55,7 @@ class Figure:
     verdict: str  # PASS | MISS | INFO | ERROR
     shown: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    source: str = ""  # the item whose runner measured it (for `run.py --only N --update`)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

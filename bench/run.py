@@ -87,12 +87,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=None, help="repetitions per build figure (default 5, quick 2)")
     parser.add_argument("--only", metavar="IDS", help="comma-separated item numbers to run, e.g. 1,3")
     parser.add_argument("--out", type=Path, help="JSON result file (default results/latest.json for full runs)")
+    parser.add_argument("--update", action="store_true",
+                        help="with --only: replace just these items' figures in the existing result file")
     parser.add_argument("--keep", action="store_true", help="keep the temp workspace and bench images")
     args = parser.parse_args(argv)
     args.reps = args.reps or (2 if args.quick else 5)
     only = {s.strip() for s in args.only.split(",")} if args.only else None
-    partial = bool(only) or args.quick or args.reps < 5
+    partial = (bool(only) and not args.update) or args.quick or args.reps < 5
     out = args.out or RESULTS / ("partial.json" if partial else "latest.json")
+    if args.update and (not only or args.quick or not out.exists()):
+        parser.error("--update needs --only, a full (non --quick) run and an existing result file")
 
     from bench.builds import BuildState
 
@@ -119,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                 got = [error_figure(item_id, name, target, f"{exc.__class__.__name__}: {exc}")]
             timings[item_id] = round(time.monotonic() - t0, 1)
             for f in got:
+                f.source = item_id  # which runner made it (item 6's also reports item 9)
                 print(f"   {f.name}: {f.shown}  [{f.verdict}]", flush=True)
             figures.extend(got)
     finally:
@@ -130,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
             cleanup_root(root)
     meta["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     meta["item_seconds"] = timings
+    if args.update:  # a re-run of some items (e.g. after a shared daemon was restarted)
+        previous = json.loads(out.read_text())
+        kept = [Figure(**f) for f in previous["figures"] if f.get("source", f["item"]) not in only]
+        reruns = [*previous["meta"].get("reruns", []), {"items": sorted(only), "at": meta["finished_at"]}]
+        meta = {**previous["meta"], "reruns": reruns, "finished_at": meta["finished_at"]}
+        figures = kept + figures
     order = {k: i for i, k in enumerate("123456789")}
     figures.sort(key=lambda f: order.get(f.item, 99))
     print()
