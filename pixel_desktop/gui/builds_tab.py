@@ -91,7 +91,6 @@ class PhaseStrip(QWidget):
         for phase in (*PHASES, "done"):
             chip = QLabel(phase.capitalize())
             chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            chip.setMinimumWidth(86)
             self._chips[phase] = chip
             layout.addWidget(chip)
             if phase != "done":
@@ -145,7 +144,7 @@ class BuildsTab(QWidget):
         self.step_bar.setValue(0)
         self.step_bar.setFormat("Docker steps")
         self.step_bar.setTextVisible(True)
-        self.step_bar.setMinimumWidth(320)
+        self.step_bar.setMinimumWidth(200)
         head = QGridLayout()
         head.addWidget(self.title, 0, 0, 1, 2)
         head.addWidget(self.phases, 1, 0)

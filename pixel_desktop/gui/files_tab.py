@@ -15,6 +15,7 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QSplitter,
@@ -68,7 +69,10 @@ class FilesTab(QWidget):
 
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["File", "Size"])
-        self.tree.setColumnWidth(0, 250)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.currentItemChanged.connect(self._show_current)
 
         self.status = QLabel("Select a project to preview its generated files.")

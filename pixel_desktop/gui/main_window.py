@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QStyle,
     QTabWidget,
@@ -229,7 +230,7 @@ class MainWindow(QMainWindow):
         for action in (self.build_action, self.push_action, self.cancel_action):
             toolbar.addAction(action)
         spacer = QWidget()
-        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy().Preferred)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
         toolbar.addAction(self.settings_action)
         self.addToolBar(toolbar)
@@ -245,6 +246,9 @@ class MainWindow(QMainWindow):
         self.docker_dot.setContentsMargins(6, 0, 0, 0)
         for label in (self.docker_label, self.store_label, self.queue_label):
             label.setContentsMargins(4, 0, 6, 0)
+        # Long daemon errors must not widen the window: the label may clip, its tooltip has it all.
+        self.docker_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.docker_label.setMinimumWidth(120)
         bar.addWidget(self.docker_dot)
         bar.addWidget(self.docker_label, 1)
         bar.addPermanentWidget(self.store_label)
@@ -634,8 +638,10 @@ class MainWindow(QMainWindow):
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
+        # The size is kept on its own too: some platforms (Wayland, offscreen) restore the
+        # frame geometry only partly, and a window that comes back small is what people notice.
+        size = settings.value("window/size")
+        self.resize(size if isinstance(size, QSize) and size.isValid() else QSize(1400, 900))
         splitter = settings.value("window/splitter")
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.splitter.restoreState(splitter)
@@ -643,6 +649,8 @@ class MainWindow(QMainWindow):
     def save_geometry(self) -> None:
         settings = gui_settings()
         settings.setValue("window/geometry", self.saveGeometry())
+        if not (self.isMaximized() or self.isFullScreen()):
+            settings.setValue("window/size", self.size())
         settings.setValue("window/splitter", self.splitter.saveState())
         settings.sync()
 

@@ -1,4 +1,7 @@
-"""GUI test fixtures: offscreen Qt, a real SQLite store per test, a started main window."""
+"""GUI test fixtures: offscreen Qt, a real SQLite store per test, a started main window.
+
+The root conftest gives every test its own PIXEL_HOME (so gui.ini, settings and logs are isolated).
+"""
 
 from __future__ import annotations
 
@@ -11,17 +14,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 from pixel_desktop import settings as settings_mod
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test gets its own PIXEL_HOME (store, settings, gui.ini, logs)."""
-    if not os.environ.get("PIXEL_HOME", "").startswith(str(tmp_path.parent.parent)):
-        home = tmp_path / "home"
-        home.mkdir(exist_ok=True)
-        monkeypatch.setenv("PIXEL_HOME", str(home))
-    monkeypatch.delenv("PIXEL_STORE_URL", raising=False)
-    return Path(os.environ["PIXEL_HOME"])
 
 
 @pytest.fixture

@@ -1,0 +1,67 @@
+"""`pixel-desktop --screenshot` and `scripts/run-app.sh` as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **extra}
+    env.pop("PIXEL_STORE_URL", None)
+    return env
+
+
+def _run_app(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pixel_desktop.gui.app", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=_env(),
+        cwd=ROOT,
+    )
+
+
+def test_screenshot_on_an_empty_store_imports_the_sample_and_writes_a_png(tmp_path: Path) -> None:
+    out = tmp_path / "shots" / "editor.png"
+    result = _run_app("--screenshot", str(out), "--project", "acme-support-bot", "--tab", "editor")
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1400, 900)
+    assert "Traceback" not in result.stderr
+
+
+def test_screenshot_of_the_files_tab(tmp_path: Path) -> None:
+    out = tmp_path / "files.png"
+    result = _run_app("--screenshot", str(out), "--tab", "files", "--size", "1200x800")
+    assert result.returncode == 0, result.stderr
+    assert QImage(str(out)).width() == 1200
+
+
+def test_screenshot_of_an_unknown_project_says_so(tmp_path: Path) -> None:
+    result = _run_app("--screenshot", str(tmp_path / "x.png"), "--project", "no-such-bot")
+    assert result.returncode == 2
+    assert "no-such-bot" in result.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_run_app_without_a_display_prints_one_sentence_and_fails() -> None:
+    env = _env()
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(name, None)
+    venv = Path(sys.executable).parent.parent
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "run-app.sh"), str(venv)],
+        capture_output=True, text=True, timeout=60, env=env, cwd=ROOT,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "no display" in lines[0] and "QT_QPA_PLATFORM=offscreen" in lines[0] and "pixel" in lines[0]
