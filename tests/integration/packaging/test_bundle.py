@@ -337,9 +337,10 @@ def unpacked(bundle: Bundle, tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def fresh_home(tmp_path: Path) -> Iterator[Path]:
-    home = tmp_path / "home"
+@pytest.fixture(params=["home", "my home"], ids=["plain-home", "home-with-space"])
+def fresh_home(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A HOME with nothing installed; one with a space checks the .desktop Exec quoting."""
+    home = tmp_path / request.param
     home.mkdir()
     yield home
 
