@@ -98,10 +98,19 @@ class PhaseStrip(QWidget):
                 arrow.setStyleSheet("color:#8c959f; font-size:14pt;")
                 layout.addWidget(arrow)
         self.current = ""
+        self.seen: set[str] = set()
         self.set_phase("")
 
+    def reset(self, seen: set[str] | None = None) -> None:
+        self.seen = set(seen or ())
+
     def set_phase(self, phase: str) -> None:
+        """Highlight ``phase``; phases the build went through stay marked, skipped ones grey."""
         self.current = phase
+        if phase in PHASES:
+            self.seen.add(phase)
+        elif not phase:
+            self.seen = set()
         order = [*PHASES, "done"]
         terminal = phase not in PHASES and phase != ""
         index = len(order) - 1 if terminal else (order.index(phase) if phase in order else -1)
@@ -113,7 +122,7 @@ class PhaseStrip(QWidget):
                 chip.setStyleSheet(f"background:{color}; color:white; border-radius:10px; padding:3px 10px; font-weight:600;")
             elif i == index:
                 chip.setStyleSheet("background:#0969da; color:white; border-radius:10px; padding:3px 10px; font-weight:600;")
-            elif i < index:
+            elif i < index and key in self.seen:
                 chip.setStyleSheet("background:#ddf4ff; color:#0969da; border-radius:10px; padding:3px 10px;")
             else:
                 if key == "done":
@@ -149,7 +158,8 @@ class BuildsTab(QWidget):
         head.addWidget(self.title, 0, 0, 1, 2)
         head.addWidget(self.phases, 1, 0)
         head.addWidget(self.step_bar, 1, 1)
-        head.setColumnStretch(0, 1)
+        head.setColumnStretch(1, 1)
+        head.setHorizontalSpacing(16)
 
         # --- log panel
         self.log = LogView()
@@ -189,11 +199,17 @@ class BuildsTab(QWidget):
 
         # --- charts
         self.cpu_plot = self._plot("Test container CPU", "%")
-        self.cpu_curve = self.cpu_plot.plot(pen=pg.mkPen("#0969da", width=2), fillLevel=0, brush=(9, 105, 218, 40))
+        self.cpu_curve = self.cpu_plot.plot(
+            pen=pg.mkPen("#0969da", width=2), fillLevel=0, brush=(9, 105, 218, 40),
+            symbol="o", symbolSize=5, symbolBrush="#0969da", symbolPen=None,
+        )
         self.mem_plot = self._plot("Test container memory", "MiB")
-        self.mem_curve = self.mem_plot.plot(pen=pg.mkPen("#8250df", width=2), fillLevel=0, brush=(130, 80, 223, 40))
+        self.mem_curve = self.mem_plot.plot(
+            pen=pg.mkPen("#8250df", width=2), fillLevel=0, brush=(130, 80, 223, 40),
+            symbol="o", symbolSize=5, symbolBrush="#8250df", symbolPen=None,
+        )
         self.phase_plot = self._plot("Phase durations (recent builds)", "s")
-        self.phase_plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.phase_legend = self.phase_plot.addLegend(offset=(5, 2), labelTextSize="8pt", colCount=2)
         self.size_plot = self._plot("Image size over builds", "MB")
         charts = QWidget()
         grid = QGridLayout(charts)
@@ -245,6 +261,9 @@ class BuildsTab(QWidget):
         plot = pg.PlotWidget()
         plot.setTitle(f"<span style='font-size:9pt; color:#24292f'>{title}</span>")
         plot.setLabel("left", unit)
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        plot.setLabel("bottom", "s" if unit in ("%", "MiB") else "build")
+        plot.getAxis("bottom").enableAutoSIPrefix(False)
         plot.showGrid(x=True, y=True, alpha=0.15)
         plot.setMenuEnabled(False)
         plot.setMinimumHeight(150)
@@ -303,6 +322,7 @@ class BuildsTab(QWidget):
         if request != self._log_request or build_id != self.build_id:
             return
         self.log.append_lines(lines)
+        self.phases.reset({"queued", *(build.phases or {})})
         self.phases.set_phase(build.status)
         self.title.setText(self._build_title(build))
 
@@ -422,7 +442,7 @@ class BuildsTab(QWidget):
     def _update_history_charts(self) -> None:
         recent = list(reversed(self.history[:12]))  # oldest → newest
         self.phase_plot.clear()
-        self.phase_plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.phase_legend.clear()
         xs = list(range(len(recent)))
         bottoms = [0.0] * len(recent)
         for phase, color in PHASE_COLORS.items():
@@ -430,11 +450,14 @@ class BuildsTab(QWidget):
             if not any(heights):
                 continue
             bars = pg.BarGraphItem(x=xs, height=heights, y0=bottoms, width=0.6, brush=color, pen=pg.mkPen(None), name=phase)
-            self.phase_plot.addItem(bars)
-            self.phase_plot.getPlotItem().legend.addItem(bars, phase)
+            self.phase_plot.addItem(bars)  # named items join the legend
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
         ticks = [[(i, f"#{b.id}") for i, b in enumerate(recent)]]
         self.phase_plot.getAxis("bottom").setTicks(ticks)
+        if recent:
+            # Headroom above the tallest bar keeps the legend off the bars.
+            self.phase_plot.setYRange(0, max(max(bottoms), 1.0) * 1.7, padding=0)
+            self.phase_plot.setXRange(-0.6, max(len(recent) - 0.4, 2.4), padding=0)
         sized = [b for b in recent if b.size_bytes]
         self.size_plot.clear()
         if sized:

@@ -1,0 +1,90 @@
+"""Builds from the window against the real Docker daemon: completion with live charts, cancel."""
+
+from __future__ import annotations
+
+import pytest
+
+from pixel_desktop.spec import ProjectSpec
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+BUILD_TIMEOUT_MS = 1_200_000
+
+
+@pytest.fixture
+def docker_window(window, services, docker_host: str, base_image: str):
+    services.settings = services.settings.model_copy(
+        update={"docker_host": docker_host, "base_image": base_image}
+    )
+    return window
+
+
+def _finished_events(window) -> list:
+    events: list = []
+    window.bridge.build_finished.connect(events.append)
+    return events
+
+
+def test_build_reaches_completed_with_charts_receiving_samples(qtbot, docker_window, services) -> None:
+    window = docker_window
+    finished = _finished_events(window)
+    window.build_action.trigger()
+    qtbot.waitUntil(lambda: bool(window.active_builds), timeout=60_000)
+    build_id = window.builds_tab.build_id
+    assert build_id in window.active_builds
+    assert window.cancel_action.isEnabled()
+    qtbot.waitUntil(lambda: any(e.build_id == build_id for e in finished), timeout=BUILD_TIMEOUT_MS)
+    event = next(e for e in finished if e.build_id == build_id)
+    assert event.status == "completed", event.error
+
+    tab = window.builds_tab
+    assert tab.samples, "the CPU/memory charts received no MetricSample"
+    xs, ys = tab.cpu_curve.getData()
+    assert xs is not None and len(ys) == len(tab.samples)
+    _, mem = tab.mem_curve.getData()
+    assert max(mem) > 1  # MiB: a running Python service uses more than 1 MiB
+    assert tab.phases.current == "completed"
+    assert tab.step_bar.value() == tab.step_bar.maximum() > 1
+    assert "COMPLETED" in tab.log.toPlainText() or "completed" in tab.log.toPlainText().lower()
+    qtbot.waitUntil(lambda: tab.table.rowCount() >= 1 and tab.table.item(0, 1).text() == "completed", timeout=20_000)
+    assert tab.table.item(0, 6).text().endswith("MB")
+    assert not window.cancel_action.isEnabled()
+
+    # The Files tab now diffs against this build's artifacts.
+    files = window.files_tab
+    qtbot.waitUntil(lambda: bool(files.baseline), timeout=20_000)
+    assert f"build #{build_id}" in files.baseline_label_text
+    files.select_path("Dockerfile")
+    files.set_diff_mode(True)
+    assert "unchanged since" in files.viewer.toPlainText()
+
+    # A past build's log is read back from the store when its row is selected.
+    tab.show_build(None)
+    tab.select_history(build_id)
+    qtbot.waitUntil(lambda: "COMPLETED" in tab.log.toPlainText() or "test 1/" in tab.log.toPlainText(), timeout=20_000)
+
+
+def test_cancel_stops_a_running_build(qtbot, docker_window, services) -> None:
+    window = docker_window
+    record = services.store.projects.get("acme-support-bot")
+    many_tests = [*record.spec.tests, *[
+        {"ask": f"How do I reset my password? ({i})", "expect_contains": ["Forgot password"]} for i in range(60)
+    ]]
+    spec = ProjectSpec.model_validate({**record.spec.model_dump(mode="json"), "tests": many_tests})
+    services.store.projects.update(record.slug, spec, record.version)
+    window.refresh_projects(select=record.slug)
+    window.record = None
+    window.select_project(record.slug)
+    qtbot.waitUntil(lambda: window.record is not None and window.record.version == record.version + 1, timeout=20_000)
+
+    finished = _finished_events(window)
+    phases: list[str] = []
+    window.bridge.phase_changed.connect(lambda e: phases.append(e.phase))
+    window.build()
+    qtbot.waitUntil(lambda: "testing" in phases, timeout=BUILD_TIMEOUT_MS)
+    build_id = window.builds_tab.build_id
+    window.cancel_action.trigger()
+    qtbot.waitUntil(lambda: any(e.build_id == build_id for e in finished), timeout=120_000)
+    event = next(e for e in finished if e.build_id == build_id)
+    assert event.status == "cancelled"
+    assert window.builds_tab.phases.current == "cancelled"
+    assert services.store.builds.get(build_id).status == "cancelled"
