@@ -206,7 +206,12 @@ def _incremental(
                 "pixel_engine_duration_s": engine_s["incremental"],
                 "cached_steps": cached["incremental"],
             },
-        )
+        ),
+        figure(
+            "2", "  engine-reported durations: incremental / cold",
+            median(engine_s["incremental"]) / median(engine_s["cold"]), "x", fmt="{:.3f}",
+            details={"note": "without `pixel` process start-up and shutdown"},
+        ),
     ]
 
 

@@ -7,6 +7,8 @@ why), and the large project adds synthetic but varied FAQ entries (seeded, deter
 
 from __future__ import annotations
 
+import copy
+import functools
 import random
 from typing import Any
 
@@ -36,8 +38,14 @@ _CONTEXTS = (
 )
 
 
-def sample_data() -> dict[str, Any]:
+@functools.cache
+def _sample_data() -> dict[str, Any]:
     return spec_to_data(load_spec_file(paths.sample_spec_file()))
+
+
+def sample_data() -> dict[str, Any]:
+    """A fresh copy of the sample spec's data (parsed once: YAML parsing is slow)."""
+    return copy.deepcopy(_sample_data())
 
 
 def sample_spec() -> ProjectSpec:
