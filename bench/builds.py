@@ -28,6 +28,7 @@ from bench.common import (
     BenchError,
     Figure,
     Workspace,
+    error_figure,
     figure,
     image_size,
     median,
@@ -67,8 +68,26 @@ def setup_projects(ws: Workspace) -> None:
         store.close()
 
 
+_DAEMON_GONE = ("stopped responding", "Cannot reach the Docker daemon")
+
+
 def pixel_build(ws: Workspace, slug: str) -> tuple[float, dict[str, Any]]:
-    """Wall time of `pixel build SLUG --no-test` and its JSON result (cached steps added)."""
+    """Wall time of `pixel build SLUG --no-test` and its JSON result (cached steps added).
+
+    The daemon is shared with other test runs that may restart it; a build that failed only
+    because the daemon went away is run once more (the failed attempt is not timed).
+    """
+    try:
+        return _pixel_build_once(ws, slug)
+    except BenchError as exc:
+        if not any(s in str(exc) for s in _DAEMON_GONE):
+            raise
+        print(f"   (daemon went away during `pixel build {slug}`; waiting for it and retrying once)", flush=True)
+        ws.require_docker()
+        return _pixel_build_once(ws, slug)
+
+
+def _pixel_build_once(ws: Workspace, slug: str) -> tuple[float, dict[str, Any]]:
     wall, proc = timed([PIXEL, "build", slug, "--no-test", "--json"], env=ws.env, check=False)
     try:
         result = json.loads(proc.stdout)
@@ -254,12 +273,15 @@ def bench_image_size(ws: Workspace, state: BuildState) -> list[Figure]:
                      "image_bytes": image_size(ws, sample)},
         )
     ]
-    faq = ensure_faq_image(ws, state)
-    figures.append(
-        figure(
-            "8", "image size: 5,000-FAQ image - base image", (image_size(ws, faq) - base) / 1e6, "MB",
-            limit=60, op="<", fmt="{:.1f}",
-            details={"image": faq, "image_bytes": image_size(ws, faq)},
+    name = "image size: 5,000-FAQ image - base image"
+    try:
+        faq = ensure_faq_image(ws, state)
+        figures.append(
+            figure(
+                "8", name, (image_size(ws, faq) - base) / 1e6, "MB", limit=60, op="<", fmt="{:.1f}",
+                details={"image": faq, "image_bytes": image_size(ws, faq)},
+            )
         )
-    )
+    except BenchError as exc:
+        figures.append(error_figure("8", name, "< 60.0 MB", str(exc)))
     return figures
