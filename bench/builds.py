@@ -114,9 +114,22 @@ def _cached_steps(ws: Workspace, build_id: int) -> tuple[int | None, int | None]
 
 def cli_build(ws: Workspace, ctx: Path, tag: str, *, nocache: bool) -> tuple[float, dict[str, Any]]:
     cmd = ["docker", "build", "-t", tag, *(["--no-cache"] if nocache else []), str(ctx)]
-    wall, proc = timed(cmd, env=ws.env)
+    try:
+        wall, proc = timed(cmd, env=ws.env)
+    except BenchError:
+        if _daemon_up(ws):
+            raise
+        print("   (daemon went away during `docker build`; waiting for it and retrying once)", flush=True)
+        ws.require_docker()
+        wall, proc = timed(cmd, env=ws.env)
     steps = re.findall(r"^Step (\d+)/(\d+) :", proc.stdout, re.M)
     return wall, {"cached": proc.stdout.count("---> Using cache"), "steps": int(steps[-1][1]) if steps else None}
+
+
+def _daemon_up(ws: Workspace) -> bool:
+    from bench.common import run
+
+    return run(["docker", "version"], env=ws.env, check=False).returncode == 0
 
 
 def wipe_sample_chain(ws: Workspace) -> None:
