@@ -26,7 +26,7 @@ from bench.common import (
 
 HERE = Path(__file__).resolve().parent
 FLOOD_RATES = (1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 200_000)
-FLOOD_TARGET = 10_000  # the bridge's documented design rate ("10,000+/s")
+FLOOD_TARGET = 10_000  # the rate the bridge is designed and tested for (tests/gui log flood test)
 
 
 def _harness(ws: Workspace, *args: str, timeout: float) -> dict[str, Any]:
@@ -87,11 +87,16 @@ def bench_flood(ws: Workspace, quick: bool) -> list[Figure]:
     if failed:
         details["first_failing_rate"] = failed["rate"]
     held = next((s for s in steps if s["rate"] == best), None)
-    figures = [figure("4", "GUI log flood: highest rate holding stall p99 < 50 ms, no lines dropped",
-                      float(best), "lines/s", limit=FLOOD_TARGET, op=">=", fmt="{:,.0f}", details=details)]
+    details.update(published_total=result["published_total"], stored_total=result["stored_total"])
+    figures = [figure("4", "GUI log flood: highest rate with stall p99 < 50 ms", float(best), "lines/s",
+                      limit=FLOOD_TARGET, op=">=", fmt="{:,.0f}", details=details)]
     if held:
-        figures.append(figure("4", f"  event-loop stall p99 at {best:,.0f} lines/s", held["stall_p99_ms"], "ms",
-                              fmt="{:.1f}"))
+        seconds_f = float(seconds)
+        figures.append(figure("4", f"  at {best:,.0f} lines/s: stall p99 | lines shown in the view", held["stall_p99_ms"],
+                              "ms", fmt="{:.1f}"))
+        figures[-1].shown += f" | {held['shown'] / seconds_f:,.0f} lines/s shown (rest counted, on disk)"
+    figures.append(figure("4", "  flood lines in the store / published", result["stored_total"] / max(1, result["published_total"]),
+                          "", limit=1.0, op=">=", fmt="{:.3f}"))
     return figures
 
 

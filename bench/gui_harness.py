@@ -4,7 +4,8 @@ Modes (the result is one JSON object on the last stdout line):
   flood --slug S --rates 1000,2000 --seconds 3
       For each rate, a worker thread publishes LogLine events on the app's own EventBus
       (as build workers do; the engine's log writer is subscribed too) while a 10 ms
-      precise QTimer on the GUI thread records how late it fires (event-loop stall).
+      precise QTimer on the GUI thread records how late it fires (event-loop stall); at
+      the end every published line must be in the store.
   rss --slug S --lines 100000
       Presses Build (real build + container test of S), then floods the finished build's
       log view with 100,000 lines, and reports the process's peak RSS (VmHWM).
@@ -103,6 +104,7 @@ class Harness:
         self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
         self.shown = 0
         self.skipped = 0
+        self.published_total = 0
         self.window.bridge.log_batch.connect(self._on_batch)
         self.finished: dict[int, str] = {}
         self.window.bridge.build_finished.connect(lambda e: self.finished.__setitem__(e.build_id, e.status))
@@ -141,6 +143,7 @@ class Harness:
         while not flood.done.is_set():
             await asyncio.sleep(0.01)
         self.timer.stop()
+        self.published_total += flood.published
         await self.drain()
         gaps = [b - a for a, b in zip(self.ticks, self.ticks[1:], strict=False)]
         stalls = sorted(max(0.0, g - TICK_S) for g in gaps)
@@ -160,8 +163,15 @@ class Harness:
 
 
 def holds(step: dict[str, Any]) -> bool:
-    return (step["stall_p99_ms"] is not None and step["stall_p99_ms"] < 50 and step["skipped"] == 0
-            and step["shown"] == step["published"] and step["achieved_rate"] >= 0.95 * step["rate"])
+    """Responsive (stall p99 < 50 ms), the producer kept the rate, the bridge kept up.
+
+    The bridge shows at most MAX_LINES_PER_FLUSH lines per flush by design and counts the
+    rest as skipped (they are still written to the store and the log file), so "kept up"
+    means every published line was either shown or counted, with no backlog left.
+    """
+    return (step["stall_p99_ms"] is not None and step["stall_p99_ms"] < 50
+            and step["shown"] + step["skipped"] == step["published"]
+            and step["achieved_rate"] >= 0.95 * step["rate"])
 
 
 async def flood_mode(h: Harness, rates: list[float], seconds: float) -> dict[str, Any]:
@@ -189,7 +199,12 @@ async def flood_mode(h: Harness, rates: list[float], seconds: float) -> dict[str
                     best = middle
             break
         best = rate
-    return {"best_rate": best, "steps": steps, "vm_hwm_bytes": _vm_hwm()}
+    engine = h.services.engine
+    engine._log_writer.flush(build_id)  # make the durable copy complete before counting
+    stored = sum(1 for _ in h.services.store.builds.read_log(build_id))
+    published = h.published_total  # every attempt, retries included
+    return {"best_rate": best, "steps": steps, "vm_hwm_bytes": _vm_hwm(),
+            "published_total": published, "stored_total": stored}
 
 
 async def rss_mode(h: Harness, lines: int, timeout: float) -> dict[str, Any]:
