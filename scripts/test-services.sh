@@ -106,7 +106,9 @@ detach() { # LOG CMD...: start CMD in its own session so it outlives this script
 # package -> a file that proves it is installed (dpkg-query is the source of truth).
 PACKAGES=(docker.io docker-registry apache2-utils postgresql gnome-keyring dbus openssh-server
   openssh-client nginx docker-compose debootstrap wrk curl ca-certificates
-  libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0)
+  libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
+  xvfb xauth desktop-file-utils libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0
+  libxcb-render-util0 libxkbcommon-x11-0)
 install_packages() {
   [ "$IS_ROOT" = 1 ] && command -v apt-get >/dev/null && command -v dpkg-query >/dev/null || return 0
   local missing=() p

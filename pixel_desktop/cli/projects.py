@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from pixel_desktop.cli.context import CliContext
 from pixel_desktop.cli.output import fmt_time, print_json, print_table
+from pixel_desktop.codegen import get_template_set
 from pixel_desktop.errors import AlreadyExistsError, InputError
 from pixel_desktop.spec import dump_spec, load_spec_file, load_spec_text
 from pixel_desktop.spec.yaml_io import spec_to_data
@@ -50,6 +52,8 @@ def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
         spec = load_spec_text(sys.stdin.read(), source="<stdin>")
     else:
         spec = load_spec_file(Path(args.file))
+    # The template must exist here, or the first build would fail far from the cause.
+    get_template_set(spec.template)
     projects = ctx.store.projects
     if args.replace:
         record = projects.replace(spec)
@@ -72,10 +76,17 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
         target = Path(args.output)
         if target.is_dir():
             raise InputError(f"{target} is a folder; give a file name such as {target / (args.slug + '.yaml')}.")
-        tmp = target.with_name(target.name + ".tmp")
         try:
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, target)
+            # A private temp file next to the target, then an atomic rename: a crash never
+            # leaves half a spec, and a planted FILE.tmp symlink is never followed.
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                os.replace(tmp_name, target)
+            except BaseException:
+                Path(tmp_name).unlink(missing_ok=True)
+                raise
         except OSError as exc:
             raise InputError(f"Cannot write {target}: {exc.strerror}.") from None
     else:
@@ -105,6 +116,9 @@ def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
     records = ctx.store.projects.list(args.search)
     if args.json:
         print_json([_summary(r) for r in records])
+        return 0
+    if not records and args.search:
+        print(f"No projects match {args.search!r}.", file=sys.stderr)
         return 0
     if not records:
         print("No projects yet. Import one: pixel projects import examples/acme-support.yaml", file=sys.stderr)

@@ -36,6 +36,19 @@ NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 EnvName = Annotated[str, StringConstraints(pattern=ENV_NAME_RE.pattern, max_length=128)]
 
 
+def _has_nul(value: object) -> bool:
+    """NUL in a string, or in the plain strings of a list/dict (nested models check themselves)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(isinstance(v, str) and "\x00" in v for v in value)
+    if isinstance(value, dict):
+        return any(
+            isinstance(x, str) and "\x00" in x for pair in value.items() for x in pair
+        )
+    return False
+
+
 def slugify(text: str, max_len: int = 63) -> str:
     """Derive a Docker- and URL-safe slug; names that transliterate to nothing get a hash."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -49,6 +62,14 @@ def slugify(text: str, max_len: int = 63) -> str:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False, str_strip_whitespace=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        """PostgreSQL text cannot hold NUL; refuse it everywhere so both stores accept the same specs."""
+        if _has_nul(value):
+            raise ValueError("must not contain the NUL character (\\x00)")
+        return value
 
 
 class Personality(_Strict):
@@ -125,7 +146,7 @@ class LlmSettings(_Strict):
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^\s]+$", value):
+        if value is not None and not re.fullmatch(r"https?://[^\s]+", value):
             raise ValueError("must be an http:// or https:// URL without spaces")
         return value
 
@@ -143,7 +164,7 @@ class Endpoints(_Strict):
     @field_validator("chat", "health")
     @classmethod
     def _path(cls, value: str) -> str:
-        if not ENDPOINT_RE.match(value) or "//" in value or ".." in value:
+        if not ENDPOINT_RE.fullmatch(value) or "//" in value or ".." in value:
             raise ValueError("must be a URL path like /chat (letters, digits, / . _ ~ -)")
         if value in {"/", "/metrics", "/docs", "/openapi.json"}:
             raise ValueError(f"{value} is reserved by the generated service")
@@ -167,7 +188,7 @@ class Deployment(_Strict):
     @field_validator("base_image")
     @classmethod
     def _image_ref(cls, value: str | None) -> str | None:
-        if value is not None and (len(value) > 255 or not IMAGE_RE.match(value)):
+        if value is not None and (len(value) > 255 or not IMAGE_RE.fullmatch(value)):
             raise ValueError("is not a valid image reference (e.g. python:3.12-slim)")
         return value
 
@@ -232,7 +253,7 @@ class ProjectSpec(_Strict):
     @field_validator("slug")
     @classmethod
     def _slug(cls, value: str | None) -> str | None:
-        if value is not None and not SLUG_RE.match(value):
+        if value is not None and not SLUG_RE.fullmatch(value):
             raise ValueError(
                 "must be 1-63 characters of a-z, 0-9 and '-', starting and ending with a "
                 "letter or digit"

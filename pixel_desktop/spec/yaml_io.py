@@ -18,8 +18,26 @@ from pixel_desktop.spec.model import ProjectSpec
 Loc = tuple[str | int, ...]
 
 
+MAX_SPEC_BYTES = 50 * 1024 * 1024
+
+
 class _SafeLoader(yaml.SafeLoader):
-    """SafeLoader without implicit timestamps/dates: every scalar stays str/int/float/bool."""
+    """SafeLoader without implicit timestamps/dates, anchors or aliases.
+
+    Aliases are refused because a spec never needs them and nested aliases ("billion
+    laughs") turn a 1 KB file into an exponential amount of work.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            line = event.start_mark.line + 1
+            raise SpecError(
+                f"line {line}: YAML anchors and aliases (&name / *name) are not supported in "
+                "project specs; write the value out in full.",
+                line=line,
+            )
+        return super().compose_node(parent, index)  # type: ignore[arg-type]
 
 
 _SafeLoader.yaml_implicit_resolvers = {
@@ -98,8 +116,14 @@ def spec_error_from_validation(
 
 
 def load_spec_text(text: str, *, source: str = "spec") -> ProjectSpec:
+    if len(text) > MAX_SPEC_BYTES:
+        raise SpecError(f"{source}: the file is larger than {MAX_SPEC_BYTES // (1024 * 1024)} MB")
     try:
         node = yaml.compose(text, Loader=_SafeLoader)
+    except SpecError as exc:
+        raise SpecError(f"{source}: {exc}", line=exc.line) from None
+    except RecursionError:
+        raise SpecError(f"{source}: the YAML is nested too deeply to be a project spec") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None

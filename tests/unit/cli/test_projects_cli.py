@@ -71,3 +71,27 @@ def test_store_option_overrides_environment(capsys: pytest.CaptureFixture[str], 
     assert run(capsys, "--store", f"sqlite:///{other}", "projects", "import", str(SAMPLE))[0] == 0
     assert other.exists()
     assert json.loads(run(capsys, "projects", "list", "--json")[1]) == []
+
+
+def test_unknown_template_is_refused_at_import(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    spec = tmp_path / "t.yaml"
+    spec.write_text("name: Bot\nclient: C\ntemplate: no-such-set\n", encoding="utf-8")
+    code, _, err = run(capsys, "projects", "import", str(spec))
+    assert code == 2
+    assert "no-such-set" in err and "faq-assistant" in err
+
+
+def test_search_without_matches_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "projects", "import", str(SAMPLE))
+    code, out, err = run(capsys, "projects", "list", "--search", "zzz-nothing")
+    assert code == 0 and out == ""
+    assert "No projects match" in err
+
+
+def test_export_to_a_file_leaves_no_temp_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    run(capsys, "projects", "import", str(SAMPLE))
+    target = tmp_path / "out" / "acme.yaml"
+    target.parent.mkdir()
+    assert run(capsys, "projects", "export", "acme-support-bot", "-o", str(target))[0] == 0
+    assert [p.name for p in target.parent.iterdir()] == ["acme.yaml"]
+    assert target.read_text(encoding="utf-8").startswith("spec_version: 1")

@@ -138,3 +138,47 @@ def test_slug_is_derived_from_any_unicode_name() -> None:
     assert slugify("日本語ボット") == derived  # deterministic
     spec = ProjectSpec(name="Ünïcode Helper", client="C")
     assert spec.slug == "unicode-helper"
+
+
+def test_yaml_aliases_are_refused_before_they_can_expand() -> None:
+    levels = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)
+    )
+    with pytest.raises(SpecError) as info:
+        load_spec_text(levels + "name: n\nclient: c\n", source="bomb.yaml")
+    assert "anchors and aliases" in str(info.value)
+    assert info.value.line == 1
+
+
+def test_absurdly_nested_yaml_is_a_spec_error_not_a_crash() -> None:
+    deep = "name: n\nclient: c\nguidelines: " + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(SpecError, match="nested too deeply"):
+        load_spec_text(deep)
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "field"),
+    [
+        ('name: "a\\0b"\nclient: c\n', "name"),
+        ('name: a\nclient: c\ntraining_data:\n  faq:\n    - {question: "q\\0", answer: a}\n', "training_data.faq[0].question"),
+        ('name: a\nclient: c\nguidelines: ["ok", "n\\0l"]\n', "guidelines"),
+    ],
+)
+def test_nul_characters_are_refused_with_the_field(yaml_text: str, field: str) -> None:
+    with pytest.raises(SpecError) as info:
+        load_spec_text(yaml_text)
+    assert info.value.field == field and "NUL" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "deployment",
+    [
+        {"endpoints": {"chat": "/chat\n"}},
+        {"base_image": "python:3.12-slim\n"},
+    ],
+)
+def test_validated_values_reject_a_trailing_newline(deployment: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        ProjectSpec.model_validate({"name": "n", "client": "c", "deployment": deployment})
+    with pytest.raises(ValueError):
+        ProjectSpec.model_validate({"name": "n", "client": "c", "slug": "evil\n"})
