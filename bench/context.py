@@ -119,4 +119,10 @@ def bench_context(ws: Workspace, state: BuildState, reps: int) -> list[Figure]:
             median(cli_runs[slug]), "s", limit=0.5, op="<", fmt="{:.3f}",
             details={"runs_s": cli_runs[slug]},
         ))
+    from bench.gui import _import_time
+
+    imports = [_import_time(ws, "import pixel_desktop.cli.main, pixel_desktop.cli.builds, pixel_desktop.engine.jobs, "
+                                "pixel_desktop.store, pixel_desktop.codegen") for _ in range(3)]
+    figures.append(figure("3", "  of which: interpreter + importing CLI, engine, store, codegen", median(imports), "s",
+                          fmt="{:.2f}", details={"runs_s": imports}))
     return figures
