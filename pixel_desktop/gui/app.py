@@ -29,13 +29,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--project", metavar="SLUG", help="project to select (default: the first one)")
     parser.add_argument("--tab", choices=TABS, default="editor", help="tab to show (default: editor)")
     parser.add_argument(
+        "--section",
+        choices=[key for key, _title, _icon in _sections()],
+        help="editor section to show (default: general)",
+    )
+    parser.add_argument(
         "--run-build",
         action="store_true",
         help="with --screenshot: build the project first and capture the finished build (Builds tab, live charts)",
     )
     parser.add_argument("--size", default="1400x900", help="window size for --screenshot, WIDTHxHEIGHT")
     args = parser.parse_args(argv)
-    if (args.run_build or args.project) and not args.screenshot and args.run_build:
+    if args.run_build and not args.screenshot:
         parser.error("--run-build only makes sense with --screenshot")
     try:
         w, h = (int(v) for v in args.size.lower().split("x"))
@@ -43,6 +48,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--size {args.size!r}: use WIDTHxHEIGHT, e.g. 1400x900")
     args.size = (w, h)
     return args
+
+
+def _sections() -> list[tuple[str, str, object]]:
+    from pixel_desktop.gui.editor import SECTIONS
+
+    return list(SECTIONS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     window.start(select=args.project)
     window.tabs.setCurrentIndex(TABS.index(args.tab))
+    if args.section:
+        window.editor.show_section(args.section)
     result = {"code": 0}
 
     if screenshot:
@@ -186,7 +199,12 @@ class _Screenshot:
             QTimer.singleShot(50, self.tick)
             return
         self.settle += 1
-        if self.settle < 6:  # let layouts, charts and queued signals settle
+        # Let layouts, charts and queued signals settle (after a build, also the engine's
+        # bookkeeping, so the status bar's queue counts are final).
+        if self.settle < (24 if self.args.run_build else 6):
+            if self.args.run_build and self.settle == 12 and not getattr(self, "_recounted", False):
+                self._recounted = True
+                w.refresh_counts()  # type: ignore[attr-defined]
             QTimer.singleShot(50, self.tick)
             return
         path: Path = self.args.screenshot

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStyle,
     QTableWidget,
@@ -147,6 +148,10 @@ class BuildsTab(QWidget):
         # --- progress header
         self.title = QLabel("No build yet")
         self.title.setObjectName("sectionTitle")
+        # Error messages can be long: wrap them instead of widening the whole window.
+        self.title.setWordWrap(True)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.phases = PhaseStrip()
         self.step_bar = QProgressBar()
         self.step_bar.setRange(0, 1)
@@ -201,12 +206,12 @@ class BuildsTab(QWidget):
         self.cpu_plot = self._plot("Test container CPU", "%")
         self.cpu_curve = self.cpu_plot.plot(
             pen=pg.mkPen("#0969da", width=2), fillLevel=0, brush=(9, 105, 218, 40),
-            symbol="o", symbolSize=5, symbolBrush="#0969da", symbolPen=None,
+            symbol="o", symbolSize=7, symbolBrush="#0969da", symbolPen=None,
         )
         self.mem_plot = self._plot("Test container memory", "MiB")
         self.mem_curve = self.mem_plot.plot(
             pen=pg.mkPen("#8250df", width=2), fillLevel=0, brush=(130, 80, 223, 40),
-            symbol="o", symbolSize=5, symbolBrush="#8250df", symbolPen=None,
+            symbol="o", symbolSize=7, symbolBrush="#8250df", symbolPen=None,
         )
         self.phase_plot = self._plot("Phase durations (recent builds)", "s")
         self.phase_legend = self.phase_plot.addLegend(offset=(5, 2), labelTextSize="8pt", colCount=2)
@@ -257,9 +262,13 @@ class BuildsTab(QWidget):
         bridge.metric_sample.connect(self._on_metric)
         bridge.build_finished.connect(self._on_finished)
 
+    @staticmethod
+    def _set_title(plot: pg.PlotWidget, title: str) -> None:
+        plot.setTitle(f"<span style='font-size:9pt; color:#24292f'>{title}</span>")
+
     def _plot(self, title: str, unit: str) -> pg.PlotWidget:
         plot = pg.PlotWidget()
-        plot.setTitle(f"<span style='font-size:9pt; color:#24292f'>{title}</span>")
+        self._set_title(plot, title)
         plot.setLabel("left", unit)
         plot.getAxis("left").enableAutoSIPrefix(False)
         plot.setLabel("bottom", "s" if unit in ("%", "MiB") else "build")
@@ -298,6 +307,8 @@ class BuildsTab(QWidget):
         self._t0 = None
         self.cpu_curve.setData([], [])
         self.mem_curve.setData([], [])
+        self._set_title(self.cpu_plot, "Test container CPU")
+        self._set_title(self.mem_plot, "Test container memory")
         self.step_bar.setRange(0, 1)
         self.step_bar.setValue(0)
         self.step_bar.setFormat("Docker steps")
@@ -370,8 +381,17 @@ class BuildsTab(QWidget):
         if self._t0 is None:
             self._t0 = event.ts
         xs = [s.ts - self._t0 for s in self.samples]
-        self.cpu_curve.setData(xs, [s.cpu_percent for s in self.samples])
-        self.mem_curve.setData(xs, [s.memory_bytes / 1_048_576 for s in self.samples])
+        cpu = [s.cpu_percent for s in self.samples]
+        mem = [s.memory_bytes / 1_048_576 for s in self.samples]
+        self.cpu_curve.setData(xs, cpu)
+        self.mem_curve.setData(xs, mem)
+        # Time from the first sample, at least 10 s wide; values from zero: a short test run
+        # with one or two samples still reads as a chart, not a dot in a ±0.5 box.
+        for plot, values in ((self.cpu_plot, cpu), (self.mem_plot, mem)):
+            plot.setXRange(-0.5, max(10.0, xs[-1] * 1.05), padding=0)
+            plot.setYRange(0, max(max(values) * 1.25, 1.0), padding=0)
+        self._set_title(self.cpu_plot, f"Test container CPU: {cpu[-1]:.0f} %")
+        self._set_title(self.mem_plot, f"Test container memory: {mem[-1]:.0f} MiB")
 
     def _on_finished(self, event: BuildFinished) -> None:
         if event.build_id == self.build_id:

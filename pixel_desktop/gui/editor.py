@@ -526,6 +526,11 @@ class ProjectEditor(QWidget):
             return self.env_table, None, None
         return None, None, None
 
+    def show_section(self, key: str) -> None:
+        index = self._section_index.get(key)
+        if index is not None:
+            self.nav.setCurrentRow(index)
+
     def reveal_error(self) -> None:
         """Jump to the section holding the current error."""
         if self.last_error is not None:

@@ -609,6 +609,7 @@ class MainWindow(QMainWindow):
         self.active_builds.discard(event.build_id)
         self._update_actions()
         self.refresh_counts()
+        QTimer.singleShot(800, self.refresh_counts)  # the engine drops the job just after the event
         if event.status == "completed":
             self.statusBar().showMessage(f"Build #{event.build_id} completed.", 8000)
             self.files_tab.refresh_baseline()

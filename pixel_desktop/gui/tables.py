@@ -185,6 +185,8 @@ class RowTable(QWidget):
                 item.setText(f" {LIST_SEP} ".join(value or []))
             else:
                 item.setText("" if value is None else str(value))
+                if len(item.text()) > 40:
+                    item.setToolTip(item.text())
             self.table.setItem(r, c, item)
         if self.detail is not None:
             self._details.append(str(row.get(self.detail.key) or ""))

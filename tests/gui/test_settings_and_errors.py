@@ -116,3 +116,17 @@ def test_window_geometry_is_remembered(qtbot, services) -> None:
     assert (second.width(), second.height()) == (1111, 777)
     second.shutdown()
     assert (paths.home() / "gui.ini").exists()
+
+
+def test_build_with_the_daemon_down_fails_with_an_actionable_banner(qtbot, window, services, tmp_path) -> None:
+    dead = f"unix://{tmp_path / 'dead.sock'}"
+    services.settings = services.settings.model_copy(update={"docker_host": dead})
+    finished: list = []
+    window.bridge.build_finished.connect(finished.append)
+    window.build()
+    qtbot.waitUntil(lambda: bool(finished), timeout=120_000)
+    assert finished[0].status == "failed"
+    assert window.banner.isVisible()
+    assert "dead.sock" in window.banner.text()
+    assert "Traceback" not in window.banner.text()
+    assert window.builds_tab.phases.current == "failed"
