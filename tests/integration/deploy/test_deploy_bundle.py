@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import add_build, free_port, make_project
+from deploy_helpers import add_build, free_port, make_project, unique_slug
 
 from pixel_desktop.cli.main import main as pixel
 from pixel_desktop.engine.docker_deploy import DeployDocker
@@ -75,7 +75,7 @@ def test_bundle_loads_and_runs_offline_behind_nginx(
     store, standins, docker_host, local_nginx_image, tmp_path, capsys
 ) -> None:
     compose = _require("docker-compose")
-    slug = "deploy-bundle"
+    slug = unique_slug("deploy-bundle")
     port = free_port()
     project = make_project(store, slug, port, secret_env=["PIXEL_TEST_TOKEN"])
     image = f"pixel-deploytest/bundle:{uuid.uuid4().hex[:10]}"

@@ -6,7 +6,7 @@ import json
 
 import httpx
 import pytest
-from conftest import add_build, free_port, make_project
+from deploy_helpers import add_build, free_port, make_project, unique_slug
 
 from pixel_desktop.cli.main import main as pixel
 
@@ -23,7 +23,7 @@ def test_cli_targets_deploy_rollback_and_history(
     from pixel_desktop import settings
 
     settings.save(settings.Settings(health_timeout_s=15))
-    slug = "deploy-cli"
+    slug = unique_slug("deploy-cli")
     cleanup.append(slug)
     port = free_port()
     project = make_project(store, slug, port)

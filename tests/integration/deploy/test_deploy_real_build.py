@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import free_port
+from deploy_helpers import free_port, unique_slug
 
 from pixel_desktop import paths
 from pixel_desktop.deploy import DeployService
@@ -20,7 +20,7 @@ def test_built_sample_assistant_deploys_over_ssh_and_chat_answers_through_the_po
     store, docker_host, base_image, ssh_env, cleanup
 ) -> None:
     data = spec_to_data(load_spec_file(paths.sample_spec_file()))
-    data["slug"] = "deploy-real-acme"
+    data["slug"] = unique_slug("deploy-real")
     data["deployment"]["port"] = port = free_port()
     data["deployment"]["secret_env"] = []
     project = store.projects.create(spec_from_data(data))

@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 import pytest
-from conftest import free_port, make_project
+from deploy_helpers import free_port, make_project, unique_slug
 
 from pixel_desktop.deploy import DeployService
 from pixel_desktop.engine.docker_deploy import DeployDocker
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.ssh, pytest.mark.registry, pytest.
 def test_target_pulls_from_the_registry_with_keyring_credentials_and_reports_the_digest(
     store, standins, docker_host, registry, secret_service, ssh_env, cleanup
 ) -> None:
-    slug = "deploy-registry"
+    slug = unique_slug("deploy-registry")
     cleanup.append(slug)
     project = make_project(store, slug, free_port())
     repo = f"{registry.address}/pixel-deploytest/{slug}"
@@ -75,7 +75,7 @@ def test_target_pulls_from_the_registry_with_keyring_credentials_and_reports_the
 def test_wrong_registry_password_in_the_keyring_fails_the_deploy_clearly(
     store, standins, docker_host, registry, secret_service, cleanup
 ) -> None:
-    slug = "deploy-registry-denied"
+    slug = unique_slug("deploy-registry-denied")
     cleanup.append(slug)
     project = make_project(store, slug, free_port())
     ref = f"{registry.address}/pixel-deploytest/{slug}:{uuid.uuid4().hex[:8]}"

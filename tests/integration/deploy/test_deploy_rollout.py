@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import add_build, free_port, make_project
+from deploy_helpers import add_build, free_port, make_project, unique_slug
 
 from pixel_desktop.deploy import DeployService, HostKeyError
 from pixel_desktop.engine.docker_deploy import DeployDocker
@@ -28,7 +28,7 @@ def test_ssh_deploy_is_healthy_and_chat_answers_then_failed_health_rolls_back_to
 ) -> None:
     from pixel_desktop.engine.secrets import SecretStore
 
-    slug = "deploy-ssh-rollback"
+    slug = unique_slug("deploy-ssh-rollback")
     cleanup.append(slug)
     port = free_port()
     project = make_project(store, slug, port, secret_env=["PIXEL_TEST_TOKEN"])

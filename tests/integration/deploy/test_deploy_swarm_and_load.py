@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import add_build, free_port, make_project
+from deploy_helpers import add_build, free_port, make_project, unique_slug
 
 from pixel_desktop.deploy import DeployService, hosts
 from pixel_desktop.engine.docker_deploy import DeployDocker
@@ -16,7 +16,7 @@ from pixel_desktop.settings import Settings
 pytestmark = [pytest.mark.docker]
 
 
-def _chat_inside_tasks(docker_host: str, port: int, text: str) -> list[str]:
+def _chat_inside_tasks(docker_host: str, slug: str, port: int, text: str) -> list[str]:
     """POST /chat inside every running task container. The routing mesh needs IPVS, which
     this kernel lacks (published swarm ports do not answer here), so the test talks to each
     replica from inside it instead."""
@@ -30,7 +30,7 @@ def _chat_inside_tasks(docker_host: str, port: int, text: str) -> list[str]:
     replies = []
     with DeployDocker(docker_host) as docker:
         tasks = docker.api.containers(
-            filters={"label": "com.docker.swarm.service.name=pixel-deploy-swarm"}
+            filters={"label": f"com.docker.swarm.service.name=pixel-{slug}"}
         )
         for c in tasks:
             ex = docker.api.exec_create(c["Id"], ["python3", "-c", code, text])
@@ -45,7 +45,7 @@ def test_swarm_target_runs_two_replicas_and_a_broken_update_rolls_back_automatic
         assert docker.swarm_state() == "active", (
             "the test daemon must be a Swarm manager: docker swarm init --advertise-addr 127.0.0.1"
         )
-    slug = "deploy-swarm"
+    slug = unique_slug("deploy-swarm")
     cleanup.append(slug)
     port = free_port()
     project = make_project(store, slug, port)
@@ -58,20 +58,20 @@ def test_swarm_target_runs_two_replicas_and_a_broken_update_rolls_back_automatic
 
     assert first.status == "healthy", first.error_message
     with DeployDocker(docker_host) as docker:
-        status = docker.service_status("pixel-deploy-swarm")
+        status = docker.service_status(f"pixel-{slug}")
         assert status.running_tasks == 2
-        svc = docker.service("pixel-deploy-swarm")
+        svc = docker.service(f"pixel-{slug}")
         update = svc["Spec"]["UpdateConfig"]
         assert (update["Order"], update["FailureAction"]) == ("start-first", "rollback")
-    assert _chat_inside_tasks(docker_host, port, "hi") == ["v1: hi", "v1: hi"]
+    assert _chat_inside_tasks(docker_host, slug, port, "hi") == ["v1: hi", "v1: hi"]
 
     second = service.deploy(slug, "swarm", build_id=add_build(store, project.id, standins.bad).id)
 
     assert second.status == "rolled_back", second.error_message
     with DeployDocker(docker_host) as docker:
-        status = docker.service_status("pixel-deploy-swarm")
+        status = docker.service_status(f"pixel-{slug}")
         assert status.image.split("@")[0] == standins.good
-    assert _chat_inside_tasks(docker_host, port, "again") == ["v1: again", "v1: again"]
+    assert _chat_inside_tasks(docker_host, slug, port, "again") == ["v1: again", "v1: again"]
 
 
 def test_image_streams_from_docker_save_into_docker_load_over_ssh_when_absent(
@@ -103,7 +103,7 @@ def test_image_streams_from_docker_save_into_docker_load_over_ssh_when_absent(
 def test_deploy_via_load_of_an_image_missing_locally_fails_with_how_to_fix(
     store, docker_host, cleanup
 ) -> None:
-    slug = "deploy-missing-image"
+    slug = unique_slug("deploy-missing-image")
     cleanup.append(slug)
     project = make_project(store, slug, free_port())
     store.targets.add("local", docker_host, "docker")
