@@ -88,3 +88,23 @@ def test_cancel_stops_a_running_build(qtbot, docker_window, services) -> None:
     assert event.status == "cancelled"
     assert window.builds_tab.phases.current == "cancelled"
     assert services.store.builds.get(build_id).status == "cancelled"
+
+
+@pytest.mark.registry
+@pytest.mark.keyring
+def test_build_and_push_records_the_pushed_digest(qtbot, docker_window, services, registry, secret_service) -> None:
+    window = docker_window
+    services.save_registry(
+        "test-reg", registry.address, registry.username, registry.password, True, existing=False
+    )
+    finished = _finished_events(window)
+    window.build(push_registry="test-reg")
+    qtbot.waitUntil(lambda: bool(window.active_builds), timeout=60_000)
+    build_id = window.builds_tab.build_id
+    qtbot.waitUntil(lambda: any(e.build_id == build_id for e in finished), timeout=BUILD_TIMEOUT_MS)
+    event = next(e for e in finished if e.build_id == build_id)
+    assert event.status == "completed", event.error
+    tab = window.builds_tab
+    assert "pushing" in tab.phases.seen
+    qtbot.waitUntil(lambda: tab.table.rowCount() >= 1 and tab.table.item(0, 7).text().startswith("sha256:"), timeout=20_000)
+    assert registry.address in tab.table.item(0, 5).text()
