@@ -32,7 +32,17 @@ def make_context(tmp_path: Path, base_image: str, *lines: str) -> Path:
 
 
 def leftover_containers(gateway: DockerGateway, since_ids: set[str]) -> list[str]:
-    return [c["Id"] for c in gateway.list_containers() if c["Id"] not in since_ids]
+    """Containers created since ``since_ids`` by a build step of this module's contexts.
+
+    Only RUN-step containers (their command is a /bin/sh -c of our step) count, so other
+    Docker users on the same daemon (a parallel test session, the user's own containers)
+    cannot make the check flaky.
+    """
+    return [
+        c["Id"]
+        for c in gateway.list_containers()
+        if c["Id"] not in since_ids and "sleep" in str(c.get("Command", ""))
+    ]
 
 
 @pytest.fixture
