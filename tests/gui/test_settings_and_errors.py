@@ -130,3 +130,13 @@ def test_build_with_the_daemon_down_fails_with_an_actionable_banner(qtbot, windo
     assert "dead.sock" in window.banner.text()
     assert "Traceback" not in window.banner.text()
     assert window.builds_tab.phases.current == "failed"
+
+
+def test_store_test_connection_against_postgresql(qtbot, window, services, pg_url) -> None:
+    dialog = SettingsDialog(services, window.tasks, window)
+    qtbot.addWidget(dialog)
+    dialog.store_edit.setText(pg_url)
+    dialog.test_store()
+    qtbot.waitUntil(lambda: dialog.store_result.text()[:1] in ("✓", "✗"), timeout=60_000)
+    assert dialog.store_result.text().startswith("✓ Connected: PostgreSQL"), dialog.store_result.text()
+    assert "@" not in dialog.store_result.text()  # never shows the password
