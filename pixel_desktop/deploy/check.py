@@ -7,6 +7,8 @@ ours, and free disk on Docker's data root. The verdict is one line a person can 
 
 from __future__ import annotations
 
+import contextlib
+import socket
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -40,6 +42,13 @@ class TargetCheck:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _local_port_answers(port: int) -> bool:
+    """Docker only knows its own published ports; on a local target also try the port."""
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+    return False
 
 
 def _gb(n: int | None) -> str:
@@ -96,6 +105,8 @@ def check_target(
         problems.append(
             f"Swarm is {swarm}: run `docker swarm init` on the host or use --kind docker"
         )
+    if not users and target.docker_host.startswith("unix://") and _local_port_answers(port):
+        users = ["a process outside Docker on this machine"]
     if users:
         problems.append(f"port {port} is used by {', '.join(users)}")
     if free is not None and free < MIN_FREE_BYTES:
