@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -108,6 +109,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.section:
         window.editor.show_section(args.section)
     result = {"code": 0}
+
+    # Ctrl+C / SIGTERM in the terminal quit cleanly (closing the window saves its geometry);
+    # the idle timer gives Python a chance to run signal handlers while Qt waits for events.
+    def request_quit(*_args: object) -> None:
+        window.close()
+        QApplication.quit()
+
+    signal.signal(signal.SIGINT, request_quit)
+    signal.signal(signal.SIGTERM, request_quit)
+    wake = QTimer(window)
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
 
     if screenshot:
         shooter = _Screenshot(window, args, result)
