@@ -26,6 +26,8 @@ class LogWriter:
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()  # keeps per-build order across flushers
         self._pending: dict[int, list[str]] = {}
+        # Builds whose log file this writer already started; guarded by _flush_lock.
+        self._started: set[int] = set()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="pixel-log-writer", daemon=True)
@@ -60,9 +62,13 @@ class LogWriter:
                     self._write(bid, lines)
 
     def _write(self, build_id: int, lines: list[str]) -> None:
+        # The first batch of a build starts a fresh file: a left-over N.log (a store that
+        # was reset, or ids reused by an older schema) must never be glued to this build.
+        mode = "a" if build_id in self._started else "w"
         try:
-            with (paths.build_logs_dir() / f"{build_id}.log").open("a", encoding="utf-8") as fh:
+            with (paths.build_logs_dir() / f"{build_id}.log").open(mode, encoding="utf-8") as fh:
                 fh.write("\n".join(lines) + "\n")
+            self._started.add(build_id)
         except OSError as exc:
             self._note(f"log file for build {build_id}: {exc}")
         try:

@@ -11,6 +11,8 @@ migration can always be undone by copying the file back.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,7 +89,7 @@ def upgrade_to_head(engine: Engine, *, backup: bool = True) -> Path | None:
     if backup and current is not None and is_sqlite_file(engine.url):
         made = backup_sqlite(Path(engine.url.database or ""), current)
     try:
-        with engine.execution_options(pixel_sqlite_begin="IMMEDIATE").begin() as conn:
+        with migration_transaction(engine) as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK_KEY})")
             command.upgrade(alembic_config(conn), "head")
@@ -98,6 +100,36 @@ def upgrade_to_head(engine: Engine, *, backup: bool = True) -> Path | None:
             f"{str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}.{hint}"
         ) from exc
     return made
+
+
+@contextmanager
+def migration_transaction(engine: Engine) -> Iterator[Connection]:
+    """One write transaction to run migrations in; on SQLite with foreign keys OFF.
+
+    Why: SQLite can only change a table (e.g. add AUTOINCREMENT) by rebuilding it, and with
+    foreign keys on, dropping the old ``builds`` table would cascade-delete every log line
+    and artifact. The pragma is a no-op inside a transaction, so it is switched on the raw
+    connection before BEGIN (SQLite's documented 12-step procedure), the foreign keys are
+    checked before COMMIT, and the pragma is restored for the pooled connection.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.execution_options(pixel_sqlite_begin="IMMEDIATE").connect() as conn:
+        raw = conn.connection.driver_connection if sqlite else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with conn.begin():
+                yield conn
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreError(
+                            f"The schema upgrade would leave {len(broken)} broken reference(s) "
+                            f"(first: {tuple(broken[0])}); nothing was changed."
+                        )
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys = ON")
 
 
 def backup_sqlite(db_file: Path, revision: str) -> Path:

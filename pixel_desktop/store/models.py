@@ -111,6 +111,8 @@ class Project(Base):
 
 class Build(Base):
     __tablename__ = "builds"
+    # Never reuse an id on SQLite: it names the log file, the workspace and the image tag.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(
@@ -191,7 +193,10 @@ class DeployTarget(Base):
 
 class Deployment(Base):
     __tablename__ = "deployments"
-    __table_args__ = (Index("ix_deployments_project_id_target_name", "project_id", "target_name"),)
+    __table_args__ = (
+        Index("ix_deployments_project_id_target_name", "project_id", "target_name"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))

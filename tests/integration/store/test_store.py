@@ -230,6 +230,23 @@ def test_deleting_a_project_deletes_its_builds_logs_artifacts_and_deployments(st
     assert store.builds.get(kept_build.id).project_slug == "keep"
 
 
+def test_build_and_deployment_ids_are_never_reused_after_deleting_the_newest(
+    store: Store,
+) -> None:
+    """Build N names logs/builds/N.log and the image tag :bN; a reused id would mix two
+    builds' logs and images (SQLite reuses the highest rowid unless AUTOINCREMENT)."""
+    keep = store.projects.create(make_spec("Stays"))
+    gone = store.projects.create(make_spec("Goes"))
+    first = store.builds.create(keep.id)
+    newest = store.builds.create(gone.id)
+    deployment = store.deployments.create(gone.id, "local", "img:1", build_id=newest.id)
+    store.projects.delete("goes")
+    again = store.builds.create(keep.id)
+    assert again.id > newest.id > first.id
+    later = store.deployments.create(keep.id, "local", "img:2", build_id=again.id)
+    assert later.id > deployment.id
+
+
 # --------------------------------------------------------------------------- builds
 def test_build_status_transitions_stamp_started_and_completed(store: Store) -> None:
     project = store.projects.create(make_spec("Bot"))

@@ -35,3 +35,17 @@ def test_lines_of_several_builds_stay_separate(tmp_path, monkeypatch):
     assert store.builds.logs == {1: ["a1", "a2"]}
     writer.close()
     assert store.builds.logs[2] == ["b1"]
+
+
+def test_a_build_starts_a_fresh_log_file_even_if_one_with_its_id_exists(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIXEL_HOME", str(tmp_path))
+    stale = paths.build_logs_dir() / "9.log"
+    stale.write_text("old build line\n")
+    store = FakeStore([])
+    writer = LogWriter(store, threading.RLock())
+    writer(LogLine(9, "first"))
+    writer.flush(9)
+    writer(LogLine(9, "second"))
+    writer.flush(9)
+    writer.close()
+    assert stale.read_text().splitlines() == ["first", "second"]
