@@ -23,10 +23,11 @@ QMainWindow { background: #ffffff; }
 #sectionTitle { font-size: 13pt; font-weight: 600; color: #24292f; }
 #fieldError { color: #b3261e; background: #fff6f5; border: 1px solid #f1aeb5; border-radius: 6px; padding: 6px 10px; }
 #hint { color: #57606a; }
-QLineEdit, QPlainTextEdit, QComboBox, QSpinBox, QDoubleSpinBox {
+QLineEdit, QPlainTextEdit, QComboBox {
   border: 1px solid #d0d7de; border-radius: 5px; padding: 4px 6px; background: #ffffff;
 }
-QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus { border: 1px solid #0969da; }
+QSpinBox, QDoubleSpinBox { min-width: 110px; min-height: 24px; }
+QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus { border: 1px solid #0969da; }
 QTableWidget, QTreeWidget { border: 1px solid #d0d7de; border-radius: 6px; gridline-color: #eaeef2; }
 QHeaderView::section { background: #f6f8fa; border: none; border-bottom: 1px solid #d0d7de; padding: 4px 6px; font-weight: 600; }
 QPushButton { padding: 4px 10px; border: 1px solid #d0d7de; border-radius: 5px; background: #f6f8fa; }
