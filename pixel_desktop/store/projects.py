@@ -19,7 +19,7 @@ from pixel_desktop.errors import AlreadyExistsError, ConflictError, NotFoundErro
 from pixel_desktop.spec.model import ProjectSpec, slugify
 from pixel_desktop.spec.yaml_io import spec_from_data, spec_to_data
 from pixel_desktop.store._session import Sessions
-from pixel_desktop.store.models import Client, Project, Template
+from pixel_desktop.store.models import Build, Client, Project, Template
 from pixel_desktop.store.records import ProjectRecord
 
 
@@ -144,12 +144,22 @@ class ProjectRepository:
                 pass
         return self._save(spec.project_slug, spec, None)
 
-    def delete(self, slug: str) -> None:
-        """Delete the project; the database cascades to its builds, artifacts, deployments."""
+    def delete(self, slug: str) -> list[int]:
+        """Delete the project; the database cascades to its builds, artifacts, deployments.
+
+        Returns the ids of the builds deleted with it, read in the same transaction, so the
+        caller (``pixel_desktop.cleanup.delete_project``) can remove their workspaces and
+        log files without missing a build that was created meanwhile.
+        """
         with self._s.write() as s:
-            result = s.execute(delete(Project).where(Project.slug == slug))
-            if result.rowcount == 0:
+            pid = s.scalar(select(Project.id).where(Project.slug == slug))
+            if pid is None:
                 raise _not_found(slug)
+            build_ids = list(
+                s.scalars(select(Build.id).where(Build.project_id == pid).order_by(Build.id))
+            )
+            s.execute(delete(Project).where(Project.id == pid))
+            return build_ids
 
     def _save(self, slug: str, spec: ProjectSpec, expected_version: int | None) -> ProjectRecord:
         new_slug = spec.project_slug
