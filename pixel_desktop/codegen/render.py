@@ -74,7 +74,7 @@ def _safe_rel(path: str) -> str:
 
 
 def _checked(pattern: re.Pattern[str], value: str, what: str) -> str:
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise InputError(f"{what} {value!r} is not valid; fix it in the project spec.")
     return value
 

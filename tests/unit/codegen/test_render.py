@@ -214,3 +214,23 @@ def test_written_folder_matches_render_output(acme_spec, tmp_path):
     write_files(files, tmp_path)
     on_disk = sorted(p.relative_to(tmp_path).as_posix() for p in Path(tmp_path).rglob("*") if p.is_file())
     assert on_disk == [f.path for f in files]
+
+
+def _with_deployment(spec, **changes):
+    return spec.model_copy(update={"deployment": spec.deployment.model_copy(update=changes)})
+
+
+def test_render_rejects_a_trailing_newline_in_values_the_dockerfile_and_nginx_see(acme_spec):
+    """render re-checks with fullmatch: ``$`` alone would accept "value\\n"."""
+    endpoints = acme_spec.deployment.endpoints
+    cases = {
+        "Slug": acme_spec.model_copy(update={"slug": "acme-support-bot\n"}),
+        "Chat endpoint": _with_deployment(acme_spec, endpoints=endpoints.model_copy(update={"chat": "/chat\n"})),
+        "Health endpoint": _with_deployment(acme_spec, endpoints=endpoints.model_copy(update={"health": "/health\n"})),
+        "Base image": _with_deployment(acme_spec, base_image="python:3.12-slim\n"),
+    }
+    for what, spec in cases.items():
+        with pytest.raises(InputError, match=what):
+            render_project(spec, "faq-assistant", base_image=BASE)
+    with pytest.raises(InputError, match="Base image"):
+        render_project(acme_spec, "faq-assistant", base_image="python:3.12-slim\n")
