@@ -1,8 +1,10 @@
-"""HTTP API of the assistant: /health, /chat, /metrics, the demo page at / and OpenAPI docs.
+"""HTTP API of the assistant: /health, /chat, /metrics, the demo page at / and the API docs.
 
 Run with ``python main.py`` (the container's command) or ``uvicorn main:app``.
-Bad input is always a 4xx with a readable ``detail``; secrets come only from the runtime
-environment (see config/settings.py for the variable names).
+Bad input is always a 4xx with a readable ``detail`` (what is wrong and how to send it
+right), never a 500; bodies over MAX_BODY_BYTES get 413 whether or not they declare a
+length. /docs is a self-contained page (no CDN); /openapi.json is the schema. Secrets come
+only from the runtime environment (see config/settings.py for the variable names).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.answer import MODE, build_answerer
+from assistant.body_limit import BodySizeLimit
 from assistant.data import load_assistant_data
+from assistant.docs_page import DOCS_CONTENT_SECURITY_POLICY, render_docs
 from assistant.metrics import Metrics
 from assistant.page import CONTENT_SECURITY_POLICY, render_page
 from assistant.service import ChatService
@@ -27,11 +31,14 @@ logging.basicConfig(level=settings.LOG_LEVEL.upper(), format="%(asctime)s %(leve
 DATA = load_assistant_data()
 VERSION = f"{settings.SERVICE_VERSION}+{DATA.digest}"
 METRICS = Metrics(settings.NAME, VERSION)
-SERVICE = ChatService(DATA, build_answerer(DATA, METRICS))
+SERVICE = ChatService(DATA, build_answerer(DATA, METRICS), on_rule_timeout=METRICS.observe_rule_timeout)
 PAGE = render_page(settings.NAME, prompts.GREETING, settings.CHAT_PATH, settings.MAX_MESSAGE_CHARS)
 MAX_BODY_BYTES = settings.MAX_MESSAGE_CHARS * 4 + 4096
 
-app = FastAPI(title=settings.NAME, description=settings.DESCRIPTION, version=VERSION)
+app = FastAPI(title=settings.NAME, description=settings.DESCRIPTION, version=VERSION,
+              docs_url=None, redoc_url=None)
+# Added before the metrics middleware below, so that one wraps it and counts the 413s.
+app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
 
 
 class ChatRequest(BaseModel):
@@ -47,7 +54,7 @@ class ChatRequest(BaseModel):
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("message must not be empty")
+            raise ValueError("must not be empty (send the question as text)")
         return value
 
 
@@ -71,27 +78,52 @@ class Health(BaseModel):
     mode: str
 
 
-def _describe(errors: list[dict]) -> str:
-    parts = []
-    for err in errors:
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
-    return "; ".join(parts)
+EXAMPLE_BODY = '{"message": "Hello"}'
+SEND_JSON = f"send a JSON object like {EXAMPLE_BODY} with the header Content-Type: application/json"
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _message(err: dict) -> str:
+    """One readable sentence for one pydantic/FastAPI error."""
+    kind = err.get("type", "")
+    loc = [p for p in err.get("loc", ()) if p != "body"]
+    if kind == "json_invalid":
+        position = loc[0] if loc and isinstance(loc[0], int) else 0
+        reason = (err.get("ctx") or {}).get("error")
+        suffix = f": {reason}" if isinstance(reason, str) and reason else ""
+        return f"body is not valid JSON (at character {position}){suffix}; {SEND_JSON}"
+    if not loc and kind == "missing":
+        return f"body is empty; {SEND_JSON}"
+    if not loc and kind in {"model_attributes_type", "dict_type"}:
+        return f"body must be a JSON object; {SEND_JSON}"
+    field = ".".join(str(p) for p in loc) or "body"
+    if loc == ["session_id"] and kind == "string_pattern_mismatch":
+        return "session_id: must be 1-128 letters, digits or _ . : - (use the session_id a reply gave you)"
+    msg = str(err.get("msg", "invalid"))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        msg = msg.removeprefix(prefix)
+    return f"{field}: {msg}"
 
 
 @app.exception_handler(RequestValidationError)
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
-    return JSONResponse(status_code=422, content={"detail": _describe(errors), "errors": errors})
+    content_type = request.headers.get("content-type", "")
+    if request.method in {"POST", "PUT", "PATCH"} and not _is_json(content_type):
+        shown = content_type or "none"
+        return JSONResponse(status_code=415, content={
+            "detail": f"the body must be JSON (Content-Type was {shown}); {SEND_JSON}",
+        })
+    errors = [{"loc": list(e.get("loc", ())), "msg": _message(e), "type": e.get("type", "")} for e in exc.errors()]
+    return JSONResponse(status_code=422, content={"detail": "; ".join(e["msg"] for e in errors), "errors": errors})
 
 
 @app.middleware("http")
 async def _count_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-        response = JSONResponse(status_code=413, content={"detail": f"request body larger than {MAX_BODY_BYTES} bytes"})
-    else:
-        response = await call_next(request)
+    response = await call_next(request)
     route = request.scope.get("route")
     path = getattr(route, "path", None) or "other"
     METRICS.observe_request(request.method, path, response.status_code)
@@ -104,7 +136,9 @@ def health() -> Health:
 
 
 @app.post(settings.CHAT_PATH, response_model=ChatResponse, tags=["chat"],
-          responses={422: {"description": "Invalid message (empty, too long, wrong type)."}})
+          responses={413: {"description": "Body larger than the limit (with or without Content-Length)."},
+                     415: {"description": "Body not sent as JSON (Content-Type: application/json)."},
+                     422: {"description": "Invalid JSON or message (empty, too long, wrong type)."}})
 def chat(request: ChatRequest) -> ChatResponse:
     started = time.perf_counter()
     answer, session = SERVICE.chat(request.message, request.session_id)
@@ -124,6 +158,15 @@ def metrics() -> PlainTextResponse:
 def demo_page() -> HTMLResponse:
     return HTMLResponse(PAGE, headers={
         "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    })
+
+
+@app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+def docs_page() -> HTMLResponse:
+    return HTMLResponse(render_docs(app.openapi()), headers={
+        "Content-Security-Policy": DOCS_CONTENT_SECURITY_POLICY,
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
     })

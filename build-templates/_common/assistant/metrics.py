@@ -20,6 +20,7 @@ class Metrics:
         self.answers: Counter[str] = Counter()
         self.handoffs = 0
         self.llm_errors = 0
+        self.rule_timeouts = 0
         self._buckets = [0] * len(LATENCY_BUCKETS)
         self._latency_sum = 0.0
         self._latency_count = 0
@@ -41,6 +42,11 @@ class Metrics:
     def observe_llm_error(self) -> None:
         with self._lock:
             self.llm_errors += 1
+
+    def observe_rule_timeout(self, rule_name: str) -> None:
+        """A business-rule regex ran out of time on a message (counted as no match)."""
+        with self._lock:
+            self.rule_timeouts += 1
 
     def render(self) -> str:
         with self._lock:
@@ -68,6 +74,9 @@ class Metrics:
                 "# HELP assistant_llm_errors_total LLM calls that failed and fell back to the offline answer.",
                 "# TYPE assistant_llm_errors_total counter",
                 f"assistant_llm_errors_total {self.llm_errors}",
+                "# HELP assistant_rule_regex_timeouts_total Business-rule regexes that ran out of time (no match).",
+                "# TYPE assistant_rule_regex_timeouts_total counter",
+                f"assistant_rule_regex_timeouts_total {self.rule_timeouts}",
                 "# HELP assistant_chat_latency_seconds Time to answer a chat message.",
                 "# TYPE assistant_chat_latency_seconds histogram",
             ]

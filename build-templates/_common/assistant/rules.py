@@ -3,21 +3,40 @@
 Word/phrase rules match case-insensitively on word boundaries ("cost" matches "the cost?"
 but not "costume"), with any run of whitespace between the words of a phrase. Regex rules are
 matched case-insensitively too, so `acm-123456` and `ACM-123456` behave the same.
+
+Regex rules are written by people, and a pattern like ``^(a+)+$`` backtracks for ages on a
+crafted message. Python's ``re`` cannot be interrupted, so one such /chat request would pin a
+worker (and with it /health). Regex rules therefore run on the ``regex`` package with a time
+limit per message, release the GIL while matching, and only see the first
+``REGEX_MAX_CHARS`` characters; a rule that runs out of time counts as "no match" and is
+reported through ``on_timeout`` (the service counts it in /metrics).
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import regex
 
 from assistant.data import Rule
 from assistant.text import fold
+
+LOG = logging.getLogger(__name__)
+REGEX_MAX_CHARS = 1000
+# Time budget shared by all regex rules for one message (the regex engine checks the clock
+# periodically, so a runaway pattern can overshoot by a fraction of a second, never more).
+REGEX_BUDGET_S = 0.1
 
 
 @dataclass(frozen=True)
 class CompiledRule:
     rule: Rule
-    pattern: re.Pattern[str]
+    pattern: Any  # re.Pattern for phrase rules, regex.Pattern for regex rules
 
 
 def _phrase_pattern(phrase: str) -> str:
@@ -27,7 +46,7 @@ def _phrase_pattern(phrase: str) -> str:
 
 def compile_rule(rule: Rule) -> CompiledRule:
     if rule.regex is not None:
-        return CompiledRule(rule, re.compile(rule.regex, re.IGNORECASE))
+        return CompiledRule(rule, regex.compile(rule.regex, regex.IGNORECASE | regex.VERSION0))
     alternatives = [_phrase_pattern(m) for m in rule.match if m.strip()]
     if not alternatives:  # a rule of only blanks can never match
         return CompiledRule(rule, re.compile(r"(?!x)x"))
@@ -35,13 +54,36 @@ def compile_rule(rule: Rule) -> CompiledRule:
 
 
 class RuleBook:
-    def __init__(self, rules: tuple[Rule, ...]) -> None:
+    def __init__(
+        self,
+        rules: tuple[Rule, ...],
+        *,
+        on_timeout: Callable[[str], None] | None = None,
+        budget_s: float = REGEX_BUDGET_S,
+    ) -> None:
         self._rules = [compile_rule(r) for r in rules]
+        self._on_timeout = on_timeout
+        self._budget_s = budget_s
 
     def first_match(self, message: str) -> Rule | None:
         folded = fold(message)
+        deadline = time.monotonic() + self._budget_s
         for compiled in self._rules:
-            target = message if compiled.rule.regex is not None else folded
-            if compiled.pattern.search(target):
+            if compiled.rule.regex is None:
+                if compiled.pattern.search(folded):
+                    return compiled.rule
+            elif self._regex_matches(compiled, message[:REGEX_MAX_CHARS], deadline):
                 return compiled.rule
         return None
+
+    def _regex_matches(self, compiled: CompiledRule, text: str, deadline: float) -> bool:
+        remaining = deadline - time.monotonic()
+        try:
+            if remaining <= 0:
+                raise TimeoutError("regex time budget for this message is used up")
+            return compiled.pattern.search(text, timeout=remaining, concurrent=True) is not None
+        except TimeoutError:
+            LOG.warning("business rule %r: regex ran out of time; treated as no match", compiled.rule.name)
+            if self._on_timeout is not None:
+                self._on_timeout(compiled.rule.name)
+            return False

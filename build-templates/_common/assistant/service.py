@@ -6,6 +6,7 @@ and a question the knowledge base cannot answer gets an honest fallback offering
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -48,9 +49,12 @@ def offline_answer(hits: list[Hit], min_confidence: float) -> Answer:
 
 
 class ChatService:
-    def __init__(self, data: AssistantData, answerer: Answerer, *, top_k: int = 3) -> None:
+    def __init__(
+        self, data: AssistantData, answerer: Answerer, *, top_k: int = 3,
+        on_rule_timeout: Callable[[str], None] | None = None,
+    ) -> None:
         self.data = data
-        self.rules = RuleBook(data.rules)
+        self.rules = RuleBook(data.rules, on_timeout=on_rule_timeout)
         self.index = Index.from_data(data)
         self.sessions = SessionStore()
         self.answerer = answerer

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import threading
 
 import pytest
 
@@ -80,6 +82,86 @@ def test_wrong_types_and_malformed_json_are_4xx_not_500(client):
     assert response.status_code == 422
 
 
+def test_validation_messages_are_plain_sentences_without_pydantic_prefixes(client):
+    detail = client.post(settings.CHAT_PATH, json={"message": "   "}).json()["detail"]
+    assert detail.startswith("message: ") and "Value error" not in detail
+
+
+def test_invalid_json_says_where_it_broke_and_how_to_send_it(client):
+    response = client.post(settings.CHAT_PATH, content=b'{"message": "hi",}',
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail.startswith("body is not valid JSON (at character 17)")
+    assert "Content-Type: application/json" in detail
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_non_json_content_type_is_told_to_send_json(client, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = client.post(settings.CHAT_PATH, content=b'{"message": "hi"}', headers=headers)
+    assert response.status_code == 415
+    assert "Content-Type: application/json" in response.json()["detail"]
+
+
+def test_bad_bodies_are_never_500(client):
+    bodies = [b"", b"null", b"[]", b'"hi"', b"\xff\xfe", b'{"message": {"a": 1}}', b'{"message": "' + b"\\" + b'"}',
+              b'{"message": "hi", "session_id": 5}', b"{" * 5000, b'{"message": "\\ud800"}']
+    for body in bodies:
+        response = client.post(settings.CHAT_PATH, content=body, headers={"Content-Type": "application/json"})
+        assert 400 <= response.status_code < 500, (body[:40], response.status_code, response.text[:200])
+        assert isinstance(response.json()["detail"], str)
+
+
+def _chunks(total: int):
+    yield b'{"message": "'
+    sent = 0
+    while sent < total:
+        yield b"x" * 8192
+        sent += 8192
+    yield b'"}'
+
+
+def test_oversized_chunked_body_without_content_length_is_rejected_with_413(client):
+    import main
+
+    response = client.post(settings.CHAT_PATH, content=_chunks(main.MAX_BODY_BYTES * 4),
+                           headers={"Content-Type": "application/json"})
+    assert "content-length" not in {k.lower() for k in response.request.headers}
+    assert response.status_code == 413
+    assert str(main.MAX_BODY_BYTES) in response.json()["detail"]
+
+
+def test_small_chunked_body_is_still_answered(client):
+    def small():
+        yield b'{"message": '
+        yield b'"hello"}'
+
+    response = client.post(settings.CHAT_PATH, content=small(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
+
+
+def test_catastrophic_rule_regex_cannot_hang_chat_and_is_counted(client, monkeypatch):
+    import main
+    from assistant.data import Rule
+    from assistant.rules import RuleBook
+
+    evil = Rule(name="evil", match=(), regex=r"^(a|aa)+$", reply="never", handoff=False)
+    monkeypatch.setattr(main.SERVICE, "rules", RuleBook((evil,), on_timeout=main.METRICS.observe_rule_timeout))
+    before = main.METRICS.rule_timeouts
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault(
+        "response", client.post(settings.CHAT_PATH, json={"message": "a" * 60 + "!"})), daemon=True)
+    worker.start()
+    worker.join(timeout=60)  # hard ceiling: only catches a hang
+    assert not worker.is_alive(), "a catastrophic business-rule regex hung /chat"
+    assert result["response"].status_code == 200
+    assert result["response"].json()["reply"] != "never"
+    assert main.METRICS.rule_timeouts > before
+    text = client.get("/metrics").text
+    assert re.search(r"^assistant_rule_regex_timeouts_total [1-9]", text, re.MULTILINE)
+
+
 def test_oversized_body_is_rejected_with_413(client):
     body = json.dumps({"message": "x" * (settings.MAX_MESSAGE_CHARS * 8)})
     response = client.post(settings.CHAT_PATH, content=body, headers={"Content-Type": "application/json"})
@@ -110,6 +192,18 @@ def test_demo_page_is_self_contained_and_escapes_user_text(client):
 def test_openapi_describes_the_chat_endpoint(client):
     schema = client.get("/openapi.json").json()
     assert settings.CHAT_PATH in schema["paths"]
+
+
+def test_docs_page_works_offline_and_lists_the_endpoints(client):
+    response = client.get("/docs")
+    assert response.status_code == 200
+    page = response.text
+    assert "<script" not in page and "<link" not in page and "cdn" not in page.lower()
+    assert "http://" not in page and "https://" not in page
+    for path in (settings.CHAT_PATH, settings.HEALTH_PATH, "/metrics", "/openapi.json"):
+        assert f"<code>{path}</code>" in page or f'href="{path}"' in page, path
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert client.get("/redoc").status_code == 404
 
 
 def test_every_faq_question_asked_verbatim_finds_its_entry():

@@ -97,4 +97,4 @@ def test_pins_are_the_full_closure_installable_with_no_index(tmp_path):
     _run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-index",
           "--find-links", str(wheels), "-r", str(req_file)], timeout=PIP_TIMEOUT, env=env)
     _run([str(python), "-m", "pip", "check"], timeout=120, env=env)
-    _run([str(python), "-c", "import fastapi, uvicorn, pydantic"], timeout=60)
+    _run([str(python), "-c", "import fastapi, uvicorn, pydantic, regex"], timeout=60)

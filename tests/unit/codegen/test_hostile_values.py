@@ -38,7 +38,7 @@ HOSTILE = [
     "$(rm -rf /); `id` && echo $HOME | cat > /tmp/x; ${PATH}",
     "- not: a list\n? not a key\n: colon # comment",
     "null",
-    "\ttab\x00nul\x1bescape\x7f",
+    "\ttab\x01soh\x1bescape\x7f",  # NUL itself is refused by the spec (tested there)
     "%(name)s {0} %s \\x41 \\u0041",
 ]
 _counter = itertools.count()
@@ -47,7 +47,7 @@ text = st.one_of(
     st.sampled_from(HOSTILE),
     st.text(min_size=1, max_size=60),
     st.lists(st.sampled_from(HOSTILE), min_size=2, max_size=3).map("".join),
-).filter(lambda s: s.strip() != "")
+).map(lambda s: s.replace("\x00", "")).filter(lambda s: s.strip() != "")
 single_line = text.map(lambda s: re.sub(r"[\r\n\x00]", " ", s))
 
 
