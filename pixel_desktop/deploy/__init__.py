@@ -5,15 +5,20 @@ deployment records and offline handover bundles. Headless; the CLI and the GUI u
 
 from __future__ import annotations
 
+from pixel_desktop.deploy.bundle import BundleResult, write_bundle
+from pixel_desktop.deploy.check import TargetCheck
 from pixel_desktop.deploy.events import DeployFinished, DeployProgress, DeploySample
 from pixel_desktop.deploy.rollout import VIAS, DeployService
 from pixel_desktop.engine.docker_deploy import HostKeyError
 
 __all__ = [
     "VIAS",
+    "BundleResult",
     "DeployFinished",
     "DeployProgress",
     "DeploySample",
     "DeployService",
     "HostKeyError",
+    "TargetCheck",
+    "write_bundle",
 ]
