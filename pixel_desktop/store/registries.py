@@ -160,5 +160,5 @@ class TargetRepository:
 
 def _no_target(name: str) -> NotFoundError:
     return NotFoundError(
-        f"No deploy target named '{name}'.", hint="See them with: pixel deploy targets"
+        f"No deploy target named '{name}'.", hint="See them with: pixel targets list"
     )
