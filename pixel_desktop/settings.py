@@ -2,20 +2,29 @@
 
 Environment variables win over the file so that CI, tests and one-off CLI runs can point
 the app elsewhere without editing anyone's preferences.
+
+A store URL may carry a PostgreSQL password. It never reaches the file: ``save`` strips
+it and keeps it in the OS keyring (service ``pixel-ai-creator/store``, keyed by the URL
+without the password); ``effective_store_url`` puts it back. The file itself is written
+0600 through a private temp file in the same folder, then renamed over the old one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pixel_desktop import paths
-from pixel_desktop.errors import InputError
+from pixel_desktop.errors import InputError, SecretStoreError
 
 DEFAULT_BASE_IMAGE = "python:3.12-slim"
+STORE_SECRET_SERVICE = "pixel-ai-creator/store"
 
 
 class Settings(BaseModel):
@@ -32,7 +41,13 @@ class Settings(BaseModel):
 
     # --- effective values (env > file > default) -------------------------------------
     def effective_store_url(self) -> str:
-        return os.environ.get("PIXEL_STORE_URL") or self.store_url or paths.default_store_url()
+        """PIXEL_STORE_URL, else the saved URL with its password back from the keyring."""
+        env = os.environ.get("PIXEL_STORE_URL")
+        if env:
+            return env
+        if not self.store_url:
+            return paths.default_store_url()
+        return with_keyring_password(self.store_url)
 
     def effective_docker_host(self) -> str | None:
         return os.environ.get("DOCKER_HOST") or self.docker_host or None
@@ -41,22 +56,153 @@ class Settings(BaseModel):
         return os.environ.get("PIXEL_BASE_IMAGE") or self.base_image or DEFAULT_BASE_IMAGE
 
 
+# --- the store password lives in the OS keyring --------------------------------------
+def split_store_password(url_text: str) -> tuple[str, str | None]:
+    """(URL without any password, the password or None); the URL's other parts are kept.
+
+    A password may sit in the authority (``user:pw@host``) or, for libpq, in the query
+    (``?password=pw``); both are taken out. Text that is not a URL is refused rather than
+    written as-is, since it might still hold a password.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(url_text.strip())
+    except (ArgumentError, ValueError):
+        raise InputError(
+            "The store URL is not a database URL, so it was not saved.",
+            hint="Use sqlite:////path/to/pixel.db or postgresql+psycopg://user@host:5432/db.",
+        ) from None
+    password = url.password
+    query_pw = url.query.get("password")
+    if query_pw is not None:
+        url = url.difference_update_query(["password"])
+        password = password or (query_pw if isinstance(query_pw, str) else query_pw[0])
+    if password is None:
+        return url_text, None
+    # URL.set(password=None) means "unchanged"; the NamedTuple _replace really clears it.
+    return url._replace(password=None).render_as_string(hide_password=False), str(password)
+
+
+def _keyring_backend() -> Any:
+    from pixel_desktop.engine.secrets import SecretStore
+
+    return SecretStore().backend  # SecretStoreError with a how-to-fix when there is none
+
+
+def _no_keyring(action: str, exc: BaseException) -> SecretStoreError:
+    return SecretStoreError(
+        f"The OS keyring is not available to {action} the store password ({exc}); the "
+        "password was not written to settings.json.",
+        hint="Unlock or install an OS keyring (gnome-keyring/KWallet, Keychain), or put the "
+        "full URL in the PIXEL_STORE_URL environment variable instead of the settings.",
+    )
+
+
+def with_keyring_password(url_text: str) -> str:
+    """``url_text`` with the password saved for it put back; unchanged when there is none
+    (a passwordless URL may be right, e.g. peer or trust authentication)."""
+    if "@" not in url_text or url_text.startswith("sqlite"):
+        return url_text
+    try:
+        stripped, password = split_store_password(url_text)
+    except InputError:
+        return url_text
+    if password is not None:  # given in full (e.g. a settings object not saved yet)
+        return url_text
+    try:
+        saved = _keyring_backend().get_password(STORE_SECRET_SERVICE, stripped)
+    except Exception:  # no keyring: connecting will say the password was refused
+        return url_text
+    if not saved:
+        return url_text
+    from sqlalchemy.engine import make_url
+
+    return make_url(stripped).set(password=saved).render_as_string(hide_password=False)
+
+
+def _store_password(key: str, password: str) -> None:
+    try:
+        _keyring_backend().set_password(STORE_SECRET_SERVICE, key, password)
+    except Exception as exc:  # SecretStoreError (none usable) or the backend's own error
+        raise _no_keyring("keep", exc) from exc
+
+
 def load(path: Path | None = None) -> Settings:
     path = path or paths.settings_file()
     if not path.exists():
         return Settings()
     try:
-        return Settings.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        settings = Settings.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, ValidationError) as exc:
         raise InputError(
             f"Settings file {path} is invalid ({exc.__class__.__name__}).",
             hint="Fix or delete it to go back to defaults.",
         ) from exc
+    _move_legacy_password(settings, path)
+    return settings
+
+
+def _move_legacy_password(settings: Settings, path: Path) -> None:
+    """A file saved by an older Pixel may hold the store password in plain text: move it
+    into the keyring and rewrite the file. Without a keyring the file stays as it was (the
+    app keeps working) but is made private to its owner."""
+    if not settings.store_url or "@" not in settings.store_url:
+        return
+    try:
+        key, password = split_store_password(settings.store_url)
+    except InputError:
+        return
+    if password is None:
+        return
+    try:
+        _store_password(key, password)
+    except SecretStoreError:
+        with contextlib.suppress(OSError):
+            path.chmod(0o600)
+        return
+    save(settings, path)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Atomically replace ``path`` with ``text``, readable by the owner only (0600).
+
+    The temp file has an unpredictable name (mkstemp, O_EXCL, 0600) in the same folder,
+    so nobody can pre-create or symlink it, and the rename never crosses file systems.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), 0o600)
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def save(settings: Settings, path: Path | None = None) -> None:
-    """Write atomically so a crash never leaves a half-written settings file."""
+    """Write the settings (0600, atomically); a store password goes to the OS keyring.
+
+    Raises SecretStoreError when there is a password and no usable keyring: the other
+    settings are saved, the password is not, and the message says to use PIXEL_STORE_URL.
+    """
     path = path or paths.settings_file()
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(settings.model_dump_json(indent=2, exclude_none=True), encoding="utf-8")
-    os.replace(tmp, path)
+    data = settings.model_dump(mode="json", exclude_none=True)
+    password = None
+    if settings.store_url:
+        data["store_url"], password = split_store_password(settings.store_url)
+    keyring_error: SecretStoreError | None = None
+    if password is not None:
+        try:
+            _store_password(data["store_url"], password)
+        except SecretStoreError as exc:
+            keyring_error = exc
+    _write_private(path, json.dumps(data, indent=2))
+    if keyring_error is not None:
+        raise keyring_error
