@@ -162,7 +162,8 @@ def _move_legacy_password(settings: Settings, path: Path) -> None:
         with contextlib.suppress(OSError):
             path.chmod(0o600)
         return
-    save(settings, path)
+    with contextlib.suppress(OSError):  # a read-only file still loads; the next save strips it
+        save(settings, path)
 
 
 def _write_private(path: Path, text: str) -> None:
