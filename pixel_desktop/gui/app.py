@@ -188,6 +188,8 @@ class _Screenshot:
             return True
         if self.args.tab == "files":
             return w.files_tab.applied_generation > 0  # type: ignore[attr-defined]
+        if self.args.tab == "deploy":
+            return w.deploy_tab.ready_for_screenshot()  # type: ignore[attr-defined]
         if self.args.tab == "builds" and w.builds_tab.history and w.builds_tab.build_id is None:  # type: ignore[attr-defined]
             w.builds_tab.select_history(w.builds_tab.history[0].id)  # type: ignore[attr-defined]
             return False

@@ -38,6 +38,8 @@ class EventBridge(QObject):
     metric_sample = Signal(object)  # MetricSample
     build_finished = Signal(object)  # BuildFinished
     log_batch = Signal(object, int)  # list[LogLine], lines skipped (not shown, still on disk)
+    deploy_progress = Signal(object)  # DeployProgress
+    deploy_finished = Signal(object)  # DeployFinished
 
     def __init__(
         self, bus: EventBus, *, max_batch: int = MAX_LINES_PER_FLUSH, parent: QObject | None = None
@@ -46,6 +48,14 @@ class EventBridge(QObject):
         self._bus = bus
         self._lines: deque[LogLine] = deque()
         self._max_batch = max_batch
+        # Imported here, not at module level: importing the deploy package pulls in the
+        # Docker SDK, and the window should come up even when that part is broken.
+        try:
+            from pixel_desktop.deploy.events import DeployFinished, DeployProgress
+        except ImportError:
+            self._deploy_types: tuple[type, type] | None = None
+        else:
+            self._deploy_types = (DeployProgress, DeployFinished)
         self._unsubscribe: Callable[[], None] | None = bus.subscribe(self._on_event)
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_INTERVAL_MS)
@@ -65,6 +75,12 @@ class EventBridge(QObject):
             self.metric_sample.emit(event)
         elif isinstance(event, BuildFinished):
             self.build_finished.emit(event)
+        elif self._deploy_types is not None:
+            progress, finished = self._deploy_types
+            if isinstance(event, progress):
+                self.deploy_progress.emit(event)
+            elif isinstance(event, finished):
+                self.deploy_finished.emit(event)
 
     def flush(self) -> None:
         """Hand buffered lines to the view (GUI thread)."""

@@ -49,6 +49,7 @@ from pixel_desktop.errors import AlreadyExistsError, ConflictError, SpecError
 from pixel_desktop.gui import errors as gui_errors
 from pixel_desktop.gui.bridge import EventBridge
 from pixel_desktop.gui.builds_tab import BuildsTab
+from pixel_desktop.gui.deploy_tab import DeployTab
 from pixel_desktop.gui.editor import ProjectEditor
 from pixel_desktop.gui.files_tab import FilesTab
 from pixel_desktop.gui.services import DaemonState, Services
@@ -59,7 +60,7 @@ from pixel_desktop.spec import ProjectSpec
 SLUG_ROLE = Qt.ItemDataRole.UserRole
 DOCKER_CHECK_MS = 15_000
 COUNTS_REFRESH_MS = 2_000
-TABS = ("editor", "files", "builds")
+TABS = ("editor", "files", "builds", "deploy")
 
 
 def app_icon() -> QIcon:
@@ -151,12 +152,14 @@ class MainWindow(QMainWindow):
         self.editor = ProjectEditor()
         self.files_tab = FilesTab(services, self.tasks)
         self.builds_tab = BuildsTab(services, self.tasks, self.bridge)
+        self.deploy_tab = DeployTab(services, self.tasks, self.bridge)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         style = self.style()
         self.tabs.addTab(self.editor, style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView), "Editor")
         self.tabs.addTab(self.files_tab, style.standardIcon(QStyle.StandardPixmap.SP_DirIcon), "Files")
         self.tabs.addTab(self.builds_tab, style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Builds")
+        self.tabs.addTab(self.deploy_tab, style.standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon), "Deploy")
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 6, 6, 0)
@@ -300,6 +303,7 @@ class MainWindow(QMainWindow):
         self.check_docker()
         self.refresh_counts()
         self.builds_tab.refresh_history()
+        self.deploy_tab.refresh()
 
     # ---------------------------------------------------------------- status bar
     def check_docker(self) -> None:
@@ -396,6 +400,7 @@ class MainWindow(QMainWindow):
         self.editor.load(record)
         self.files_tab.set_project(record.spec, record.id)
         self.builds_tab.set_project(record.slug)
+        self.deploy_tab.set_project(record.slug)
         self._update_actions()
         self._update_title()
         self._load_secret_states(record)
@@ -613,6 +618,7 @@ class MainWindow(QMainWindow):
         if event.status == "completed":
             self.statusBar().showMessage(f"Build #{event.build_id} completed.", 8000)
             self.files_tab.refresh_baseline()
+            self.deploy_tab.refresh()
         elif event.status == "failed" and event.error:
             self.show_message("error", f"Build #{event.build_id} failed: {event.error}")
 
@@ -630,7 +636,9 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- settings / lifecycle
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.services, self.tasks, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        self.deploy_tab.refresh()  # targets may have been added or removed (saved at once)
+        if accepted:
             self.check_docker()
             self.show_message("info", "Settings saved. A changed store URL or build concurrency applies after a restart.")
 
@@ -677,6 +685,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         self._docker_timer.stop()
         self._counts_timer.stop()
+        self.deploy_tab.shutdown()
         self.bridge.close()
         gui_errors.set_sink(None)
         self.tasks.wait_idle(10_000)

@@ -257,6 +257,31 @@ class Services:
     def remove_target(self, name: str) -> None:
         self.store.targets.remove(name)
 
+    # ---------------------------------------------------------------- deploy
+    def deployer(self) -> Any:
+        """A DeployService on the current settings; its progress goes to the window's bus."""
+        from pixel_desktop.deploy import DeployService
+
+        return DeployService(self.store, self.settings, bus=self.bus)
+
+    def completed_builds(self, slug: str, limit: int = 50) -> list[Any]:
+        return [b for b in self.store.builds.list(slug, limit=limit) if b.status == "completed"]
+
+    def list_deployments(self, slug: str, limit: int = 100) -> list[Any]:
+        return self.deployer().list(slug, limit=limit)
+
+    def deploy(self, slug: str, target: str, build_id: int | None = None, via: str | None = None) -> Any:
+        return self.deployer().deploy(slug, target, build_id=build_id, via=via)
+
+    def rollback(self, slug: str, target: str) -> Any:
+        return self.deployer().rollback(slug, target)
+
+    def check_target(self, name: str, slug: str | None = None) -> Any:
+        return self.deployer().check_target(name, slug=slug)
+
+    def deploy_sample(self, slug: str, target: str) -> Any:
+        return self.deployer().sample(slug, target)
+
     # ---------------------------------------------------------------- settings
     def save_settings(self, new: settings_mod.Settings) -> None:
         settings_mod.save(new)
