@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pixel_desktop.cleanup import delete_project
 from pixel_desktop.cli.context import CliContext
 from pixel_desktop.cli.output import fmt_time, print_json, print_table
 from pixel_desktop.codegen import get_template_set
@@ -164,6 +165,9 @@ def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_delete(args: argparse.Namespace, ctx: CliContext) -> int:
-    ctx.store.projects.delete(args.slug)
-    print(f"Deleted {args.slug}", file=sys.stderr)
+    result = delete_project(ctx.store, args.slug)
+    for problem in result.problems:
+        print(f"pixel: warning: {problem}", file=sys.stderr)
+    builds = len(result.build_ids)
+    print(f"Deleted {args.slug} ({builds} build{'s' if builds != 1 else ''} with their logs and workspaces)", file=sys.stderr)
     return 0
