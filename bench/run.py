@@ -76,8 +76,10 @@ def markdown(figures: list[Figure], meta: dict) -> str:
         "|---|---|---|---|---|",
     ]
     for f in figures:
+        name = f.name.replace("|", "\\|")
+        name = f"↳ {name.strip()}" if name.startswith("  ") else name  # a detail of the row above
         shown = f.shown.replace("|", "\\|")
-        lines.append(f"| {f.item} | {f.name} | {shown} | {f.target} | {f.verdict} |")
+        lines.append(f"| {f.item} | {name} | {shown} | {f.target} | {f.verdict} |")
     return "\n".join(lines) + "\n"
 
 
