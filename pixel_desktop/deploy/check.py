@@ -82,8 +82,8 @@ def check_target(
             details = docker.info()
             swarm = str((details.get("Swarm") or {}).get("LocalNodeState") or "inactive")
             users = docker.port_users(port)
-            if project_slug:
-                users = [u for u in users if f"pixel-{project_slug}" not in u]
+            own = [u for u in users if project_slug and f"pixel-{project_slug}" in u]
+            users = [u for u in users if u not in own]
             df = docker.disk_usage()
             images_bytes = int(df.get("LayersSize") or 0)
             reclaimable = sum(
@@ -105,7 +105,8 @@ def check_target(
         problems.append(
             f"Swarm is {swarm}: run `docker swarm init` on the host or use --kind docker"
         )
-    if not users and target.docker_host.startswith("unix://") and _local_port_answers(port):
+    # The project's own container answers on its port too: that is the one a deploy replaces.
+    if not users and not own and target.docker_host.startswith("unix://") and _local_port_answers(port):
         users = ["a process outside Docker on this machine"]
     if users:
         problems.append(f"port {port} is used by {', '.join(users)}")

@@ -91,3 +91,19 @@ def test_a_local_port_held_by_a_non_docker_process_is_reported() -> None:
             connect=lambda h, n: FakeDaemon(),
         )
     assert not r.ok and "outside Docker" in r.verdict
+
+
+def test_a_local_port_answered_by_our_own_project_container_is_not_outside_docker() -> None:
+    # The deployed container's published port answers on 127.0.0.1 too: that is the one a
+    # deploy replaces, so a local target with a live deployment is still ready.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        r = check_target(
+            _target(host="unix:///var/run/docker.sock"),
+            port=port,
+            connect=lambda h, n: FakeDaemon(users=["container pixel-acme-d3"]),
+            project_slug="acme",
+        )
+    assert r.ok, r.verdict
