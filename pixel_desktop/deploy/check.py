@@ -114,7 +114,8 @@ def check_target(
         problems.append(f"only {_gb(free)} free on Docker's disk (want {_gb(MIN_FREE_BYTES)})")
     summary = (
         f"Docker {info.version} ({info.os}/{info.arch}), port {port} "
-        f"{'free' if not users else 'taken'}, disk free {_gb(free)}"
+        f"{'taken' if users else 'held by this project (replaced on deploy)' if own else 'free'}, "
+        f"disk free {_gb(free)}"
     )
     ok = not problems
     return TargetCheck(

@@ -107,3 +107,4 @@ def test_a_local_port_answered_by_our_own_project_container_is_not_outside_docke
             project_slug="acme",
         )
     assert r.ok, r.verdict
+    assert "held by this project" in r.verdict
