@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from pixel_desktop.errors import AlreadyExistsError, ConflictError, NotFoundError
 from pixel_desktop.spec.model import ProjectSpec, slugify
-from pixel_desktop.spec.yaml_io import spec_from_data, spec_to_data
+from pixel_desktop.spec.yaml_io import spec_to_data
 from pixel_desktop.store._session import Sessions
 from pixel_desktop.store.models import Build, Client, Project, Template
 from pixel_desktop.store.records import ProjectRecord
@@ -29,14 +29,13 @@ def spec_json(spec: ProjectSpec) -> str:
 
 
 def _record(row: Project) -> ProjectRecord:
-    spec = spec_from_data(json.loads(row.spec), source=f"stored project '{row.slug}'")
     return ProjectRecord(
         id=row.id,
         slug=row.slug,
         name=row.name,
         client=row.client.name,
         template=row.template.name,
-        spec=spec,
+        spec_json=row.spec,
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,

@@ -7,8 +7,10 @@ be mutated behind the store's back, and it keeps SQLAlchemy out of every other l
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from pixel_desktop.spec.model import ProjectSpec
@@ -33,15 +35,28 @@ TERMINAL_DEPLOYMENT_STATUSES = ("healthy", "failed", "rolled_back")
 
 @dataclass(frozen=True)
 class ProjectRecord:
+    """A stored project; ``spec`` is validated from its canonical JSON on first access.
+
+    Lazily, because lists (the project tree, ``pixel projects list``) need only the names,
+    and validating 10,000 full specs would make listing take seconds. The JSON was
+    validated when it was written.
+    """
+
     id: int
     slug: str
     name: str
     client: str
     template: str
-    spec: ProjectSpec
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    spec_json: str = field(repr=False)
+    version: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @cached_property
+    def spec(self) -> ProjectSpec:
+        from pixel_desktop.spec.yaml_io import spec_from_data
+
+        return spec_from_data(json.loads(self.spec_json), source=f"stored project '{self.slug}'")
 
 
 @dataclass(frozen=True)
