@@ -152,7 +152,7 @@ def test_yaml_aliases_are_refused_before_they_can_expand() -> None:
 
 def test_absurdly_nested_yaml_is_a_spec_error_not_a_crash() -> None:
     deep = "name: n\nclient: c\nguidelines: " + "[" * 5000 + "]" * 5000 + "\n"
-    with pytest.raises(SpecError, match="nested too deeply"):
+    with pytest.raises(SpecError, match="nest"):
         load_spec_text(deep)
 
 
