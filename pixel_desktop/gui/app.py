@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-TABS = ("editor", "files", "builds")
+TABS = ("editor", "files", "builds", "deploy")
 SCREENSHOT_TIMEOUT_S = 60.0
 BUILD_SCREENSHOT_TIMEOUT_S = 1800.0
 

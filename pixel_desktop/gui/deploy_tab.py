@@ -10,11 +10,20 @@ is healthy — a hidden tab or a dead deployment costs nothing.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, QUrl
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QGuiApplication, QHideEvent, QShowEvent
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QDesktopServices,
+    QFontDatabase,
+    QGuiApplication,
+    QHideEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -56,17 +65,18 @@ VIA_CHOICES = (
 )
 
 
-def _fmt_time(value: dt.datetime | None) -> str:
+def _fmt_time(value: dt.datetime | None, *, short: bool = False) -> str:
     if value is None:
         return ""
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value.tzinfo else value.strftime("%Y-%m-%d %H:%M:%S")
+    local = value.astimezone() if value.tzinfo else value
+    return local.strftime("%b %d %H:%M:%S" if short else "%Y-%m-%d %H:%M:%S")
 
 
-def _short_digest(digest: str | None) -> str:
+def _short_digest(digest: str | None, length: int = 12) -> str:
     if not digest:
         return ""
     algo, _, hexpart = digest.partition(":")
-    return f"{algo}:{hexpart[:12]}" if hexpart else digest[:19]
+    return f"{algo}:{hexpart[:length]}" if hexpart else digest[: length + 7]
 
 
 class DeployTab(QWidget):
@@ -80,24 +90,32 @@ class DeployTab(QWidget):
         self.builds: list[Any] = []
         self.samples: list[Any] = []
         self.running = False  # a deploy or rollback started from this tab is in flight
+        self.last_record: Any = None  # the record the last deploy/rollback from this tab returned
         self.last_check: Any = None
+        self._checked_target: str | None = None  # target a check was last started for
+        self.checking = 0  # target checks in flight
         self._sampling = False
         self._sample_key: tuple[str, str] | None = None
         self._t0: float | None = None
         self._history_generation = -1  # generation whose history is shown
+        self._shown_target: str | None = None
+        self._log_is_run = False  # the stage log shows a run (else the current deployment's details)
         self._generation = 0  # bumps on project change so late answers for the old one are dropped
         style = self.style()
 
         # --- controls
         self.target_combo = QComboBox()
-        self.target_combo.setMinimumWidth(180)
+        self.target_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.target_combo.setMinimumWidth(160)
         self.target_combo.currentIndexChanged.connect(self._target_changed)
         self.check_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton), "Check target")
         self.check_button.setToolTip("Reachable? Docker version, free port and disk on the target")
         self.check_button.clicked.connect(self.check_target)
         self.build_combo = QComboBox()
-        self.build_combo.setMinimumWidth(260)
+        self.build_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.build_combo.setMinimumWidth(200)
         self.via_combo = QComboBox()
+        self.via_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for text, value in VIA_CHOICES:
             self.via_combo.addItem(text, value)
         self.via_combo.setToolTip(
@@ -116,35 +134,42 @@ class DeployTab(QWidget):
         self.verdict_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.verdict_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        # Two rows keep the tab narrow enough for a 1100 px window: target + its verdict, then
+        # what to deploy and the actions.
         controls = QGridLayout()
         controls.setHorizontalSpacing(8)
+        controls.setVerticalSpacing(6)
         controls.addWidget(QLabel("Target"), 0, 0)
         controls.addWidget(self.target_combo, 0, 1)
         controls.addWidget(self.check_button, 0, 2)
-        controls.addWidget(QLabel("Build"), 0, 3)
-        controls.addWidget(self.build_combo, 0, 4)
-        controls.addWidget(QLabel("Via"), 0, 5)
-        controls.addWidget(self.via_combo, 0, 6)
-        controls.addWidget(self.deploy_button, 0, 8)
-        controls.addWidget(self.rollback_button, 0, 9)
-        controls.setColumnStretch(7, 1)
-        controls.addWidget(self.verdict_label, 1, 0, 1, 10)
+        controls.addWidget(self.verdict_label, 0, 3, 1, 4)
+        controls.addWidget(QLabel("Build"), 1, 0)
+        controls.addWidget(self.build_combo, 1, 1)
+        controls.addWidget(QLabel("Via"), 1, 2, Qt.AlignmentFlag.AlignRight)
+        controls.addWidget(self.via_combo, 1, 3)
+        controls.addWidget(self.deploy_button, 1, 5)
+        controls.addWidget(self.rollback_button, 1, 6)
+        controls.setColumnStretch(4, 1)
 
         # --- live status + stage log
         self.title = QLabel("No deployment yet")
         self.title.setObjectName("sectionTitle")
         self.title.setWordWrap(True)
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setOpenExternalLinks(True)
+        self.title.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
         self.stage_log = QPlainTextEdit()
         self.stage_log.setReadOnly(True)
         self.stage_log.setObjectName("stageLog")
         self.stage_log.setPlaceholderText("Deploy stages appear here: connecting, transferring, starting, health…")
         self.stage_log.setMaximumBlockCount(5_000)
+        self.stage_log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         log_panel = QWidget()
         log_layout = QVBoxLayout(log_panel)
         log_layout.setContentsMargins(0, 0, 0, 0)
-        log_layout.addWidget(self.title)
         log_layout.addWidget(self.stage_log, 1)
 
         # --- live charts
@@ -202,6 +227,7 @@ class DeployTab(QWidget):
         line.setFrameShape(QFrame.Shape.HLine)
         line.setStyleSheet("color:#d0d7de;")
         layout.addWidget(line)
+        layout.addWidget(self.title)
         layout.addWidget(main, 1)
 
         self._sample_timer = QTimer(self)
@@ -269,7 +295,9 @@ class DeployTab(QWidget):
         self.history = []
         self.stage_log.clear()
         self.title.setText("No deployment yet")
+        self._log_is_run = False
         self.last_check = None
+        self._checked_target = None
         self.verdict_label.setText("Choose a target and press Check target to see whether it is ready.")
         self.verdict_label.setStyleSheet("")
         self._reset_chart()
@@ -310,7 +338,10 @@ class DeployTab(QWidget):
         self.target_combo.blockSignals(True)
         self.target_combo.clear()
         for t in targets:
-            self.target_combo.addItem(f"{t.name}  ({t.kind} · {t.docker_host})", t.name)
+            self.target_combo.addItem(t.name if t.kind == "docker" else f"{t.name} (swarm)", t.name)
+            self.target_combo.setItemData(
+                self.target_combo.count() - 1, f"{t.kind} · {t.docker_host}", Qt.ItemDataRole.ToolTipRole
+            )
         if not targets:
             self.target_combo.addItem("No deploy targets", None)
             self.verdict_label.setText(
@@ -329,9 +360,10 @@ class DeployTab(QWidget):
         previous = self.build_id
         self.build_combo.clear()
         for i, b in enumerate(builds):
-            when = _fmt_time(b.completed_at)
-            latest = "  (latest)" if i == 0 else ""
-            self.build_combo.addItem(f"#{b.id} · {b.image_name or 'image'} · {when}{latest}", b.id)
+            when = b.completed_at.astimezone().strftime("%b %d %H:%M") if b.completed_at else ""
+            latest = " (latest)" if i == 0 else ""
+            self.build_combo.addItem(f"#{b.id} · {when}{latest}", b.id)
+            self.build_combo.setItemData(i, b.image_name or "", Qt.ItemDataRole.ToolTipRole)
         if not builds:
             self.build_combo.addItem("No completed build — build the project first", None)
         index = self.build_combo.findData(previous) if previous else -1
@@ -353,11 +385,11 @@ class DeployTab(QWidget):
                 dep.status.replace("_", " "),
                 dep.target_name,
                 f"#{dep.build_id}" if dep.build_id else "",
-                dep.image_ref,
+                dep.image_ref.rsplit("/", 1)[-1],  # name:tag; the full reference is the tooltip
                 _short_digest(dep.digest),
                 dep.url or "",
-                _fmt_time(dep.created_at),
-                _fmt_time(dep.completed_at),
+                _fmt_time(dep.created_at, short=True),
+                _fmt_time(dep.completed_at, short=True),
                 dep.error_message or "",
             ]
             for c, value in enumerate(values):
@@ -369,6 +401,8 @@ class DeployTab(QWidget):
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
+                elif c == 4:
+                    item.setToolTip(dep.image_ref)
                 elif c == 5 and dep.digest:
                     item.setToolTip(dep.digest)
                 elif c == URL_COLUMN and dep.url:
@@ -387,6 +421,9 @@ class DeployTab(QWidget):
         self._update_sampling()
 
     def _target_changed(self, *_: Any) -> None:
+        if self.target != self._shown_target and not self.running:
+            self._shown_target = self.target
+            self._log_is_run = False  # another target: show its deployment, not the old run
         if self.last_check is not None and self.last_check.name != self.target:
             self.last_check = None
             self.verdict_label.setText("Press Check target to see whether this target is ready.")
@@ -394,6 +431,12 @@ class DeployTab(QWidget):
         self._show_current()
         self._update_buttons()
         self._update_sampling()
+        self._maybe_auto_check()
+
+    def _maybe_auto_check(self) -> None:
+        """Check the shown target once when it first appears, so its verdict is there at a glance."""
+        if self.isVisible() and self.target is not None and self._checked_target != self.target and not self.running:
+            self.check_target()
 
     def current_deployment(self) -> Any | None:
         """The chosen target's newest deployment of this project."""
@@ -406,13 +449,51 @@ class DeployTab(QWidget):
         dep = self.current_deployment()
         if dep is None:
             self.title.setText("No deployment on this target yet" if self.target else "No deployment yet")
+            if not self._log_is_run:
+                self.stage_log.clear()
             return
-        text = f"Deployment #{dep.id} on {dep.target_name} — {dep.status.replace('_', ' ')}"
+        color = STATUS_COLORS.get(dep.status, "#57606a")
+        text = (
+            f"Deployment #{dep.id} on {html.escape(dep.target_name)} — "
+            f"<span style='color:{color}'>{dep.status.replace('_', ' ')}</span>"
+        )
         if dep.status == "healthy" and dep.url:
-            text += f" at {dep.url}"
+            url = html.escape(dep.url, quote=True)
+            text += f" at <a href='{url}' style='color:#0969da'>{url}</a>"
         if dep.error_message:
-            text += f" — {dep.error_message}"
+            text += f" — {html.escape(dep.error_message)}"
         self.title.setText(text)
+        if not self._log_is_run:
+            self.stage_log.setPlainText(self._details(dep))
+
+    def _details(self, dep: Any) -> str:
+        """What the current deployment runs with (from its redacted snapshot), while idle."""
+        snap = dep.config_snapshot or {}
+        target = next((t for t in self.targets if t.name == dep.target_name), None)
+        rows = [
+            ("Status", dep.status.replace("_", " ")),
+            ("Target", f"{dep.target_name} ({target.kind} · {target.docker_host})" if target else dep.target_name),
+            ("Image", dep.image_ref),
+            ("Digest", _short_digest(dep.digest, 24) or "—"),
+            ("Build", f"#{dep.build_id}" if dep.build_id else "—"),
+            ("Via", str(snap.get("via") or "—")),
+            ("URL", dep.url or "—"),
+            ("Started", _fmt_time(dep.created_at)),
+            ("Finished", _fmt_time(dep.completed_at)),
+            ("Port", str(snap.get("port", "—"))),
+            ("Restart", str(snap.get("restart_policy", "—"))),
+            ("Health", str(snap.get("health_path", "—"))),
+            ("Env vars", ", ".join(snap.get("env_vars") or {}) or "—"),
+            ("Secrets", ", ".join(snap.get("secret_env") or {}) + " (from the OS keyring, never stored)" if snap.get("secret_env") else "—"),
+        ]
+        if snap.get("rollback_to"):
+            rows.append(("Rollback", f"to deployment #{snap['rollback_to']} (from #{snap.get('rollback_of')})"))
+        if dep.error_message:
+            rows.append(("Error", dep.error_message))
+        lines = [f"Deployment #{dep.id}", ""]
+        lines += [f"{k:<10} {v}" for k, v in rows]
+        lines += ["", "Deploy or Rollback shows the live stages here."]
+        return "\n".join(lines)
 
     # ---------------------------------------------------------------- actions
     def check_target(self) -> None:
@@ -420,19 +501,27 @@ class DeployTab(QWidget):
         if name is None:
             show_message("warning", "Add a deploy target in Settings → Targets first.")
             return
+        self._checked_target = name
+        self.checking += 1
         self.check_button.setEnabled(False)
         self.verdict_label.setStyleSheet("")
         self.verdict_label.setText(f"Checking {name}…")
 
         def done(check: Any) -> None:
-            self.last_check = check
+            self.checking -= 1
             self.check_button.setEnabled(self.target is not None)
+            if name != self.target:
+                return  # the user picked another target meanwhile
+            self.last_check = check
             color = "#1a7f37" if check.ok else "#cf222e"
             self.verdict_label.setStyleSheet(f"color:{color}; font-weight:600;")
             self.verdict_label.setText(f"{name}: {check.verdict}")
 
         def failed(exc: BaseException) -> None:
+            self.checking -= 1
             self.check_button.setEnabled(self.target is not None)
+            if name != self.target:
+                return
             self.verdict_label.setStyleSheet("color:#cf222e; font-weight:600;")
             self.verdict_label.setText(f"{name}: NOT READY: {user_message(exc)[1]}")
 
@@ -458,6 +547,8 @@ class DeployTab(QWidget):
 
     def _start_run(self, text: str) -> None:
         self.running = True
+        self.last_record = None
+        self._log_is_run = True
         self.stage_log.clear()
         self._log_line(text)
         self.title.setText(text)
@@ -465,6 +556,7 @@ class DeployTab(QWidget):
 
     def _run_done(self, record: Any) -> None:
         self.running = False
+        self.last_record = record
         status = record.status.replace("_", " ")
         if record.status == "healthy":
             show_message("info", f"Deployment #{record.id} of {record.project_slug} on {record.target_name} is healthy at {record.url}.")
@@ -539,6 +631,7 @@ class DeployTab(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._update_sampling()
+        self._maybe_auto_check()
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
@@ -593,7 +686,7 @@ class DeployTab(QWidget):
         self.lat_curve.setData([p[0] for p in lat_points], [p[1] for p in lat_points])
         lat = [p[1] for p in lat_points]
         for plot, values in ((self.cpu_plot, cpu), (self.mem_plot, mem), (self.lat_plot, lat)):
-            plot.setXRange(max(0.0, xs[-1] - 600) - 0.5, max(30.0, xs[-1] * 1.05), padding=0)
+            plot.setXRange(max(0.0, xs[-1] - 600) - 0.5, max(20.0, xs[-1] * 1.05), padding=0)
             plot.setYRange(0, max(max(values, default=0) * 1.25, 1.0), padding=0)
         self._set_title(self.cpu_plot, f"Container CPU: {cpu[-1]:.1f} %")
         limit = f" of {sample.memory_limit_bytes / 1_073_741_824:.1f} GiB" if sample.memory_limit_bytes else ""
@@ -612,14 +705,19 @@ class DeployTab(QWidget):
         self._set_title(self.mem_plot, "Container memory")
         self._set_title(self.lat_plot, "Health latency")
 
-    def ready_for_screenshot(self, min_samples: int = 4) -> bool:
+    def ready_for_screenshot(self, min_samples: int = 8) -> bool:
         """``--screenshot --tab deploy``: history loaded and, with a healthy deployment, a chart."""
         if self.slug is None or self._history_generation != self._generation:
+            return False
+        if self.checking or (self.target is not None and self._checked_target != self.target):
             return False
         dep = self.current_deployment()
         if dep is None or dep.status != "healthy":
             return True
-        return len(self.samples) >= min_samples
+        if len(self.samples) < min_samples:
+            return False
+        self._sample_timer.stop()  # freeze the chart so no sample job keeps the window busy
+        return True
 
     def shutdown(self) -> None:
         self._sample_timer.stop()

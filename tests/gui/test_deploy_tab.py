@@ -70,8 +70,12 @@ def _open(qtbot, window, slug: str):
 
 
 def _wait_run(qtbot, tab) -> object:
+    """The record the run returned, once the history table shows it."""
     qtbot.waitUntil(lambda: not tab.running, timeout=DEPLOY_TIMEOUT_MS)
-    qtbot.waitUntil(lambda: bool(tab.history) and tab.history[0].status != "deploying", timeout=20_000)
+    record = tab.last_record
+    assert record is not None, tab.title.text()
+    qtbot.waitUntil(lambda: bool(tab.history) and tab.history[0].id == record.id, timeout=20_000)
+    assert tab.history[0].status == record.status
     return tab.history[0]
 
 
