@@ -275,7 +275,9 @@ class BuildEngine:
             for build_id in ids:
                 if cancel_requested(build_id):
                     self.cancel(build_id)
-            time.sleep(CANCEL_POLL_S)
+            with self._cond:  # woken at once by shutdown's notify_all, not a full poll later
+                if not (self._closing and not self._running):
+                    self._cond.wait(CANCEL_POLL_S)
 
 
 def cancel_anywhere(store: Any, build_id: int, engine: BuildEngine | None = None) -> str:
