@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     build = sub.add_parser("build", help="generate, build, test and optionally push a project")
     build.add_argument("slug", help="project slug")
     build.add_argument("--no-test", action="store_true", help="skip the container test")
+    build.add_argument(
+        "--no-cache", action="store_true", help="rebuild every layer (Docker's layer cache unused)"
+    )
     build.add_argument("--push", metavar="REGISTRY_NAME", help="push to a configured registry")
     build.add_argument(
         "--json", action="store_true", help="log to stderr; print one JSON result object"
@@ -94,7 +97,9 @@ def cmd_build(args: argparse.Namespace, ctx: CliContext) -> int:
     engine = BuildEngine(ctx.store, ctx.settings, concurrency=1)
     engine.bus.subscribe(on_event)
     try:
-        build_id = engine.submit(args.slug, run_tests=not args.no_test, push_registry=args.push)
+        build_id = engine.submit(
+            args.slug, run_tests=not args.no_test, push_registry=args.push, no_cache=args.no_cache
+        )
         try:
             while not done.wait(0.25):
                 pass

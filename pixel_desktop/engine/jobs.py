@@ -137,14 +137,19 @@ class BuildEngine:
 
     # ---------------------------------------------------------------- public API
     def submit(
-        self, project_slug: str, *, run_tests: bool = True, push_registry: str | None = None
+        self,
+        project_slug: str,
+        *,
+        run_tests: bool = True,
+        push_registry: str | None = None,
+        no_cache: bool = False,
     ) -> int:
         with self._store_lock:
             project = self.store.projects.get(project_slug)
             if push_registry is not None:
                 self.store.registries.get(push_registry)  # NotFoundError names it
             record = self.store.builds.create(project.id)
-        job = Job(record.id, project.id, project.slug, run_tests, push_registry)
+        job = Job(record.id, project.id, project.slug, run_tests, push_registry, no_cache)
         with self._cond:
             if self._closing:
                 raise InputError("The build engine is shutting down; submit again after restart.")

@@ -44,6 +44,7 @@ class Job:
     project_slug: str
     run_tests: bool = True
     push_registry: str | None = None
+    no_cache: bool = False
     cancel_event: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
     handle: StreamHandle | None = None
@@ -247,6 +248,7 @@ class BuildPipeline:
                 handle=handle,
                 idle_timeout_s=self.settings.idle_stream_timeout_s,
                 base_image=base_image,
+                nocache=run.job.no_cache,
             )
         finally:
             run.job.handle = None

@@ -39,6 +39,7 @@ class FakeGateway:
 
     def build(self, context_dir: Path, tag: str, **kw: Any) -> BuildOutcome:
         assert (context_dir / "Dockerfile").is_file()
+        self.build_kwargs = kw
         kw["on_log"]("Step 1/1 : FROM base")
         if self.on_build:
             self.on_build(kw["handle"])
@@ -194,3 +195,12 @@ def test_every_transition_is_persisted_in_order(setup) -> None:
     history = [s for bid, s in setup.store.builds.history if bid == record.id]
     assert history == ["generating", "building", "pushing", "completed"]
     assert dataclasses.asdict(record)["phases"].keys() == {"generating", "building", "pushing"}
+
+
+def test_no_cache_reaches_the_docker_build_and_is_off_by_default(setup) -> None:
+    gw = FakeGateway([])
+    assert setup.run(gw)[0] == "completed"
+    assert gw.build_kwargs["nocache"] is False
+    gw = FakeGateway([])
+    assert setup.run(gw, no_cache=True)[0] == "completed"
+    assert gw.build_kwargs["nocache"] is True
