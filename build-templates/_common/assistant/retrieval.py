@@ -10,6 +10,7 @@ informative, so "capital of France" does not get a shipping answer.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
@@ -60,17 +61,34 @@ def split_passages(text: str, max_chars: int = MAX_PASSAGE_CHARS) -> list[str]:
 
 
 class Index:
+    """BM25 over an inverted index built once at start-up.
+
+    Why postings: a question shares terms with only a few passages, so scoring just those
+    keeps /chat fast with thousands of FAQ entries. Each posting holds the term's whole BM25
+    contribution for that passage (idf, term frequency and length norm are all known before
+    any question arrives), computed with the very same expression as a full scan, and a
+    passage's terms are summed in question order — so scores, coverage and ranking are
+    bit-for-bit those of scoring every passage.
+    """
+
     def __init__(self, passages: list[Passage], token_lists: list[list[str]]) -> None:
         self.passages = passages
-        self._tfs = [Counter(toks) for toks in token_lists]
-        self._lens = [len(toks) for toks in token_lists]
-        self._avg = (sum(self._lens) / len(self._lens)) if self._lens else 0.0
+        tfs = [Counter(toks) for toks in token_lists]
+        lens = [len(toks) for toks in token_lists]
+        avg = (sum(lens) / len(lens)) if lens else 0.0
         df: Counter[str] = Counter()
-        for tf in self._tfs:
+        for tf in tfs:
             df.update(tf.keys())
         n = len(passages)
         self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5) if n else 1.0
+        # term -> {passage position: the term's BM25 contribution to that passage}.
+        self._postings: dict[str, dict[int, float]] = {}
+        for pos, tf in enumerate(tfs):
+            norm = K1 * (1 - B + B * lens[pos] / (avg or 1.0))
+            for term, f in tf.items():
+                idf = self._idf[term]
+                self._postings.setdefault(term, {})[pos] = idf * f * (K1 + 1) / (f + norm)
 
     @classmethod
     def from_data(cls, data: AssistantData) -> Index:
@@ -90,21 +108,30 @@ class Index:
 
     def search(self, query: str, k: int = 3) -> list[Hit]:
         q_terms = list(dict.fromkeys(terms(query)))  # unique, in order
-        if not q_terms or not self.passages:
+        if not q_terms or not self.passages or k <= 0:
             return []
         total_info = sum(self.idf(t) for t in q_terms)
-        scored: list[Hit] = []
-        for pos, tf in enumerate(self._tfs):
-            score = 0.0
-            matched = 0.0
-            norm = K1 * (1 - B + B * self._lens[pos] / (self._avg or 1.0))
-            for term in q_terms:
-                f = tf.get(term)
-                if f:
-                    idf = self.idf(term)
-                    score += idf * f * (K1 + 1) / (f + norm)
-                    matched += idf
-            if score > 0:
-                scored.append(Hit(self.passages[pos], score, matched / total_info))
-        scored.sort(key=lambda h: (-h.score, -h.coverage, h.passage.kind, h.passage.index))
-        return scored[:k]
+        scores: dict[int, float] = {}
+        matched: dict[int, float] = {}
+        for term in q_terms:  # question order, as a full scan adds them up
+            postings = self._postings.get(term)
+            if not postings:
+                continue
+            idf = self._idf[term]
+            # Dict merges run in C; only passages already holding a score need a Python add.
+            both = scores.keys() & postings.keys()
+            scores = postings | scores
+            matched = dict.fromkeys(postings, idf) | matched
+            for pos in both:
+                scores[pos] += postings[pos]
+                matched[pos] += idf
+        if not scores:
+            return []
+        # Every one of the best k has a score >= the k-th best score: rank only those fully.
+        # The position breaks full ties the way a stable sort over passages in order did.
+        cutoff = heapq.nlargest(k, scores.values())[-1]
+        ranked = sorted(
+            (-score, -(matched[pos] / total_info), self.passages[pos].kind, self.passages[pos].index, pos)
+            for pos, score in scores.items() if score >= cutoff and score > 0
+        )
+        return [Hit(self.passages[pos], -neg_score, -neg_cov) for neg_score, neg_cov, _, _, pos in ranked[:k]]
