@@ -37,9 +37,8 @@ def _docker(host: str, *args: str) -> str:
 
 
 @pytest.fixture
-def deploy_project(services, docker_host: str, base_image: str, secret_service) -> Iterator[str]:
+def unique_project(services, secret_service) -> Iterator[str]:
     """A unique copy of the sample (own slug, free port) with its secret in the keyring."""
-    services.settings = services.settings.model_copy(update={"docker_host": docker_host, "base_image": base_image})
     sample = load_spec_file(paths.sample_spec_file())
     data = sample.model_dump(mode="json")
     data["name"] = f"Deploy Tab {uuid.uuid4().hex[:8]}"
@@ -53,11 +52,21 @@ def deploy_project(services, docker_host: str, base_image: str, secret_service) 
     try:
         yield slug
     finally:
+        for name in spec.deployment.secret_env:
+            services.secret_store().delete_project_secret(slug, name)
+
+
+@pytest.fixture
+def deploy_project(services, docker_host: str, base_image: str, unique_project: str) -> Iterator[str]:
+    """``unique_project`` on the test daemon; its containers are removed at teardown."""
+    services.settings = services.settings.model_copy(update={"docker_host": docker_host, "base_image": base_image})
+    slug = unique_project
+    try:
+        yield slug
+    finally:
         ids = _docker(docker_host, "ps", "-aq", "--filter", f"label=pixel.project={slug}").split()
         if ids:
             _docker(docker_host, "rm", "-f", *ids)
-        for name in spec.deployment.secret_env:
-            services.secret_store().delete_project_secret(slug, name)
 
 
 def _open(qtbot, window, slug: str):
@@ -157,3 +166,39 @@ def test_target_check_for_a_dead_socket_shows_an_actionable_verdict(qtbot, windo
     # No completed build: Deploy stays disabled and the picker says why.
     assert not tab.deploy_button.isEnabled()
     assert "build the project first" in tab.build_combo.currentText()
+
+
+def test_deploy_errors_reach_the_banner_as_one_sentence_and_the_buttons_come_back(
+    qtbot, window, services, unique_project: str, tmp_path: Path
+) -> None:
+    slug = unique_project
+    project = services.get_project(slug)
+    # A completed build record (never pushed): enough for the deploy planner, no daemon needed.
+    build = services.store.builds.create(project.id)
+    services.store.builds.set_status(build.id, "completed", image_name=f"pixel/acme-corp/{slug}:b{build.id}")
+    services.add_target("dead", f"unix://{tmp_path / 'gone.sock'}", "docker")
+    tab = _open(qtbot, window, slug)
+    qtbot.waitUntil(lambda: tab.target == "dead" and tab.build_id == build.id, timeout=20_000)
+
+    # Planner refusal (raised): via registry for a build that was never pushed.
+    tab.via_combo.setCurrentIndex(tab.via_combo.findData("registry"))
+    tab.deploy_button.click()
+    qtbot.waitUntil(lambda: not tab.running, timeout=60_000)
+    assert tab.last_record is None
+    banner = window.banner.text()
+    assert window.banner.level == "error" and "was not pushed to a registry" in banner, banner
+    assert "--via load" in banner and "Traceback" not in banner
+    assert "error: " in tab.stage_log.toPlainText()
+    assert tab.deploy_button.isEnabled()
+
+    # Rollout failure (recorded, not raised): the dead socket fails the deployment.
+    tab.via_combo.setCurrentIndex(tab.via_combo.findData("load"))
+    tab.deploy_button.click()
+    record = _wait_run(qtbot, tab)
+    assert record.status == "failed"
+    banner = window.banner.text()
+    assert "failed" in banner and "gone.sock" in banner and "Traceback" not in banner, banner
+    assert tab.table.item(0, 1).text() == "failed"
+    assert tab.table.item(0, 1).foreground().color().name() == "#cf222e"
+    assert "gone.sock" in tab.table.item(0, 9).text()  # Error column
+    assert tab.deploy_button.isEnabled() and not tab.rollback_button.isEnabled()
