@@ -21,7 +21,7 @@ from assistant.answer import MODE, build_answerer
 from assistant.body_limit import BodySizeLimit
 from assistant.data import load_assistant_data
 from assistant.docs_page import DOCS_CONTENT_SECURITY_POLICY, render_docs
-from assistant.metrics import Metrics
+from assistant.metrics import Metrics, RequestCounter
 from assistant.page import CONTENT_SECURITY_POLICY, render_page
 from assistant.service import ChatService
 from config import prompts, settings
@@ -37,7 +37,7 @@ MAX_BODY_BYTES = settings.MAX_MESSAGE_CHARS * 4 + 4096
 
 app = FastAPI(title=settings.NAME, description=settings.DESCRIPTION, version=VERSION,
               docs_url=None, redoc_url=None)
-# Added before the metrics middleware below, so that one wraps it and counts the 413s.
+# The request counter added below wraps this, so the 413s are counted.
 app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
 
 
@@ -121,13 +121,8 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return JSONResponse(status_code=422, content={"detail": "; ".join(e["msg"] for e in errors), "errors": errors})
 
 
-@app.middleware("http")
-async def _count_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
-    response = await call_next(request)
-    route = request.scope.get("route")
-    path = getattr(route, "path", None) or "other"
-    METRICS.observe_request(request.method, path, response.status_code)
-    return response
+# Added after the body limit, so it wraps it and counts the 413s.
+app.add_middleware(RequestCounter, metrics=METRICS)
 
 
 @app.get(settings.HEALTH_PATH, response_model=Health, tags=["service"])

@@ -179,6 +179,17 @@ def test_metrics_are_prometheus_text_counting_chats(client):
     assert f'assistant_http_requests_total{{method="POST",path="{settings.CHAT_PATH}",status="200"}}' in text
 
 
+def test_metrics_count_refusals_and_unknown_paths_by_route_and_status(client):
+    client.post(settings.CHAT_PATH, json={"message": ""})
+    too_big = json.dumps({"message": "x" * (settings.MAX_MESSAGE_CHARS * 8)})
+    client.post(settings.CHAT_PATH, content=too_big, headers={"Content-Type": "application/json"})
+    client.get("/no-such-page")
+    text = client.get("/metrics").text
+    for method, path, status in (("POST", settings.CHAT_PATH, 422), ("POST", "other", 413), ("GET", "other", 404)):
+        line = f'assistant_http_requests_total{{method="{method}",path="{path}",status="{status}"}} '
+        assert line in text, f"{line} missing from /metrics"
+
+
 def test_demo_page_is_self_contained_and_escapes_user_text(client):
     response = client.get("/")
     assert response.status_code == 200
