@@ -219,7 +219,8 @@ class SettingsDialog(QDialog):
         url = self.store_edit.text().strip() or settings_mod.Settings().effective_store_url()
         self.store_result.setText("Testing…")
         self._tasks.run(
-            lambda: self._services.test_store_url(url),
+            # The field shows a saved URL without its password; the keyring has it.
+            lambda: self._services.test_store_url(settings_mod.with_keyring_password(url)),
             lambda text: _show(self.store_result, True, f"Connected: {text}"),
             lambda exc: _show(self.store_result, False, _error_text(exc)),
         )
