@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from deploy_helpers import add_build, free_port, make_project, unique_slug
+from services import unavailable
 
 from pixel_desktop.cli.main import main as pixel
 from pixel_desktop.engine.docker_deploy import DeployDocker
@@ -39,10 +40,7 @@ http {
 def _require(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:
-        msg = f"{tool} is not installed (Debian package listed in DESIGN.md's test services)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+        unavailable(tool, "not installed (a Debian package of the test services)")
     return path
 
 

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from services import unavailable
 
 from pixel_desktop.engine.docker_gateway import DockerGateway, StreamHandle
 from pixel_desktop.engine.registry_api import RegistryAPI
@@ -256,12 +257,14 @@ def _restart_dockerd(gateway: DockerGateway) -> None:
     raise AssertionError("dockerd did not come back within 90 s")
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="killing dockerd needs root")
 def test_daemon_killed_mid_build_fails_within_10s_and_next_build_completes(
     gateway: DockerGateway, base_image: str, tmp_path: Path, docker_host: str
 ) -> None:
+    # A laptop's Docker Desktop is not ours to kill: skipped there, a failure under CI=true.
+    if os.geteuid() != 0:
+        unavailable("a killable dockerd", "killing dockerd needs root")
     if not docker_host.startswith("unix:///var/run/docker.sock"):
-        pytest.skip("only the locally managed dockerd may be killed")
+        unavailable("a killable dockerd", "only the locally managed dockerd may be killed")
     marker = f"started-{uuid.uuid4().hex}"
     ctx = make_context(tmp_path, base_image, f"RUN echo {marker} && sleep 120")
     started = threading.Event()
