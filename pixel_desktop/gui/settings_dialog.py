@@ -243,6 +243,9 @@ class SettingsDialog(QDialog):
         )
 
     def _fill_lists(self, registries: list[Any], targets: list[Any]) -> None:
+        # A background reload must not drop what the user has selected meanwhile.
+        selected_registry = self._selected_name(self.registry_table)
+        selected_target = self._selected_name(self.target_table)
         self.registries = registries
         self.registry_table.setRowCount(0)
         for record in registries:
@@ -250,6 +253,15 @@ class SettingsDialog(QDialog):
         self.target_table.setRowCount(0)
         for record in targets:
             self._add_row(self.target_table, [record.name, record.docker_host, record.kind])
+        self._reselect(self.registry_table, selected_registry)
+        self._reselect(self.target_table, selected_target)
+
+    def _reselect(self, table: QTableWidget, name: str | None) -> None:
+        for row in range(table.rowCount()):
+            item = table.item(row, 0)
+            if name is not None and item is not None and item.text() == name:
+                table.selectRow(row)
+                return
 
     def _add_row(self, table: QTableWidget, values: list[str]) -> None:
         r = table.rowCount()
