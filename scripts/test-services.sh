@@ -127,6 +127,7 @@ install_packages() {
 
 # ---------------------------------------------------------------------------- Docker engine
 DOCKER_URL=""
+DOCKER_OURS=0  # 1 when this script (now or in an earlier run on this state dir) started dockerd
 docker_answers() { tmo 10 docker -H "$1" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 start_docker() {
   if ! command -v docker >/dev/null; then bad docker "the docker CLI is not installed"; return; fi
@@ -138,6 +139,10 @@ start_docker() {
     DOCKER_URL="$(docker context inspect --format '{{.Endpoints.docker.Host}}' 2>/dev/null || true)"
   fi
   if [ -z "$DOCKER_URL" ]; then bad docker "no Docker daemon found (set DOCKER_HOST)"; return; fi
+  if [ "$DOCKER_URL" = "unix:///var/run/docker.sock" ] && alive "$(cat "$STATE/dockerd.pid" 2>/dev/null)" \
+      && [ "$(cat /var/run/docker.pid 2>/dev/null)" = "$(cat "$STATE/dockerd.pid")" ]; then
+    DOCKER_OURS=1
+  fi
   if ! docker_answers "$DOCKER_URL"; then
     if [ "$DOCKER_URL" = "unix:///var/run/docker.sock" ] && [ "$IS_ROOT" = 1 ] && command -v dockerd >/dev/null; then
       # A SIGKILLed dockerd leaves its pid file behind, and dockerd refuses to start while the
@@ -147,6 +152,7 @@ start_docker() {
       fi
       note "starting dockerd (log: $STATE/dockerd.log)"
       detach "$STATE/dockerd.log" dockerd >"$STATE/dockerd.pid"
+      DOCKER_OURS=1
       if ! wait_for 60 docker_answers "$DOCKER_URL"; then
         tail -n 10 "$STATE/dockerd.log" >&2
         bad docker "dockerd did not answer on $DOCKER_URL within 60 s (log: $STATE/dockerd.log)"
@@ -160,6 +166,34 @@ start_docker() {
   export DOCKER_HOST="$DOCKER_URL"
   ok docker "$DOCKER_URL ($(docker version --format '{{.Server.Version}}' 2>/dev/null))"
   put PIXEL_TEST_DOCKER_HOST "$DOCKER_URL"
+}
+
+# ---------------------------------------------------------------------------- Swarm
+# The Swarm deploy tests need a manager. Only a daemon this script started is made one: turning
+# someone's own daemon (Docker Desktop, a shared host) into a Swarm manager changes how their
+# containers and networks behave, so there it is reported instead (a skip locally, a failure
+# under CI=true) with the command to run by hand.
+swarm_state() { tmo 10 docker -H "$DOCKER_URL" info --format '{{.Swarm.LocalNodeState}}/{{.Swarm.ControlAvailable}}' 2>/dev/null; }
+start_swarm() {
+  if [ -z "$DOCKER_URL" ]; then bad swarm "needs the Docker daemon"; return; fi
+  local state; state="$(swarm_state)"
+  if [ "$state" != "active/true" ]; then
+    if [ "$DOCKER_OURS" != 1 ]; then
+      bad swarm "the daemon at $DOCKER_URL is not a Swarm manager ($state) and this script did not start it, so it leaves it alone; run \`docker swarm init --advertise-addr 127.0.0.1\` there yourself"
+      return
+    fi
+    if [ "${state%%/*}" = active ] || [ "${state%%/*}" = pending ]; then  # a worker of some other swarm
+      tmo 30 docker -H "$DOCKER_URL" swarm leave --force >"$STATE/swarm.log" 2>&1
+    fi
+    if ! tmo 60 docker -H "$DOCKER_URL" swarm init --advertise-addr 127.0.0.1 >>"$STATE/swarm.log" 2>&1; then
+      bad swarm "docker swarm init failed (log: $STATE/swarm.log)"; return
+    fi
+    swarm_manager() { [ "$(swarm_state)" = "active/true" ]; }
+    wait_for 30 swarm_manager || { bad swarm "the node did not become a manager (log: $STATE/swarm.log)"; return; }
+    note "initialised a single-node Swarm on $DOCKER_URL"
+  fi
+  ok swarm "manager on $DOCKER_URL"
+  put PIXEL_TEST_SWARM 1
 }
 
 # ---------------------------------------------------------------------------- base image
@@ -433,6 +467,7 @@ run registry start_registry
 run postgres start_postgres
 run keyring start_keyring
 run sshd start_sshd
+run swarm start_swarm
 run base-image make_base_image
 check_tools
 

@@ -93,6 +93,24 @@ def require_docker() -> str:
     return url
 
 
+def require_swarm_manager(docker_url: str) -> None:
+    """The test daemon must be a Swarm manager; test-services.sh makes one of a daemon it
+    started (and sets PIXEL_TEST_SWARM), and leaves a daemon it did not start alone."""
+    env("Swarm manager", "PIXEL_TEST_SWARM")
+    import docker
+
+    client = docker.APIClient(base_url=docker_url, version="auto", timeout=15)
+    try:
+        swarm = client.info().get("Swarm") or {}
+    finally:
+        client.close()
+    if swarm.get("LocalNodeState") != "active" or not swarm.get("ControlAvailable"):
+        unavailable(
+            "Swarm manager",
+            f"{docker_url} is not a Swarm manager; run `docker swarm init --advertise-addr 127.0.0.1`",
+        )
+
+
 def require_base_image(docker_url: str) -> str:
     (tag,) = env("local base image", "PIXEL_BASE_IMAGE")
     import docker

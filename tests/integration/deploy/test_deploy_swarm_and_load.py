@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import services
 from deploy_helpers import add_build, free_port, make_project, unique_slug
 
 from pixel_desktop.deploy import DeployService, hosts
@@ -41,10 +42,7 @@ def _chat_inside_tasks(docker_host: str, slug: str, port: int, text: str) -> lis
 def test_swarm_target_runs_two_replicas_and_a_broken_update_rolls_back_automatically(
     store, standins, docker_host, cleanup
 ) -> None:
-    with DeployDocker(docker_host) as docker:
-        assert docker.swarm_state() == "active", (
-            "the test daemon must be a Swarm manager: docker swarm init --advertise-addr 127.0.0.1"
-        )
+    services.require_swarm_manager(docker_host)
     slug = unique_slug("deploy-swarm")
     cleanup.append(slug)
     port = free_port()
