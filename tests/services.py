@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -91,6 +92,25 @@ def require_docker() -> str:
     except Exception as exc:  # any failure means "not answering"
         unavailable("Docker engine", f"{url} does not answer ({exc.__class__.__name__}: {exc})")
     return url
+
+
+def docker_cli(
+    docker_url: str, *args: str, check: bool = True, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the docker CLI against the test daemon (``PIXEL_TEST_DOCKER_HOST``), never the
+    developer's default one. A bare ``docker ps`` follows DOCKER_HOST, DOCKER_CONTEXT or the
+    current context, which may be another (empty) daemon: a "no leftover containers" check
+    would then pass without ever looking at the daemon the test used."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DOCKER_HOST", "DOCKER_CONTEXT"}}
+    env["DOCKER_HOST"] = docker_url
+    return subprocess.run(
+        ["docker", "--host", docker_url, *args],
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def require_swarm_manager(docker_url: str) -> None:

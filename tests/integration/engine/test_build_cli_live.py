@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from services import docker_cli
 
 from pixel_desktop import paths
 from pixel_desktop.spec import dump_spec, load_spec_file, spec_from_data
@@ -112,15 +113,11 @@ def start_until(args: list[str], env: dict[str, str], marker: str, stream: str):
     return proc, captured, threads
 
 
-def no_container_with(marker: str) -> bool:
+def no_container_with(docker_host: str, marker: str) -> bool:
+    """No container on the test daemon runs a command with ``marker`` (within 5 s)."""
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        ps = subprocess.run(
-            ["docker", "ps", "-a", "--no-trunc", "--format", "{{.Command}}"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        ps = docker_cli(docker_host, "ps", "-a", "--no-trunc", "--format", "{{.Command}}").stdout
         if marker not in ps:
             return True
         time.sleep(0.2)
@@ -192,7 +189,7 @@ def test_ctrl_c_cancels_the_build_cleanly(
     for t in threads:
         t.join(timeout=5)
     assert "cancelled" in "".join(captured["stderr"])
-    assert no_container_with(marker)
+    assert no_container_with(env["DOCKER_HOST"], marker)
     listed = json.loads(pixel("builds", "list", slug, "--json").stdout)
     assert listed[0]["status"] == "cancelled"
 
@@ -215,7 +212,7 @@ def test_builds_cancel_from_another_process_stops_the_running_build(
         t.join(timeout=5)
     data = json.loads("".join(captured["stdout"]))
     assert data["status"] == "cancelled"
-    assert no_container_with(marker)
+    assert no_container_with(env["DOCKER_HOST"], marker)
     again = pixel("builds", "cancel", str(build_id))
     assert again.returncode == 2 and "already finished" in again.stderr
 

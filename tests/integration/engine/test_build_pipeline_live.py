@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess
 import threading
 import time
 import uuid
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from services import docker_cli
 
 from pixel_desktop import paths
 from pixel_desktop.engine.events import MetricSample, PhaseChanged
@@ -68,7 +68,7 @@ def make_engine(store: Any, docker_host: str, base_image: str):
 
 
 def test_sample_builds_passes_its_container_test_and_is_pushed_with_matching_digest(
-    store: Any, make_engine, registry, secret_service: object
+    store: Any, make_engine, registry, secret_service: object, docker_host: str
 ) -> None:
     project = store.projects.create(sample_spec())
     store.registries.add("local", registry.address, username=registry.username)
@@ -89,12 +89,7 @@ def test_sample_builds_passes_its_container_test_and_is_pushed_with_matching_dig
     assert any("removed" in line and "test container" in line for line in log)
     assert store.builds.artifacts(build_id), "generated files are kept as artifacts"
     assert (paths.build_logs_dir() / f"{build_id}.log").read_text().splitlines() == log
-    leftovers = subprocess.run(
-        ["docker", "ps", "-aq", "--filter", f"label=pixel.build-id={build_id}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    leftovers = docker_cli(docker_host, "ps", "-aq", "--filter", f"label=pixel.build-id={build_id}")
     assert leftovers.stdout.strip() == ""
     assert engine.metrics()["builds_total"] == {"completed": 1}
     assert samples and all(s.build_id == build_id for s in samples)
@@ -102,7 +97,7 @@ def test_sample_builds_passes_its_container_test_and_is_pushed_with_matching_dig
 
 
 def test_wrong_password_fails_unauthorized_and_no_secret_leaks_anywhere(
-    store: Any, make_engine, registry, secret_service: object, pixel_home: Path
+    store: Any, make_engine, registry, secret_service: object, pixel_home: Path, docker_host: str
 ) -> None:
     project_secret = f"projsecret-{uuid.uuid4().hex}"
     registry_password = f"regsecret-{uuid.uuid4().hex}"
@@ -132,12 +127,8 @@ def test_wrong_password_fails_unauthorized_and_no_secret_leaks_anywhere(
 
     image = record.image_name
     haystacks = {
-        "docker history": subprocess.run(
-            ["docker", "history", "--no-trunc", image], capture_output=True, text=True, check=True
-        ).stdout,
-        "docker inspect": subprocess.run(
-            ["docker", "inspect", image], capture_output=True, text=True, check=True
-        ).stdout,
+        "docker history": docker_cli(docker_host, "history", "--no-trunc", image).stdout,
+        "docker inspect": docker_cli(docker_host, "inspect", image).stdout,
         "stored log": "\n".join(store.builds.read_log(build_id)),
         "log file": (paths.build_logs_dir() / f"{build_id}.log").read_text(),
         "error": record.error_message or "",
@@ -156,7 +147,7 @@ def test_wrong_password_fails_unauthorized_and_no_secret_leaks_anywhere(
 
 
 def test_cancel_during_a_long_run_step_is_cancelled_within_5s_with_no_containers(
-    store: Any, make_engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    store: Any, make_engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, docker_host: str
 ) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(paths.templates_root(), templates)
@@ -183,11 +174,8 @@ def test_cancel_during_a_long_run_step_is_cancelled_within_5s_with_no_containers
     assert record.status == "cancelled"
     deadline = time.monotonic() + 5
     while True:
-        ps = subprocess.run(
-            ["docker", "ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"],
-            capture_output=True,
-            text=True,
-            check=True,
+        ps = docker_cli(
+            docker_host, "ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"
         ).stdout
         if marker not in ps or time.monotonic() > deadline:
             break
@@ -224,7 +212,9 @@ def test_four_builds_with_concurrency_two_never_run_more_than_two_and_all_comple
     assert peak[0] == 2  # the queue really ran two at once
 
 
-def test_prompt_only_change_rebuilds_only_the_data_layer(store: Any, make_engine) -> None:
+def test_prompt_only_change_rebuilds_only_the_data_layer(
+    store: Any, make_engine, docker_host: str
+) -> None:
     first_spec = sample_spec(slug="cache-bot", name="Cache Bot")
     project = store.projects.create(first_spec)
     engine = make_engine()
@@ -251,17 +241,9 @@ def test_prompt_only_change_rebuilds_only_the_data_layer(store: Any, make_engine
     assert step_followed_by_cache("COPY main.py")  # service code reused
     assert not step_followed_by_cache("COPY assistant_data/")  # only the data is rebuilt
     assert second.image_id != first.image_id
-    history = subprocess.run(
-        ["docker", "history", "-q", "--no-trunc", second.image_id],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    first_history = subprocess.run(
-        ["docker", "history", "-q", "--no-trunc", first.image_id],
-        capture_output=True,
-        text=True,
-        check=True,
+    history = docker_cli(docker_host, "history", "-q", "--no-trunc", second.image_id).stdout.split()
+    first_history = docker_cli(
+        docker_host, "history", "-q", "--no-trunc", first.image_id
     ).stdout.split()
     shared = set(history) & set(first_history) - {"<missing>"}
     assert len(shared) >= len(first_history) - 6  # all but the data layer and metadata
