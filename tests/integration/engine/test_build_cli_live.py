@@ -18,10 +18,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from services import docker_cli
 
 from pixel_desktop import paths
+from pixel_desktop.engine.registry_api import RegistryAPI
+from pixel_desktop.errors import RegistryError
 from pixel_desktop.spec import dump_spec, load_spec_file, spec_from_data
 from pixel_desktop.spec.yaml_io import spec_to_data
 
@@ -160,6 +163,54 @@ def test_failing_conversation_test_fails_with_question_expected_and_reply(
     assert "How do I reset my password?" in data["error"]
     assert "zebra-unicorn-42" in data["error"]
     assert "Forgot password" in data["error"]  # the actual reply is quoted
+
+
+@pytest.mark.registry
+def test_failing_conversation_test_blocks_push_and_nothing_reaches_the_registry(
+    tmp_path: Path, env: dict[str, str], registry, secret_service: object
+) -> None:
+    """A build whose conversation test fails must never publish its image: --push is the step
+    that makes a broken assistant deployable by others. Proven against the real registry (the
+    tag and the repository are absent), not by the phases the build reports about itself."""
+    add = pixel(
+        "registries",
+        "add",
+        "gate",
+        "--url",
+        registry.address,
+        "--username",
+        registry.username,
+        "--password-stdin",
+        stdin=registry.password + "\n",
+    )
+    assert add.returncode == 0, add.stderr
+    slug = f"unpushed-{uuid.uuid4().hex[:8]}"  # a repository no earlier run can have created
+    try:
+        import_spec(
+            tmp_path,
+            slug=slug,
+            name="Unpushed Bot",
+            tests=[{"ask": "How do I reset my password?", "expect_contains": ["zebra-unicorn-42"]}],
+        )
+        result = pixel("build", slug, "--json", "--push", "gate", env=env)
+    finally:
+        pixel("registries", "remove", "gate")
+    assert result.returncode == 1, result.stderr[-3000:]
+    data = json.loads(result.stdout)
+    assert data["status"] == "failed" and "zebra-unicorn-42" in data["error"]
+    assert "testing" in data["phases"] and "pushing" not in data["phases"]
+    assert data["pushed_ref"] is None and data["digest"] is None
+    repository = f"acme-corp/{slug}"
+    api = RegistryAPI(registry.address, registry.username, registry.password)
+    with pytest.raises(RegistryError) as missing:
+        api.manifest_digest(repository, f"b{data['build_id']}")
+    assert missing.value.kind == "not_found"
+    tags = httpx.get(
+        f"{registry.url}/v2/{repository}/tags/list",
+        auth=(registry.username, registry.password),
+        timeout=15,
+    )
+    assert tags.status_code == 404, f"the registry holds {repository}: {tags.text}"
 
 
 def test_unreachable_daemon_fails_with_one_sentence_naming_the_host(
