@@ -14,11 +14,15 @@ from typing import Annotated, Literal
 
 from packaging.requirements import InvalidRequirement, Requirement
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
+    ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -106,8 +110,37 @@ class BusinessRule(_Strict):
         return self
 
 
+QUESTION_MAX_CHARS = 5_000
+# Enough for every way customers realistically ask one thing; past that an entry is
+# usually two questions that deserve two answers, and the index grows for nothing.
+MAX_ALTERNATIVE_QUESTIONS = 50
+RETRIEVAL_MODES = ("semantic", "lexical")
+
+
+def _single_line_text(value: str) -> str:
+    """An alternative phrasing is one line: the editor shows one phrasing per line, so a
+    line break inside one could not be shown, and saving the form would split it in two."""
+    if not value.strip():
+        raise ValueError("must not be empty; delete the empty phrasing or type one")
+    if value.splitlines() != [value]:  # any line boundary Python knows, trailing ones included
+        raise ValueError(
+            "must be a single line (it contains a line break); give each phrasing as its own list item"
+        )
+    return value
+
+
+Phrasing = Annotated[str, Field(max_length=QUESTION_MAX_CHARS), AfterValidator(_single_line_text)]
+
+
+def phrasing_key(text: str) -> str:
+    """What makes two phrasings the same question: case and spacing never change the meaning."""
+    return " ".join(text.casefold().split())
+
+
 class FaqEntry(_Strict):
-    question: str = Field(max_length=5_000)
+    question: str = Field(max_length=QUESTION_MAX_CHARS)
+    # Other ways customers ask the same thing; retrieval matches any of them to `answer`.
+    questions: list[Phrasing] = Field(default_factory=list)
     answer: str = Field(max_length=20_000)
 
     @field_validator("question", "answer")
@@ -116,6 +149,50 @@ class FaqEntry(_Strict):
         if not value.strip():
             raise ValueError("must not be empty")
         return value
+
+    @field_validator("questions", mode="before")
+    @classmethod
+    def _not_too_many(cls, value: object) -> object:
+        """Checked before the items so a pasted list of thousands fails fast with one message."""
+        if isinstance(value, list) and len(value) > MAX_ALTERNATIVE_QUESTIONS:
+            raise ValueError(
+                f"has {len(value)} phrasings; at most {MAX_ALTERNATIVE_QUESTIONS} are allowed per "
+                "entry - keep the most different ones, or split the entry if it answers several questions"
+            )
+        return value
+
+    @field_validator("questions")
+    @classmethod
+    def _distinct(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        """A repeated phrasing adds nothing to retrieval and usually hides a copy-paste slip."""
+        seen: dict[str, str] = {}
+        question = info.data.get("question")
+        if isinstance(question, str):
+            seen[phrasing_key(question)] = "the question"
+        for index, text in enumerate(values):
+            key = phrasing_key(text)
+            if key in seen:
+                shown = text if len(text) <= 80 else text[:77] + "..."
+                raise ValueError(
+                    f"phrasing [{index}] {shown!r} repeats {seen[key]} (phrasings are compared "
+                    "ignoring case and spacing); remove it or reword it"
+                )
+            seen[key] = f"phrasing [{index}]"
+        return values
+
+    @model_serializer(mode="wrap")
+    def _omit_no_alternatives(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """An entry without alternatives dumps as before the field existed, so exports of
+        existing specs, and the stored JSON, stay byte-identical."""
+        data = handler(self)
+        if not self.questions:
+            data.pop("questions", None)
+        return data
+
+    @property
+    def phrasings(self) -> list[str]:
+        """Every way this entry can be asked: the question first, then the alternatives."""
+        return [self.question, *self.questions]
 
 
 class Document(_Strict):
@@ -235,6 +312,9 @@ class ProjectSpec(_Strict):
     client: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=5_000)
     template: str = Field(default="faq-assistant", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    # semantic: an embedding model ranks by meaning (with the lexical ranking fused in);
+    # lexical: word matching only, for the smallest image.
+    retrieval: Literal["semantic", "lexical"] = "semantic"
     personality: Personality = Field(default_factory=Personality)
     business_rules: list[BusinessRule] = Field(default_factory=list)
     guidelines: list[NonEmpty] = Field(default_factory=list)
@@ -248,6 +328,19 @@ class ProjectSpec(_Strict):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be empty")
+        return value
+
+    @field_validator("retrieval", mode="before")
+    @classmethod
+    def _known_retrieval(cls, value: object) -> object:
+        """Pydantic's Literal message ("Input should be 'semantic' or 'lexical'") says neither
+        what the modes do nor which to pick; this one does."""
+        if not (isinstance(value, str) and value in RETRIEVAL_MODES):
+            given = "empty" if value is None else repr(value)
+            raise ValueError(
+                f"must be semantic or lexical, not {given}: semantic (the default) matches "
+                "questions by meaning; lexical matches words only and builds the smallest image"
+            )
         return value
 
     @field_validator("slug")
