@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from services import docker_cli
 
 from pixel_desktop.spec import ProjectSpec
 
@@ -63,7 +66,18 @@ def test_build_reaches_completed_with_charts_receiving_samples(qtbot, docker_win
     qtbot.waitUntil(lambda: "COMPLETED" in tab.log.toPlainText() or "test 1/" in tab.log.toPlainText(), timeout=20_000)
 
 
-def test_cancel_stops_a_running_build(qtbot, docker_window, services) -> None:
+def _test_containers(docker_host: str, build_id: int) -> list[str]:
+    """Ids of the build's test containers on the test daemon (running or not)."""
+    labels = ("--filter", f"label=pixel.build-id={build_id}", "--filter", "label=pixel.role=test")
+    return docker_cli(docker_host, "ps", "-aq", *labels).stdout.split()
+
+
+def test_cancel_stops_a_running_build_and_removes_its_test_container(
+    qtbot, docker_window, services, docker_host: str
+) -> None:
+    """Cancel during the container test: the build ends cancelled and the test container is
+    gone from the daemon (a cancelled build that leaves its container running keeps the
+    client's secrets in its env and holds memory until someone notices)."""
     window = docker_window
     record = services.store.projects.get("acme-support-bot")
     many_tests = [*record.spec.tests, *[
@@ -82,12 +96,22 @@ def test_cancel_stops_a_running_build(qtbot, docker_window, services) -> None:
     window.build()
     qtbot.waitUntil(lambda: "testing" in phases, timeout=BUILD_TIMEOUT_MS)
     build_id = window.builds_tab.build_id
-    window.cancel_action.trigger()
-    qtbot.waitUntil(lambda: any(e.build_id == build_id for e in finished), timeout=120_000)
-    event = next(e for e in finished if e.build_id == build_id)
-    assert event.status == "cancelled"
-    assert window.builds_tab.phases.current == "cancelled"
-    assert services.store.builds.get(build_id).status == "cancelled"
+    try:
+        # The container exists before the cancel, so "gone" below is not vacuous.
+        qtbot.waitUntil(lambda: bool(_test_containers(docker_host, build_id)), timeout=60_000)
+        window.cancel_action.trigger()
+        qtbot.waitUntil(lambda: any(e.build_id == build_id for e in finished), timeout=120_000)
+        event = next(e for e in finished if e.build_id == build_id)
+        assert event.status == "cancelled"
+        assert window.builds_tab.phases.current == "cancelled"
+        assert services.store.builds.get(build_id).status == "cancelled"
+        deadline = time.monotonic() + 5
+        while _test_containers(docker_host, build_id) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _test_containers(docker_host, build_id) == [], "the test container survived the cancel"
+    finally:
+        for cid in _test_containers(docker_host, build_id):
+            docker_cli(docker_host, "rm", "-f", cid, check=False)
 
 
 @pytest.mark.registry
