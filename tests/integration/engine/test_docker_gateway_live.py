@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -32,18 +33,43 @@ def make_context(tmp_path: Path, base_image: str, *lines: str) -> Path:
     return ctx
 
 
-def leftover_containers(gateway: DockerGateway, since_ids: set[str]) -> list[str]:
-    """Containers created since ``since_ids`` by a build step of this module's contexts.
+def leftover_containers(gateway: DockerGateway, marker: str) -> list[str]:
+    """Containers of the build step whose command carries this test's unique ``marker``.
 
-    Only RUN-step containers (their command is a /bin/sh -c of our step) count, so other
-    Docker users on the same daemon (a parallel test session, the user's own containers)
-    cannot make the check flaky.
+    Only that RUN step's containers count, so other Docker users on the same daemon (a
+    parallel test session, the user's own containers) cannot make the check flaky.
     """
-    return [
-        c["Id"]
-        for c in gateway.list_containers()
-        if c["Id"] not in since_ids and "sleep" in str(c.get("Command", ""))
-    ]
+    return [c["Id"] for c in gateway.list_containers() if marker in str(c.get("Command", ""))]
+
+
+def _start_time(pid: int) -> str | None:
+    """The kernel's start time of a live (non-zombie) ``pid``, None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return None if fields[0] == "Z" else fields[19]
+
+
+def step_processes(gateway: DockerGateway, marker: str) -> dict[int, str]:
+    """Host PIDs (with start times) of the processes in the running RUN-step container that
+    carries ``marker``: exactly the processes this test started, never a look-alike
+    ``sleep 120`` elsewhere on the host."""
+    found: dict[int, str] = {}
+    for cid in leftover_containers(gateway, marker):
+        top = gateway.api.top(cid)
+        column = top["Titles"].index("PID")
+        for row in top.get("Processes") or []:
+            pid = int(row[column])
+            started = _start_time(pid)
+            if started is not None:
+                found[pid] = started
+    return found
+
+
+def surviving(processes: dict[int, str]) -> list[int]:
+    """Those of ``processes`` still alive (same PID *and* start time, so a reused PID is not one)."""
+    return [pid for pid, started in processes.items() if _start_time(pid) == started]
 
 
 @pytest.fixture
@@ -111,22 +137,30 @@ def test_missing_base_image_names_it_and_says_how_to_provide_it(
     assert missing in str(err.value) and "PIXEL_BASE_IMAGE" in str(err.value)
 
 
-def test_cancel_during_a_long_run_step_stops_within_5s_and_leaves_no_container(
-    gateway: DockerGateway, base_image: str, tmp_path: Path
+def test_cancel_during_a_long_run_step_stops_within_5s_and_leaves_no_container_or_process(
+    gateway: DockerGateway, base_image: str, tmp_path: Path, docker_host: str
 ) -> None:
-    before = {c["Id"] for c in gateway.list_containers()}
-    ctx = make_context(tmp_path, base_image, f"RUN echo started-{uuid.uuid4().hex} && sleep 120")
+    marker = f"started-{uuid.uuid4().hex}"
+    ctx = make_context(tmp_path, base_image, f"RUN echo {marker} && sleep 120")
     handle = StreamHandle()
     started = threading.Event()
+    # The daemon's processes are visible here when it runs on this Linux host (the test
+    # daemon does); then they must be found before the cancel and gone after it.
+    local_daemon = docker_host.startswith("unix://") and sys.platform == "linux"
+    processes: dict[int, str] = {}
 
     def on_log(line: str) -> None:
-        if line.startswith("started-"):
+        if line.strip() == marker:
             started.set()
 
     cancelled_at: list[float] = []
 
     def cancel_when_running() -> None:
         if started.wait(120):
+            deadline = time.monotonic() + 10
+            while local_daemon and not processes and time.monotonic() < deadline:
+                processes.update(step_processes(gateway, marker))
+                time.sleep(0.1)
             cancelled_at.append(time.monotonic())
             handle.close("cancelled")
 
@@ -136,27 +170,30 @@ def test_cancel_during_a_long_run_step_stops_within_5s_and_leaves_no_container(
     assert cancelled_at, "the RUN step never started"
     assert time.monotonic() - cancelled_at[0] < 5
     deadline = time.monotonic() + 5
-    while leftover_containers(gateway, before) and time.monotonic() < deadline:
+    while leftover_containers(gateway, marker) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert leftover_containers(gateway, before) == []
-    ps = subprocess.run(["pgrep", "-f", "sleep 120"], capture_output=True, text=True)
-    assert ps.stdout.strip() == ""
+    assert leftover_containers(gateway, marker) == []
+    if local_daemon:
+        assert processes, "the RUN step's processes were not found on this host"
+        while surviving(processes) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert surviving(processes) == [], "the RUN step's processes outlived the cancel"
 
 
 def test_idle_watchdog_stops_a_silent_build(
     gateway: DockerGateway, base_image: str, tmp_path: Path
 ) -> None:
-    before = {c["Id"] for c in gateway.list_containers()}
-    ctx = make_context(tmp_path, base_image, f"RUN echo {uuid.uuid4().hex} && sleep 60")
+    marker = f"idle-{uuid.uuid4().hex}"
+    ctx = make_context(tmp_path, base_image, f"RUN echo {marker} && sleep 60")
     t0 = time.monotonic()
     with pytest.raises(BuildError) as err:
         gateway.build(ctx, "pixel-test/gw:idle", idle_timeout_s=5, nocache=True)
     assert "idle" in str(err.value)
     assert time.monotonic() - t0 < 30
     deadline = time.monotonic() + 5
-    while leftover_containers(gateway, before) and time.monotonic() < deadline:
+    while leftover_containers(gateway, marker) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert leftover_containers(gateway, before) == []
+    assert leftover_containers(gateway, marker) == []
 
 
 @pytest.mark.registry
