@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from pixel_desktop.errors import SpecError
 from pixel_desktop.gui.tables import Column, RowTable
 from pixel_desktop.spec import ProjectSpec, spec_from_data
+from pixel_desktop.spec.faq import group_by_answer
 from pixel_desktop.spec.yaml_io import spec_to_data
 
 SECTIONS = [
@@ -49,6 +50,8 @@ SECTIONS = [
     ("tests", "Conversation tests", QStyle.StandardPixmap.SP_DialogApplyButton),
 ]
 _FIELD_RE = re.compile(r"\[(\d+)\]")
+# (spec value, label) in the order the combo lists them; the first is the spec default.
+RETRIEVAL_CHOICES = [("semantic", "Semantic (default)"), ("lexical", "Lexical (smallest image)")]
 ERROR_STYLE = "border: 1px solid #b3261e; background: #fff6f5;"
 
 
@@ -56,7 +59,7 @@ def _section_of(field: str) -> str:
     root = field.split(".")[0].split("[")[0]
     if root == "training_data":
         return "documents" if ".documents" in field else "faq"
-    if root in {"name", "slug", "client", "description", "template", "spec_version", "(document)"}:
+    if root in {"name", "slug", "client", "description", "template", "retrieval", "spec_version", "(document)"}:
         return "general"
     return root
 
@@ -162,7 +165,9 @@ class ProjectEditor(QWidget):
         return form
 
     def _build_general(self) -> QWidget:
-        page, layout = self._page("General", "Who the assistant is for and which template set generates it.")
+        page, layout = self._page(
+            "General", "Who the assistant is for, which template set generates it and how it finds answers."
+        )
         form = self._form()
         self.name_edit = self._line("name", "Acme Support Bot")
         self.slug_edit = self._line("slug", "derived from the name")
@@ -176,11 +181,22 @@ class ProjectEditor(QWidget):
         self.template_combo.setMinimumWidth(260)
         self.template_combo.currentTextChanged.connect(self._on_changed)
         self._field_widgets["template"] = self.template_combo
+        self.retrieval_combo = QComboBox()
+        for value, label in RETRIEVAL_CHOICES:
+            self.retrieval_combo.addItem(label, value)
+        self.retrieval_combo.setToolTip(
+            "How the assistant finds the FAQ entry or passage for a question.\n"
+            "Semantic: matches by meaning with a small embedding model inside the image.\n"
+            "Lexical: matches words only; the smallest image."
+        )
+        self.retrieval_combo.currentIndexChanged.connect(self._on_changed)
+        self._field_widgets["retrieval"] = self.retrieval_combo
         form.addRow("Name", self.name_edit)
         form.addRow("Slug", self.slug_edit)
         form.addRow("Client", self.client_edit)
         form.addRow("Description", self.description_edit)
         form.addRow("Template set", self.template_combo)
+        form.addRow("Retrieval", self.retrieval_combo)
         layout.addLayout(form)
         layout.addStretch(1)
         return page
@@ -226,10 +242,20 @@ class ProjectEditor(QWidget):
 
     def _build_faq(self) -> QWidget:
         page, layout = self._page(
-            "FAQ", "Questions and answers used for retrieval. Import a CSV with a `question,answer` header."
+            "FAQ",
+            "Questions and answers used for retrieval. Add other ways customers ask a question below "
+            "the table, one per line. Import a CSV with a `question,answer` header: rows with the same "
+            "answer become one entry, the first row's question and the others as other phrasings.",
         )
         self.faq_table = RowTable(
-            [Column("question", "Question", width=330), Column("answer", "Answer")], csv_import=True
+            [Column("question", "Question", width=330), Column("answer", "Answer")],
+            detail=Column("questions", "Other phrasings (one per line)", "lines"),
+            detail_placeholder=(
+                "Other ways customers ask the selected question, one per line, e.g.\n"
+                "What payment options are there?\nCan I pay with PayPal?"
+            ),
+            csv_import=True,
+            csv_rows=_group_faq_rows,
         )
         self.faq_table.changed.connect(self._on_changed)
         layout.addWidget(self.faq_table, 1)
@@ -357,6 +383,7 @@ class ProjectEditor(QWidget):
             if self.template_combo.findText(spec.template) < 0:
                 self.template_combo.addItem(spec.template)
             self.template_combo.setCurrentText(spec.template)
+            self.retrieval_combo.setCurrentIndex(self.retrieval_combo.findData(spec.retrieval))
             p = spec.personality
             self.tone_edit.setText(p.tone)
             self.style_edit.setText(p.style)
@@ -419,6 +446,7 @@ class ProjectEditor(QWidget):
             client=self.client_edit.text(),
             description=self.description_edit.toPlainText(),
             template=self.template_combo.currentText().strip(),
+            retrieval=self.retrieval_combo.currentData(),
             personality={
                 "tone": self.tone_edit.text(),
                 "style": self.style_edit.text(),
@@ -511,7 +539,9 @@ class ProjectEditor(QWidget):
     def _table_for(self, field: str) -> tuple[RowTable | None, int | None, str | None]:
         numbers = [int(n) for n in _FIELD_RE.findall(field)]
         row = numbers[0] if numbers else None
-        key = field.rsplit(".", 1)[-1] if "]." in field else None
+        # "training_data.faq[2].questions[1]" → row 2, key "questions": the index of an item
+        # inside a row's list names no column of its own.
+        key = _FIELD_RE.sub("", field.rsplit(".", 1)[-1]) if "]." in field else None
         if field.startswith("business_rules"):
             return self.rules_table, row, key
         if field.startswith("training_data.faq"):
@@ -571,6 +601,12 @@ class ProjectEditor(QWidget):
         )
         if ok and value:
             self.secret_requested.emit(self.slug, name, value)
+
+
+def _group_faq_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+    """CSV rows sharing an answer become one FAQ entry with other phrasings (see spec.faq)."""
+    grouping = group_by_answer(rows)
+    return grouping.rows, grouping.summary()
 
 
 def _lines(text: str) -> list[str]:

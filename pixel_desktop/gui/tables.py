@@ -4,13 +4,16 @@ Used by the editor for business rules, FAQ, documents, env vars and conversation
 Cells hold plain text; ``kind`` decides how a cell maps to spec data:
 ``text`` (str), ``list`` (``|``-separated → list[str]), ``bool`` (checkbox), ``tristate``
 (blank / yes / no → None / True / False). A ``detail`` column is edited in a text area below
-the table because its content is long (document text, FAQ answers).
+the table because its content is long (document text) or a list (``lines``: one item per
+line, e.g. the other phrasings of an FAQ question).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,13 +39,48 @@ from pixel_desktop.errors import InputError
 
 LIST_SEP = "|"
 ERROR_BG = QColor("#ffebe9")
+DETAIL_ERROR_STYLE = "border: 1px solid #b3261e; background: #fff6f5;"
+# What the user's newline keys put into a QPlainTextEdit document: Enter ends a block (U+2029
+# in the raw text), Shift+Enter inserts U+2028. Nothing else separates items of a ``lines`` detail.
+_LINE_BREAK_RE = re.compile("[\n\u2028\u2029]")
+
+CsvRows = Callable[[list[dict[str, Any]]], tuple[list[dict[str, Any]], str]]
+
+
+def split_lines(text: str) -> tuple[list[str], list[int]]:
+    """One item per line, each kept exactly as typed, and the numbers of the blank lines.
+
+    Only a line the spec would refuse anyway (blank, by the same ``strip()`` test) is left
+    out, and its number is returned so the caller says so instead of dropping it silently.
+    A final newline just ends the last line: it is no blank item.
+    """
+    parts = _LINE_BREAK_RE.split(text)
+    if parts and parts[-1] == "":
+        parts.pop()
+    items: list[str] = []
+    blank: list[int] = []
+    for number, part in enumerate(parts, start=1):
+        if part.strip():
+            items.append(part)
+        else:
+            blank.append(number)
+    return items, blank
+
+
+def blank_lines_note(blank: list[int]) -> str:
+    if not blank:
+        return ""
+    if len(blank) == 1:
+        return f"Line {blank[0]} is blank and is not saved; type a phrasing there or delete the line."
+    listed = ", ".join(str(n) for n in blank[:-1]) + f" and {blank[-1]}"
+    return f"Lines {listed} are blank and are not saved; type a phrasing there or delete them."
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     title: str
-    kind: str = "text"  # text | list | bool | tristate
+    kind: str = "text"  # text | list | bool | tristate | lines (detail only)
     width: int = 0  # 0: stretch
 
 
@@ -54,14 +92,20 @@ class RowTable(QWidget):
         columns: list[Column],
         *,
         detail: Column | None = None,
+        detail_placeholder: str = "",
         csv_import: bool = False,
+        csv_rows: CsvRows | None = None,
         hint: str = "",
         parent: QWidget | None = None,
     ) -> None:
+        """``csv_rows`` reshapes imported CSV rows before they are appended (the FAQ merges
+        rows that share an answer) and returns a sentence telling the user what it did."""
         super().__init__(parent)
         self.columns = columns
         self.detail = detail
-        self._details: list[str] = []
+        self._csv_rows = csv_rows
+        self.last_import_note = ""
+        self._details: list[str] = []  # the detail text of every row, exactly as typed
         self._loading = False
         self.table = QTableWidget(0, len(columns))
         self.table.setHorizontalHeaderLabels([c.title for c in columns])
@@ -106,14 +150,19 @@ class RowTable(QWidget):
         layout.addLayout(buttons)
         if detail is not None:
             self.detail_edit = QPlainTextEdit()
-            self.detail_edit.setPlaceholderText(f"{detail.title} of the selected row")
+            self.detail_edit.setPlaceholderText(detail_placeholder or f"{detail.title} of the selected row")
             self.detail_edit.textChanged.connect(self._on_detail_changed)
             self.detail_edit.setEnabled(False)
+            self.detail_note = QLabel()
+            self.detail_note.setObjectName("fieldError")
+            self.detail_note.setWordWrap(True)
+            self.detail_note.hide()
             box = QWidget()
             box_layout = QVBoxLayout(box)
             box_layout.setContentsMargins(0, 4, 0, 0)
             box_layout.addWidget(QLabel(f"<b>{detail.title}</b>"))
             box_layout.addWidget(self.detail_edit)
+            box_layout.addWidget(self.detail_note)
             split = QSplitter(Qt.Orientation.Vertical)
             split.addWidget(self.table)
             split.addWidget(box)
@@ -138,6 +187,7 @@ class RowTable(QWidget):
             if self.detail is not None:
                 self.detail_edit.setEnabled(False)
                 self.detail_edit.setPlainText("")
+                self._show_detail_note("")
         finally:
             self._loading = False
 
@@ -148,7 +198,8 @@ class RowTable(QWidget):
             for c, col in enumerate(self.columns):
                 row[col.key] = self._cell_value(r, c, col)
             if self.detail is not None:
-                row[self.detail.key] = self._details[r]
+                text = self._details[r]
+                row[self.detail.key] = split_lines(text)[0] if self.detail.kind == "lines" else text
             out.append(row)
         return out
 
@@ -189,7 +240,11 @@ class RowTable(QWidget):
                     item.setToolTip(item.text())
             self.table.setItem(r, c, item)
         if self.detail is not None:
-            self._details.append(str(row.get(self.detail.key) or ""))
+            value = row.get(self.detail.key)
+            if self.detail.kind == "lines":
+                self._details.append("\n".join(value or []))
+            else:
+                self._details.append(str(value or ""))
         return r
 
     # ---------------------------------------------------------------- actions
@@ -216,8 +271,12 @@ class RowTable(QWidget):
         if r < 0 or not 0 <= target < self.table.rowCount():
             return
         rows = self.rows()
+        details = list(self._details)  # as typed: rows() has already parsed them
         rows[r], rows[target] = rows[target], rows[r]
         self.set_rows(rows)
+        if self.detail is not None:
+            details[r], details[target] = details[target], details[r]
+            self._details = details
         self.table.setCurrentCell(target, 0)
         self._emit_changed()
 
@@ -235,19 +294,28 @@ class RowTable(QWidget):
                 f"The CSV header {reader.fieldnames} lacks {', '.join(missing)}; "
                 f"use a header row like `{','.join(c.key for c in self.all_columns())}`."
             )
-        added = 0
+        parsed: list[dict[str, Any]] = []
         for record in reader:
             row: dict[str, Any] = {}
             for source, key in mapping.items():
                 value = (record.get(source) or "").strip()
                 col = next(c for c in self.all_columns() if c.key == key)
-                row[key] = [p.strip() for p in value.split(LIST_SEP) if p.strip()] if col.kind == "list" else value
+                if col.kind == "list":
+                    row[key] = [p.strip() for p in value.split(LIST_SEP) if p.strip()]
+                elif col.kind == "lines":  # a quoted multi-line cell: one item per line
+                    row[key] = [p for p in value.splitlines() if p.strip()]
+                else:
+                    row[key] = value
             if any(row.values()):
-                self._append(row)
-                added += 1
-        if added:
+                parsed.append(row)
+        self.last_import_note = ""
+        if self._csv_rows is not None and parsed:
+            parsed, self.last_import_note = self._csv_rows(parsed)
+        for row in parsed:
+            self._append(row)
+        if parsed:
             self._emit_changed()
-        return added
+        return len(parsed)
 
     def all_columns(self) -> list[Column]:
         return [*self.columns, *([self.detail] if self.detail else [])]
@@ -268,7 +336,7 @@ class RowTable(QWidget):
         except (OSError, InputError) as exc:
             report_exception(exc if isinstance(exc, InputError) else InputError(f"Cannot read {path}: {exc}"))
         else:
-            show_message("info", f"Imported {added} row(s) from {path}.")
+            show_message("info", f"Imported {added} row(s) from {path}. {self.last_import_note}".strip())
 
     # ---------------------------------------------------------------- highlighting
     def mark_error(self, row: int | None, key: str | None) -> None:
@@ -276,6 +344,8 @@ class RowTable(QWidget):
         if row is None or not 0 <= row < self.table.rowCount():
             return
         self.table.setCurrentCell(row, 0)
+        if self.detail is not None and key == self.detail.key:
+            self.detail_edit.setStyleSheet(DETAIL_ERROR_STYLE)
         for c, col in enumerate(self.columns):
             if key is None or col.key == key:
                 item = self.table.item(row, c)
@@ -285,6 +355,8 @@ class RowTable(QWidget):
                     self._loading = False
 
     def clear_marks(self) -> None:
+        if self.detail is not None:
+            self.detail_edit.setStyleSheet("")
         self._loading = True
         try:
             for r in range(self.table.rowCount()):
@@ -311,16 +383,34 @@ class RowTable(QWidget):
             if 0 <= row < len(self._details):
                 self.detail_edit.setEnabled(True)
                 self.detail_edit.setPlainText(self._details[row])
+                self._update_detail_note(self._details[row])
             else:
                 self.detail_edit.setEnabled(False)
                 self.detail_edit.setPlainText("")
+                self._show_detail_note("")
         finally:
             self._loading = False
+
+    def _detail_text(self) -> str:
+        """The detail as typed. For ``lines`` the raw document text: ``toPlainText()`` turns a
+        no-break space into a plain space, which would change a phrasing the user kept exact."""
+        if self.detail is not None and self.detail.kind == "lines":
+            return self.detail_edit.document().toRawText()
+        return self.detail_edit.toPlainText()
+
+    def _update_detail_note(self, text: str) -> None:
+        if self.detail is not None and self.detail.kind == "lines":
+            self._show_detail_note(blank_lines_note(split_lines(text)[1]))
+
+    def _show_detail_note(self, note: str) -> None:
+        self.detail_note.setText(f"⚠  {note}" if note else "")
+        self.detail_note.setVisible(bool(note))
 
     def _on_detail_changed(self) -> None:
         if self._loading:
             return
         row = self.table.currentRow()
         if 0 <= row < len(self._details):
-            self._details[row] = self.detail_edit.toPlainText()
+            self._details[row] = self._detail_text()
+            self._update_detail_note(self._details[row])
             self._emit_changed()

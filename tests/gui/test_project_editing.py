@@ -73,7 +73,7 @@ def test_faq_rows_reorder_and_import_from_csv(qtbot, window) -> None:
     before = len(table.rows())
     added = table.import_csv_text('question,answer\n"Is it, really?",Yes\nOpen on Sunday?,No\n')
     assert added == 2
-    assert table.rows()[-2] == {"question": "Is it, really?", "answer": "Yes"}
+    assert table.rows()[-2] == {"question": "Is it, really?", "answer": "Yes", "questions": []}
     assert len(table.rows()) == before + 2
     spec = window.editor.current_spec()
     assert spec.training_data.faq[-1].question == "Open on Sunday?"
