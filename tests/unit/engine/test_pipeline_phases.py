@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -93,8 +94,8 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             return served["digest"]
 
     monkeypatch.setattr(pipeline_mod, "RegistryAPI", FakeRegistryAPI)
-    monkeypatch.setattr(pipeline_mod.threading.Event, "wait", _no_wait(threading.Event.wait))
     bus = EventBus()
+    jobs: list[pipeline_mod.Job] = []
     logs: list[str] = []
     bus.subscribe(lambda ev: logs.append(ev.text) if isinstance(ev, LogLine) else None)
 
@@ -103,20 +104,44 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             store, Settings(base_image="base:1"), bus, lambda: gateway, secrets, threading.RLock()
         )
         record = store.builds.create(1)
-        job = pipeline_mod.Job(record.id, 1, spec.slug, run_tests=False, **job_kw)
+        job = pipeline_mod.Job(
+            record.id, 1, spec.slug, run_tests=False, cancel_event=_InstantBackoff(), **job_kw
+        )
+        jobs.append(job)
         status = pipe.run(job)
         return status, store.builds.get(record.id), job
 
-    return SimpleNamespace(run=run, logs=logs, served=served, store=store)
+    return SimpleNamespace(run=run, logs=logs, served=served, store=store, jobs=jobs)
 
 
-def _no_wait(original):
-    """Retry back-off waits return at once (keeps the test fast, not timing-dependent)."""
+class _InstantBackoff(threading.Event):
+    """The job's own cancel event, whose long waits (the push retry back-off) return at once.
 
-    def wait(self, timeout=None):
-        return original(self, 0 if timeout and timeout > 1 else timeout)
+    Why here and not on ``threading.Event.wait``: patching the class shortens every wait in
+    the process (pytest's, the event bus's, any other thread's) for the whole test, so a
+    test could pass only because some unrelated timeout stopped waiting.
+    """
 
-    return wait
+    def wait(self, timeout: float | None = None) -> bool:
+        return super().wait(0 if timeout is not None and timeout > 1 else timeout)
+
+
+def test_push_backoff_is_skipped_without_shortening_other_waits_in_the_process(setup) -> None:
+    gw = FakeGateway(
+        [
+            RegistryError("connection reset by peer", kind="unreachable"),
+            RegistryError("connection reset by peer", kind="unreachable"),
+            PushOutcome(DIGEST, 10),
+        ]
+    )
+    t0 = time.monotonic()
+    status, record, _ = setup.run(gw, push_registry="reg")
+    assert status == "completed", record.error_message
+    assert len(gw.push_calls) == 3
+    assert time.monotonic() - t0 < 2  # the real back-off would be 2 s + 4 s
+    t0 = time.monotonic()
+    assert not threading.Event().wait(1.1)
+    assert time.monotonic() - t0 >= 1.0, "an unrelated Event.wait was shortened"
 
 
 def test_transient_push_errors_are_retried_then_the_digest_is_verified(setup) -> None:
@@ -167,24 +192,11 @@ def test_cancel_during_build_records_cancelled(setup) -> None:
 
 
 def test_build_timeout_fails_instead_of_cancelling(setup) -> None:
-    holder: dict[str, Any] = {}
-
     def time_out(handle):
-        holder["job"].time_out()
+        setup.jobs[-1].time_out()  # the job being run, without patching Job for the process
         raise CancelledError("The build was cancelled.")
 
-    gw = FakeGateway([], on_build=time_out)
-    original = pipeline_mod.Job.__init__
-
-    def capture(self, *a, **k):
-        original(self, *a, **k)
-        holder["job"] = self
-
-    pipeline_mod.Job.__init__ = capture
-    try:
-        status, record, _ = setup.run(gw)
-    finally:
-        pipeline_mod.Job.__init__ = original
+    status, record, _ = setup.run(FakeGateway([], on_build=time_out))
     assert status == "failed"
     assert "build_timeout_s" in record.error_message
 
