@@ -95,6 +95,16 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
+def _phrasings(spec: Any) -> int:
+    """Every question the FAQ answers, alternatives included: what retrieval actually indexes."""
+    return sum(1 + len(entry.questions) for entry in spec.training_data.faq)
+
+
+def _faq_count(spec: Any) -> str:
+    entries, phrasings = len(spec.training_data.faq), _phrasings(spec)
+    return str(entries) if phrasings == entries else f"{entries} ({phrasings} phrasings)"
+
+
 def _summary(record: Any) -> dict[str, Any]:
     spec = record.spec
     return {
@@ -105,6 +115,8 @@ def _summary(record: Any) -> dict[str, Any]:
         "template": record.template,
         "version": record.version,
         "faq_entries": len(spec.training_data.faq),
+        "faq_phrasings": _phrasings(spec),
+        "retrieval": spec.retrieval,
         "documents": len(spec.training_data.documents),
         "business_rules": len(spec.business_rules),
         "tests": len(spec.tests),
@@ -149,9 +161,10 @@ def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
         ("Template", record.template),
         ("Description", spec.description or "-"),
         ("Version", record.version),
-        ("FAQ entries", len(spec.training_data.faq)),
+        ("FAQ entries", _faq_count(spec)),
         ("Documents", len(spec.training_data.documents)),
         ("Business rules", ", ".join(r.name for r in spec.business_rules) or "-"),
+        ("Retrieval", spec.retrieval),
         ("LLM", spec.llm.provider if spec.llm.provider == "none" else f"{spec.llm.model} at {spec.llm.base_url}"),
         ("Port", spec.deployment.port),
         ("Secret env", ", ".join(spec.deployment.secret_env) or "-"),

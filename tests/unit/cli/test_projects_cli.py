@@ -95,3 +95,44 @@ def test_export_to_a_file_leaves_no_temp_files(capsys: pytest.CaptureFixture[str
     assert run(capsys, "projects", "export", "acme-support-bot", "-o", str(target))[0] == 0
     assert [p.name for p in target.parent.iterdir()] == ["acme.yaml"]
     assert target.read_text(encoding="utf-8").startswith("spec_version: 1")
+
+
+def test_show_counts_alternative_phrasings_and_names_the_retrieval_mode(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    spec = tmp_path / "small.yaml"
+    spec.write_text(
+        "name: Small Bot\nclient: C\nretrieval: lexical\ntraining_data:\n  faq:\n"
+        "  - question: How do I pay?\n    questions:\n    - Payment options?\n    - '  Can I use PayPal? '\n"
+        "    answer: Card or PayPal.\n"
+        "  - question: Are you open on Sunday?\n    answer: No.\n",
+        encoding="utf-8",
+    )
+    assert run(capsys, "projects", "import", str(spec))[0] == 0
+    code, out, _ = run(capsys, "projects", "show", "small-bot")
+    assert code == 0
+    lines = {line.split("  ", 1)[0]: line.split("  ", 1)[1].strip() for line in out.splitlines()}
+    assert lines["FAQ entries"] == "2 (4 phrasings)"
+    assert lines["Retrieval"] == "lexical"
+    shown = json.loads(run(capsys, "projects", "show", "small-bot", "--json")[1])
+    assert (shown["faq_entries"], shown["faq_phrasings"], shown["retrieval"]) == (2, 4, "lexical")
+    assert shown["spec"]["training_data"]["faq"][0]["questions"] == ["Payment options?", "  Can I use PayPal? "]
+    assert "questions" not in shown["spec"]["training_data"]["faq"][1]
+    code, exported, _ = run(capsys, "projects", "export", "small-bot")
+    assert "retrieval: lexical\n" in exported
+    assert (
+        "  - question: How do I pay?\n    questions:\n    - Payment options?\n    - '  Can I use PayPal? '\n"
+        "    answer: Card or PayPal.\n  - question: Are you open on Sunday?\n    answer: No.\n"
+    ) in exported
+    again = tmp_path / "again.yaml"
+    again.write_text(exported, encoding="utf-8")
+    assert run(capsys, "projects", "import", str(again), "--replace")[0] == 0
+    assert run(capsys, "projects", "export", "small-bot")[1] == exported
+
+
+def test_sample_shows_plain_entry_count_and_semantic_retrieval(capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "projects", "import", str(SAMPLE))
+    _, out, _ = run(capsys, "projects", "show", "acme-support-bot")
+    lines = {line.split("  ", 1)[0]: line.split("  ", 1)[1].strip() for line in out.splitlines()}
+    assert lines["FAQ entries"].isdigit()
+    assert lines["Retrieval"] == "semantic"
