@@ -69,7 +69,7 @@ class RegistryError(PixelError):
     """A registry refused or could not be reached; ``kind`` tells which."""
 
     def __init__(self, message: str, *, kind: str = "error") -> None:
-        self.kind = kind  # unauthorized | not_found | unreachable | error
+        self.kind = kind  # unauthorized | not_found | unreachable | insecure | error
         super().__init__(message)
 
 

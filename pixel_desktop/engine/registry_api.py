@@ -4,12 +4,20 @@ Why: after a push the daemon's own word is not proof — the digest is verified 
 registry for the manifest, and ``pixel registries check`` must tell "wrong password" from
 "no push permission" from "unreachable" without pushing a real image. Supports basic auth
 and the bearer-token flow (``WWW-Authenticate: Bearer realm=...``).
+
+Credentials travel only over TLS or to a real loopback address (an IP literal that is
+loopback, or ``localhost``): a registry is reached over plain HTTP only then, or when the user
+marked it ``insecure``; and the token realm, which the *registry* names, gets the username
+and password only over https, on loopback, or on the insecure registry's own host. Names
+are never resolved to decide this (``localhostregistry.example.com`` is a remote host, and
+DNS could answer differently at connect time).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -25,15 +33,34 @@ MANIFEST_ACCEPT = ", ".join(
         "application/vnd.oci.image.index.v1+json",
     )
 )
-_LOOPBACK = ("127.", "localhost", "[::1]")
 _BEARER_RE = re.compile(r'(\w+)="([^"]*)"')
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and loopback IP literals (``127.0.0.0/8``, ``::1``), bracketed
+    or not; never for a name that merely starts with "localhost" or "127."."""
+    host = host.strip().lower()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _split_address(address: str) -> tuple[str, int | None]:
+    """(host, port) of a registry address ``host[:port]`` (IPv6 in brackets)."""
+    url = httpx.URL(f"http://{address}")
+    return url.host, url.port
 
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     ok: bool
     verdict: str  # one sentence for the user
-    kind: str  # ok | unauthorized | forbidden | unreachable | error
+    kind: str  # ok | unauthorized | forbidden | unreachable | insecure | error
 
 
 class RegistryAPI:
@@ -48,7 +75,9 @@ class RegistryAPI:
     ) -> None:
         self.address = address.rstrip("/").removeprefix("https://").removeprefix("http://")
         self.username, self.password = username, password
-        plain_ok = insecure or self.address.startswith(_LOOPBACK)
+        self._host, self._port = _split_address(self.address)
+        self._insecure = insecure
+        plain_ok = insecure or is_loopback_host(self._host)
         self._schemes = ["http"] if insecure else (["https", "http"] if plain_ok else ["https"])
         self._timeout = timeout
         self._base: str | None = None
@@ -94,6 +123,25 @@ class RegistryAPI:
                 ) from exc
             return resp
 
+    def may_send_credentials(self, url: str) -> bool:
+        """Whether the username and password may go to ``url``: over https, to a loopback
+        address, or over plain HTTP to this registry's own host when the user marked it
+        insecure (their explicit choice, as in Docker's insecure-registries)."""
+        try:
+            target = httpx.URL(url)
+        except httpx.InvalidURL:
+            return False
+        if target.scheme == "https":
+            return True
+        if target.scheme != "http" or not target.host:
+            return False
+        if is_loopback_host(target.host):
+            return True
+        return self._insecure and (target.host, target.port or 80) == (
+            self._host,
+            self._port or 80,
+        )
+
     def _token(self, client: httpx.Client, challenge: str, scope: str) -> str:
         params = dict(_BEARER_RE.findall(challenge))
         realm = params.pop("realm", None)
@@ -101,6 +149,13 @@ class RegistryAPI:
             raise RegistryError(f"Registry {self.address} sent an unusable auth challenge.")
         params["scope"] = scope
         auth = (self.username, self.password or "") if self.username else None
+        if auth and not self.may_send_credentials(realm):
+            raise RegistryError(
+                f"Registry {self.address} asks for the password to be sent to {realm} over "
+                "plain HTTP; it is only sent over https or to a loopback address. Configure the "
+                "registry's token service with TLS.",
+                kind="insecure",
+            )
         resp = client.get(realm, params=params, auth=auth)
         if resp.status_code in (401, 403):
             raise RegistryError(
