@@ -30,7 +30,7 @@ from pixel_desktop.engine.events import (
 )
 from pixel_desktop.engine.registry_api import RegistryAPI
 from pixel_desktop.engine.secrets import SecretStore
-from pixel_desktop.errors import CancelledError, PixelError, RegistryError, SecretStoreError
+from pixel_desktop.errors import CancelledError, PixelError, RegistryError
 
 PUSH_ATTEMPTS = 3
 
@@ -278,80 +278,71 @@ class BuildPipeline:
 
     # ---------------------------------------------------------------- testing
     def _runtime_env(self, run: _Run, project: Any) -> dict[str, str]:
-        spec = project.spec
-        env = dict(spec.deployment.env_vars)
-        for name in spec.deployment.secret_env:
-            try:
-                value = self.secrets.get_project_secret(project.slug, name)
-            except SecretStoreError as exc:
-                # The test also proves the offline fallback; a broken keyring must not block it.
-                self._log(
-                    run,
-                    f"secret env {name} unavailable ({exc.message}); test runs without it",
-                    "engine",
-                )
-                continue
-            if value:
-                env[name] = value
-                run.redact.append(value)
-            else:
-                self._log(
-                    run,
-                    f"secret env {name} is not set in the keyring; test runs without it",
-                    "engine",
-                )
+        env, redact = tester.runtime_env(
+            project.slug,
+            project.spec,
+            self.secrets,
+            on_log=lambda line: self._log(run, line, "engine"),
+        )
+        run.redact.extend(redact)
         return env
 
     def _test(self, run: _Run, project: Any, gateway: DockerGateway, image_ref: str) -> None:
         spec = project.spec
         bid = run.job.build_id
         env = self._runtime_env(run, project)
-        container_id, port = gateway.run_container(
-            image_ref,
-            container_port=spec.deployment.port,
-            environment=env,
-            labels={"pixel.build-id": str(bid), "pixel.role": "test"},
-        )
         stop_sampling = threading.Event()
-        sampler = threading.Thread(
-            target=self._sample_stats,
-            args=(gateway, container_id, bid, stop_sampling),
-            name=f"pixel-stats-{bid}",
-            daemon=True,
-        )
-        sampler.start()
+        sampler: threading.Thread | None = None
         try:
-            base_url = f"http://127.0.0.1:{port}"
-            self._log(run, f"test container {container_id[:12]} on {base_url}", "test")
-            tester.wait_healthy(
-                base_url,
-                spec.deployment.endpoints.health,
-                timeout_s=self.settings.health_timeout_s,
-                cancel=run.job.cancel_event,
-                still_running=lambda: gateway.container_running(container_id),
-                logs=lambda: self._redact(run, gateway.container_logs(container_id)),
-            )
-            self._log(run, "health ok", "test")
-            passed = tester.run_conversation_tests(
-                base_url,
-                spec,
+            with tester.started_container(
+                gateway,
+                image_ref,
+                port=spec.deployment.port,
+                environment=env,
+                labels={"pixel.build-id": str(bid), "pixel.role": "test"},
                 on_log=lambda line: self._log(run, line, "test"),
-                cancel=run.job.cancel_event,
-            )
-            tester.smoke(base_url, spec, on_log=lambda line: self._log(run, line, "test"))
-            run.result["tests_passed"] = passed
-            stop_sampling.set()
-            sampler.join(timeout=5)
-            if not self._samples.get(bid):  # a very fast test still reports its footprint
-                sample = gateway.stats_once(container_id)
-                if sample is not None:
-                    self.bus.publish(MetricSample(bid, *sample))
+            ) as box:
+                container_id = box.id
+                sampler = threading.Thread(
+                    target=self._sample_stats,
+                    args=(gateway, container_id, bid, stop_sampling),
+                    name=f"pixel-stats-{bid}",
+                    daemon=True,
+                )
+                sampler.start()
+                try:
+                    tester.wait_healthy(
+                        box.base_url,
+                        spec.deployment.endpoints.health,
+                        timeout_s=self.settings.health_timeout_s,
+                        cancel=run.job.cancel_event,
+                        still_running=lambda: gateway.container_running(container_id),
+                        logs=lambda: self._redact(run, gateway.container_logs(container_id)),
+                    )
+                    self._log(run, "health ok", "test")
+                    passed = tester.run_conversation_tests(
+                        box.base_url,
+                        spec,
+                        on_log=lambda line: self._log(run, line, "test"),
+                        cancel=run.job.cancel_event,
+                    )
+                    tester.smoke(
+                        box.base_url, spec, on_log=lambda line: self._log(run, line, "test")
+                    )
+                    run.result["tests_passed"] = passed
+                    stop_sampling.set()
+                    sampler.join(timeout=5)
+                    if not self._samples.get(bid):  # a very fast test still reports its footprint
+                        sample = gateway.stats_once(container_id)
+                        if sample is not None:
+                            self.bus.publish(MetricSample(bid, *sample))
+                finally:
+                    stop_sampling.set()
+                    self._samples.pop(bid, None)
         finally:
-            stop_sampling.set()
-            self._samples.pop(bid, None)
-            gateway.remove_container(container_id)
-            sampler.join(timeout=5)
-            self._log(run, f"test container {container_id[:12]} removed", "test")
+            # After the removal, which also ends a stats call the sampler may be blocked in.
+            if sampler is not None:
+                sampler.join(timeout=5)
 
     def _sample_stats(
         self, gateway: DockerGateway, container_id: str, bid: int, stop: threading.Event

@@ -1,20 +1,107 @@
 """Container test of a freshly built image: health, conversation tests, /chat and /metrics smoke.
 
 Why a separate module: the HTTP checks are pure (httpx against a base URL) and unit-testable
-against any ASGI/HTTP server, while the pipeline owns the container's lifecycle (start,
-stats sampling, and removal on every path including failure and cancel).
+against any ASGI/HTTP server. ``started_container`` is the one way the app runs a built image
+for checking it (the build's container test, ``pixel eval``): started on a free 127.0.0.1
+port, and removed on every exit path, failure, cancel and Ctrl+C included.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 
-from pixel_desktop.errors import BuildError, CancelledError
+from pixel_desktop.errors import BuildError, CancelledError, SecretStoreError
 from pixel_desktop.spec import ProjectSpec
+
+
+class ContainerHost(Protocol):
+    """What running a check container needs from the Docker gateway."""
+
+    def run_container(
+        self,
+        image: str,
+        *,
+        container_port: int | None = None,
+        environment: dict[str, str] | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> tuple[str, int | None]: ...
+
+    def remove_container(self, container_id: str) -> None: ...
+
+    def container_running(self, container_id: str) -> bool: ...
+
+    def container_logs(self, container_id: str, tail: int = 200) -> str: ...
+
+
+class ProjectSecrets(Protocol):
+    def get_project_secret(self, project_slug: str, name: str) -> str | None: ...
+
+
+def runtime_env(
+    slug: str, spec: ProjectSpec, secrets: ProjectSecrets, *, on_log: Callable[[str], None]
+) -> tuple[dict[str, str], list[str]]:
+    """(env, secret values to redact) for a check container: plain env + keyring secrets.
+
+    A missing or locked keyring only leaves that variable out: the check also proves the
+    offline behaviour, so it must not be blocked by a secret it can run without.
+    """
+    env = dict(spec.deployment.env_vars)
+    redact: list[str] = []
+    for name in spec.deployment.secret_env:
+        try:
+            value = secrets.get_project_secret(slug, name)
+        except SecretStoreError as exc:
+            on_log(f"secret env {name} unavailable ({exc.message}); running without it")
+            continue
+        if value:
+            env[name] = value
+            redact.append(value)
+        else:
+            on_log(f"secret env {name} is not set in the keyring; running without it")
+    return env, redact
+
+
+@dataclass(frozen=True, slots=True)
+class RunningContainer:
+    id: str
+    base_url: str  # http://127.0.0.1:<published port>
+
+
+@contextlib.contextmanager
+def started_container(
+    gateway: ContainerHost,
+    image: str,
+    *,
+    port: int,
+    environment: dict[str, str],
+    labels: dict[str, str],
+    on_log: Callable[[str], None],
+    what: str = "test container",
+) -> Iterator[RunningContainer]:
+    """Run ``image`` with ``port`` published on a free 127.0.0.1 port; remove it on exit."""
+    container_id, host_port = gateway.run_container(
+        image, container_port=port, environment=environment, labels=labels
+    )
+    try:
+        if host_port is None:
+            raise BuildError(f"Docker published no host port for port {port} of {image}.")
+        base_url = f"http://127.0.0.1:{host_port}"
+        on_log(f"{what} {container_id[:12]} on {base_url}")
+        yield RunningContainer(container_id, base_url)
+    finally:
+        try:
+            gateway.remove_container(container_id)
+        except KeyboardInterrupt:  # a second Ctrl+C while removing must not leave it running
+            gateway.remove_container(container_id)
+            raise
+        on_log(f"{what} {container_id[:12]} removed")
 
 
 def wait_healthy(
@@ -25,6 +112,8 @@ def wait_healthy(
     cancel: threading.Event,
     still_running: Callable[[], bool] = lambda: True,
     logs: Callable[[], str] = lambda: "",
+    what: str = "test container",
+    cancel_message: str = "The build was cancelled during the container test.",
 ) -> dict:
     """Poll ``health_path`` until it answers 200 with status ok, or fail with the container log."""
     deadline = time.monotonic() + timeout_s
@@ -32,7 +121,7 @@ def wait_healthy(
     with httpx.Client(timeout=3.0) as client:
         while True:
             if cancel.is_set():
-                raise CancelledError("The build was cancelled during the container test.")
+                raise CancelledError(cancel_message)
             try:
                 resp = client.get(base_url + health_path)
                 if resp.status_code == 200:
@@ -46,12 +135,12 @@ def wait_healthy(
                 last = f"{exc.__class__.__name__}: {exc}"
             if not still_running():
                 raise BuildError(
-                    "The test container exited before becoming healthy. Last log lines:\n"
+                    f"The {what} exited before becoming healthy. Last log lines:\n"
                     + logs().strip()[-2000:]
                 )
             if time.monotonic() > deadline:
                 raise BuildError(
-                    f"The test container was not healthy on {health_path} within {timeout_s:.0f} s "
+                    f"The {what} was not healthy on {health_path} within {timeout_s:.0f} s "
                     f"({last}). Last log lines:\n{logs().strip()[-2000:]}"
                 )
             cancel.wait(0.5)
