@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "pixel_desktop.cli.builds",
     "pixel_desktop.cli.registries",
     "pixel_desktop.cli.deploy",
+    "pixel_desktop.cli.eval",
 )
 
 

@@ -1,0 +1,94 @@
+"""`pixel eval SLUG FILE.csv [--build ID] [--json]`: score a build's answers to real questions.
+
+Thin over ``pixel_desktop.app.eval`` (the same Evaluator the GUI's Evaluate tab uses). Exit 0
+whenever the evaluation ran, whatever the accuracy: the report is the result, and a script
+gates on the numbers in ``--json``. Bad input exits 2 before anything starts; Ctrl+C removes
+the container on its way out (exit 130, like every command).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pixel_desktop.app.eval import EvalProgress, EvalReport, Evaluator
+from pixel_desktop.cli.context import CliContext
+from pixel_desktop.cli.output import print_json, print_table
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "eval",
+        help="ask a build every question of a CSV and report accuracy, misses and latency",
+        description=(
+            "Start the build's image on 127.0.0.1, ask every question of FILE.csv (columns "
+            "question,expected; expected is an FAQ question, `fallback`, rule:NAME or "
+            "document:TITLE) over HTTP, report and remove the container."
+        ),
+    )
+    parser.add_argument("slug", help="project slug")
+    parser.add_argument("csv", type=Path, metavar="FILE.csv", help="question,expected rows")
+    parser.add_argument(
+        "--build", type=int, metavar="ID", help="build to evaluate (default: the last completed)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object (progress goes to stderr)"
+    )
+    parser.set_defaults(func=cmd_eval)
+
+
+def cmd_eval(args: argparse.Namespace, ctx: CliContext) -> int:
+    evaluator = Evaluator(ctx.store, ctx.settings)
+    plan = evaluator.prepare(args.slug, args.csv, build_id=args.build)
+    last_stage = ""
+
+    def on_progress(event: EvalProgress) -> None:
+        nonlocal last_stage
+        stage = "Asking questions" if event.stage.startswith("Asking") else event.stage
+        if stage != last_stage:  # one line per stage, not one per question
+            last_stage = stage
+            suffix = f" ({event.total})" if stage == "Asking questions" else ""
+            print(f"{stage}{suffix} ...", file=sys.stderr, flush=True)
+
+    report = evaluator.run(plan, on_progress=on_progress)
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        print_report(report)
+    return 0
+
+
+def _cell(text: str, limit: int = 70) -> str:
+    """One table cell: user text on one line, long text cut (the JSON has it whole)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def print_report(report: EvalReport) -> None:
+    source = "the build's FAQ" if report.knowledge == "build" else "the project's FAQ"
+    print(
+        f"Build {report.build_id} of {report.project_slug} ({report.image}): "
+        f"{report.total} questions, expected answers checked against {source}"
+    )
+    p50 = f"{report.p50_ms:.1f} ms" if report.p50_ms is not None else "-"
+    p99 = f"{report.p99_ms:.1f} ms" if report.p99_ms is not None else "-"
+    print(f"accuracy       {report.accuracy:6.1%}  ({report.correct}/{report.total})")
+    print(f"fallback rate  {report.fallback_rate:6.1%}  ({report.fallbacks}/{report.total})")
+    print(f"latency        p50 {p50}  p99 {p99}")
+    wrong = report.wrong
+    if not wrong:
+        print("\nNo wrong answers.")
+        return
+    print(f"\nWrong answers ({len(wrong)}):")
+    rows = [
+        (
+            r.line,
+            _cell(r.question),
+            _cell(r.expected, 50),
+            _cell(r.got, 50),
+            f"{r.score:.3f}" if r.score is not None else "-",
+        )
+        for r in wrong
+    ]
+    print_table(("line", "question", "expected", "got", "score"), rows)

@@ -1,0 +1,124 @@
+"""`pixel eval` bad input through main(): exit 2, one line on stderr, nothing on stdout, no Docker.
+
+DOCKER_HOST points at a socket that does not exist: had the command tried to start anything,
+it would have failed with exit 1 and a daemon message instead of the input error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pixel_desktop import paths
+from pixel_desktop.cli.main import main
+from pixel_desktop.codegen import render_project
+from pixel_desktop.spec import load_spec_file
+from pixel_desktop.store import Store
+
+SLUG = "acme-support-bot"
+
+
+@pytest.fixture(autouse=True)
+def no_daemon(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-docker.sock")
+
+
+@pytest.fixture
+def builds() -> dict[str, int]:
+    """The sample project with a completed build (image + generated files) and a failed one."""
+    with Store.open(paths.default_store_url()) as store:
+        project = store.projects.create(load_spec_file(paths.sample_spec_file()))
+        good = store.builds.create(project.id)
+        files = render_project(project.spec, project.spec.template, project_id=project.id)
+        store.builds.add_artifacts(good.id, [(f.path, f.content, f.role) for f in files])
+        store.builds.set_status(good.id, "completed", image_name=f"pixel/acme/{SLUG}:b{good.id}")
+        failed = store.builds.create(project.id)
+        store.builds.set_status(failed.id, "failed", error_message="boom")
+        return {"good": good.id, "failed": failed.id}
+
+
+def run_eval(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["eval", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def bad_input(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    code, out, err = run_eval(capsys, *argv)
+    assert (code, out) == (2, ""), err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("pixel: ")
+    assert "Docker" not in lines[0] and "Traceback" not in err
+    return lines[0]
+
+
+def csv(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "q.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_wrong_columns_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, builds: dict[str, int]
+) -> None:
+    line = bad_input(capsys, SLUG, str(csv(tmp_path, "ask,answer\nHi,fallback\n")))
+    assert "must name the columns question,expected" in line
+    assert "Put `question,expected` on the first line" in line
+
+
+def test_empty_csv_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, builds: dict[str, int]
+) -> None:
+    assert "is empty" in bad_input(capsys, SLUG, str(csv(tmp_path, "")))
+
+
+def test_unknown_expected_exits_2_naming_line_and_value(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, builds: dict[str, int]
+) -> None:
+    path = csv(tmp_path, "question,expected\nhow to pay?,How do I pay with gold?\n")
+    line = bad_input(capsys, SLUG, str(path))
+    assert "line 2: expected 'How do I pay with gold?'" in line
+    assert f"build {builds['good']}" in line and "fallback" in line
+
+
+def test_unknown_slug_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, builds: dict[str, int]
+) -> None:
+    path = csv(tmp_path, "question,expected\nhi,fallback\n")
+    assert "No project with slug 'nobody'" in bad_input(capsys, "nobody", str(path))
+
+
+def test_build_without_image_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, builds: dict[str, int]
+) -> None:
+    path = csv(tmp_path, "question,expected\nhi,fallback\n")
+    line = bad_input(capsys, SLUG, str(path), "--build", str(builds["failed"]))
+    assert f"Build {builds['failed']} of {SLUG} has no image" in line
+
+
+def test_unreadable_file_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, builds: dict[str, int]
+) -> None:
+    line = bad_input(capsys, SLUG, str(tmp_path / "nope.csv"))
+    assert "Cannot read" in line and "nope.csv" in line
+
+
+def test_project_without_builds_exits_2_with_the_build_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with Store.open(paths.default_store_url()) as store:
+        store.projects.create(load_spec_file(paths.sample_spec_file()))
+    path = csv(tmp_path, "question,expected\nhi,fallback\n")
+    assert f"pixel build {SLUG}" in bad_input(capsys, SLUG, str(path))
+
+
+def test_good_input_gets_as_far_as_the_daemon(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, builds: dict[str, int]
+) -> None:
+    """The counterpart of the tests above: valid input passes prepare and only then needs Docker."""
+    path = csv(tmp_path, "question,expected\nhi,fallback\n")
+    code, out, err = run_eval(capsys, SLUG, str(path))
+    assert (code, out) == (1, "")
+    assert "Cannot reach the Docker daemon" in err
