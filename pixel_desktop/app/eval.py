@@ -12,7 +12,7 @@ what counts as a right answer, which build is used and how the container runs li
 ``prepare`` checks every input without touching Docker, so bad input starts nothing.
 
 The expected entries are checked against the knowledge the build's image holds (its generated
-``assistant_data/assistant.json``), not the project as edited since: a question added to the
+``assistant_data/`` files), not the project as edited since: a question added to the
 FAQ after the build cannot be answered by that image, and saying so beats a wrong report.
 """
 
@@ -39,7 +39,7 @@ RULE_PREFIX = "rule:"
 DOCUMENT_PREFIX = "document:"
 ERROR_PREFIX = "error:"
 COLUMNS = ("question", "expected")
-ASSISTANT_DATA = "assistant_data/assistant.json"
+DATA_DIR = "assistant_data/"  # the generated data files inside a build's artifacts
 REQUEST_TIMEOUT_S = 30.0
 CANCELLED = "The evaluation was cancelled; its container was removed."
 EXPECTED_HINT = (
@@ -212,16 +212,28 @@ class Knowledge:
         )
 
     @classmethod
-    def from_assistant_data(cls, blob: bytes) -> Knowledge | None:
-        """From a build's generated data file; None when it is not in a shape read here."""
-        try:
-            raw = json.loads(blob.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return None
-        if not isinstance(raw, dict) or not isinstance(raw.get("faq"), list):
+    def from_data_files(cls, blobs: Iterable[bytes]) -> Knowledge | None:
+        """From a build's generated data files (``assistant_data/*.json``).
+
+        Each list is taken from whichever file holds it, so it does not matter whether the
+        FAQ, rules and documents share one file or are split (the FAQ and documents get a
+        file of their own when the image indexes them in a layer of its own). None when no
+        file holds an FAQ list in the shape read here.
+        """
+        merged: dict[str, Any] = {}
+        for blob in blobs:
+            try:
+                raw = json.loads(blob.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                continue
+            if isinstance(raw, dict):
+                for key in ("faq", "business_rules", "documents"):
+                    if isinstance(raw.get(key), list):
+                        merged.setdefault(key, raw[key])
+        if "faq" not in merged:
             return None
         faq: list[tuple[str, Sequence[str]]] = []
-        for entry in raw["faq"]:
+        for entry in merged["faq"]:
             if not isinstance(entry, dict) or not isinstance(entry.get("question"), str):
                 return None
             alternatives = entry.get("questions") or []
@@ -230,8 +242,8 @@ class Knowledge:
             faq.append((entry["question"], [a for a in alternatives if isinstance(a, str)]))
         return cls.build(
             faq,
-            _names(raw.get("business_rules"), "name"),
-            _names(raw.get("documents"), "title"),
+            _names(merged.get("business_rules"), "name"),
+            _names(merged.get("documents"), "title"),
             "build",
         )
 
@@ -488,12 +500,16 @@ class Evaluator:
         return build
 
     def _knowledge(self, build_id: int, spec: ProjectSpec) -> Knowledge:
-        for artifact in self.store.builds.artifacts(build_id):
-            if artifact.path == ASSISTANT_DATA:
-                knowledge = Knowledge.from_assistant_data(artifact.content)
-                if knowledge is not None:
-                    return knowledge.with_alternatives_of(spec)
-        return Knowledge.from_spec(spec)
+        """The build's own knowledge; the project's as stored now if the build kept none."""
+        blobs = [
+            a.content
+            for a in self.store.builds.artifacts(build_id)
+            if a.path.startswith(DATA_DIR) and a.path.endswith(".json")
+        ]
+        knowledge = Knowledge.from_data_files(blobs)
+        if knowledge is None:
+            return Knowledge.from_spec(spec)
+        return knowledge.with_alternatives_of(spec)
 
     # ---------------------------------------------------------------- run
     def run(

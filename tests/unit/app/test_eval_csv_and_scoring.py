@@ -150,12 +150,13 @@ def test_replies_are_classified_by_their_first_faq_rule_or_document_source() -> 
     assert k.classify(["not", "a", "dict"]).label == FALLBACK
 
 
-def test_knowledge_from_the_generated_data_file_matches_the_spec_it_came_from() -> None:
+def test_knowledge_from_the_generated_data_files_matches_the_spec_they_came_from() -> None:
     from pixel_desktop.codegen import render_project
 
     spec = load_spec_file(paths.sample_spec_file())
-    files = {f.path: f.content for f in render_project(spec, spec.template)}
-    from_build = Knowledge.from_assistant_data(files["assistant_data/assistant.json"])
+    files = render_project(spec, spec.template)
+    data = [f.content for f in files if f.path.startswith("assistant_data/")]
+    from_build = Knowledge.from_data_files(data)
     from_spec = Knowledge.from_spec(spec)
     assert from_build is not None and from_build.source == "build"
     assert (from_build.faq, from_build.rules, from_build.documents) == (
@@ -171,14 +172,26 @@ def test_alternative_phrasings_in_the_data_file_count_as_their_entry() -> None:
     blob = json.dumps(
         {"faq": [{"question": "How do I pay?", "questions": ["Payment options?"], "answer": "x"}]}
     ).encode()
-    knowledge = Knowledge.from_assistant_data(blob)
+    knowledge = Knowledge.from_data_files([blob])
     assert knowledge is not None
     assert knowledge.expected_label("payment options?") == "How do I pay?"
 
 
+def test_faq_rules_and_documents_are_read_from_whichever_data_file_holds_them() -> None:
+    rules = json.dumps({"business_rules": [{"name": "pricing"}], "format": 1}).encode()
+    knowledge = json.dumps(
+        {"faq": [{"question": "How do I pay?"}], "documents": [{"title": "Returns"}]}
+    ).encode()
+    merged = Knowledge.from_data_files([rules, b"not json", knowledge])
+    assert merged is not None
+    assert merged.expected_label("rule:pricing") == "rule:pricing"
+    assert merged.expected_label("document:returns") == "document:Returns"
+    assert merged.expected_label("how do i pay?") == "How do I pay?"
+
+
 @pytest.mark.parametrize("blob", [b"not json", b"[]", b'{"faq": {}}', b'{"faq": [{"q": 1}]}'])
-def test_a_data_file_in_an_unknown_shape_is_not_read(blob: bytes) -> None:
-    assert Knowledge.from_assistant_data(blob) is None
+def test_data_files_in_an_unknown_shape_are_not_read(blob: bytes) -> None:
+    assert Knowledge.from_data_files([blob]) is None
 
 
 def test_alternative_phrasings_in_the_spec_count_as_their_entry() -> None:

@@ -32,6 +32,7 @@ from pixel_desktop.store import Store
 
 RESET = "How do I reset my password?"
 PAY = "Which payment methods do you accept?"
+SLUG = "acme-support-bot"
 
 
 @pytest.fixture
@@ -245,3 +246,16 @@ def test_default_build_is_the_last_completed_one(store: Store, tmp_path: Path) -
         "acme-support-bot", csv_file(tmp_path, [("a", RESET)])
     )
     assert (plan.build_id, plan.image) == (second.id, second.image_name)
+
+
+def test_a_build_without_generated_data_is_checked_against_the_project(
+    store: Store, tmp_path: Path
+) -> None:
+    project = store.projects.create(sample_spec())
+    build = store.builds.create(project.id)
+    store.builds.set_status(build.id, "completed", image_name="pixel/test/old:b1")
+    gateway = FakeGateway(lambda _q: faq_reply(RESET))
+    plan = evaluator(store, gateway).prepare(SLUG, csv_file(tmp_path, [("a", RESET)]))
+    assert plan.knowledge.source == "project"
+    error = prepare_error(store, SLUG, csv_file(tmp_path, [("a", "Unknown?")]))
+    assert f"FAQ question of project {SLUG}" in str(error)

@@ -1,4 +1,4 @@
-"""A stand-in Docker gateway whose "container" is an in-process HTTP server.
+"""A stand-in Docker gateway whose "container" is an in-process HTTP server (unit and GUI tests).
 
 It lets the eval runner be tested without Docker: the server answers /health and /chat from
 a function of the question, and ``removed`` proves the runner removed what it started.
