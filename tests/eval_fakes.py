@@ -46,6 +46,7 @@ class FakeGateway:
     has_image: bool = True
     exposed_port: int = 8000
     host: str = "unix:///fake.sock"
+    logs: str = "INFO boot\nERROR the data file is broken"
     started: list[dict[str, Any]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     asked: list[str] = field(default_factory=list)
@@ -116,14 +117,14 @@ class FakeGateway:
         return self.healthy
 
     def container_logs(self, container_id: str, tail: int = 200) -> str:
-        return "INFO boot\nERROR the data file is broken"
+        return self.logs
 
     def close(self) -> None:
         self.closed = True
 
 
 class NoSecrets:
-    def get_project_secret(self, project_slug: str, name: str) -> str | None:
+    def get_project_secret(self, project: Any, name: str) -> str | None:
         return None
 
 

@@ -409,6 +409,7 @@ class EvalProgress:
 class EvalPlan:
     """Everything checked and resolved before anything starts."""
 
+    project: Any  # the ProjectRecord: its secret env values are keyed by the record
     project_slug: str
     build_id: int
     image: str
@@ -467,6 +468,7 @@ class Evaluator:
             )
         return EvalPlan(
             project_slug=project.slug,
+            project=project,
             build_id=build.id,
             image=str(build.image_name),
             spec=project.spec,
@@ -534,7 +536,7 @@ class Evaluator:
                 raise CancelledError(CANCELLED)
             spec = plan.spec
             env, redact = tester.runtime_env(
-                plan.project_slug, spec, self._secrets(), on_log=lambda _line: None
+                plan.project, spec, self._secrets(), on_log=lambda _line: None
             )
             progress(EvalProgress(f"Starting {plan.image}", 0, total))
             with tester.started_container(

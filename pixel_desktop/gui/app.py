@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-TABS = ("editor", "files", "builds", "deploy")
+TABS = ("editor", "files", "builds", "deploy", "evaluate")
 SCREENSHOT_TIMEOUT_S = 60.0
 BUILD_SCREENSHOT_TIMEOUT_S = 1800.0
 
@@ -190,6 +190,8 @@ class _Screenshot:
             return w.files_tab.applied_generation > 0  # type: ignore[attr-defined]
         if self.args.tab == "deploy":
             return w.deploy_tab.ready_for_screenshot()  # type: ignore[attr-defined]
+        if self.args.tab == "evaluate":
+            return w.eval_tab.ready_for_screenshot()  # type: ignore[attr-defined]
         if self.args.tab == "builds" and w.builds_tab.history and w.builds_tab.build_id is None:  # type: ignore[attr-defined]
             w.builds_tab.select_history(w.builds_tab.history[0].id)  # type: ignore[attr-defined]
             return False

@@ -51,6 +51,7 @@ from pixel_desktop.gui.bridge import EventBridge
 from pixel_desktop.gui.builds_tab import BuildsTab
 from pixel_desktop.gui.deploy_tab import DeployTab
 from pixel_desktop.gui.editor import ProjectEditor
+from pixel_desktop.gui.eval_tab import EvalTab
 from pixel_desktop.gui.files_tab import FilesTab
 from pixel_desktop.gui.services import DaemonState, Services
 from pixel_desktop.gui.settings_dialog import SettingsDialog
@@ -60,7 +61,7 @@ from pixel_desktop.spec import ProjectSpec
 SLUG_ROLE = Qt.ItemDataRole.UserRole
 DOCKER_CHECK_MS = 15_000
 COUNTS_REFRESH_MS = 2_000
-TABS = ("editor", "files", "builds", "deploy")
+TABS = ("editor", "files", "builds", "deploy", "evaluate")
 
 
 def app_icon() -> QIcon:
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
         self.files_tab = FilesTab(services, self.tasks)
         self.builds_tab = BuildsTab(services, self.tasks, self.bridge)
         self.deploy_tab = DeployTab(services, self.tasks, self.bridge)
+        self.eval_tab = EvalTab(services, self.tasks)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         style = self.style()
@@ -160,6 +162,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.files_tab, style.standardIcon(QStyle.StandardPixmap.SP_DirIcon), "Files")
         self.tabs.addTab(self.builds_tab, style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Builds")
         self.tabs.addTab(self.deploy_tab, style.standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon), "Deploy")
+        self.tabs.addTab(self.eval_tab, style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton), "Evaluate")
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 6, 6, 0)
@@ -304,6 +307,7 @@ class MainWindow(QMainWindow):
         self.refresh_counts()
         self.builds_tab.refresh_history()
         self.deploy_tab.refresh()
+        self.eval_tab.refresh()
 
     # ---------------------------------------------------------------- status bar
     def check_docker(self) -> None:
@@ -401,6 +405,7 @@ class MainWindow(QMainWindow):
         self.files_tab.set_project(record.spec, record.id)
         self.builds_tab.set_project(record.slug)
         self.deploy_tab.set_project(record.slug)
+        self.eval_tab.set_project(record.slug)
         self._update_actions()
         self._update_title()
         self._load_secret_states(record)
@@ -621,6 +626,7 @@ class MainWindow(QMainWindow):
             self.deploy_tab.refresh()
         elif event.status == "failed" and event.error:
             self.show_message("error", f"Build #{event.build_id} failed: {event.error}")
+        self.eval_tab.refresh()  # a build that failed its test still has an image to evaluate
 
     def open_full_log(self) -> None:
         build_id = self.builds_tab.build_id
@@ -686,6 +692,7 @@ class MainWindow(QMainWindow):
         self._docker_timer.stop()
         self._counts_timer.stop()
         self.deploy_tab.shutdown()
+        self.eval_tab.shutdown()
         self.bridge.close()
         gui_errors.set_sink(None)
         self.tasks.wait_idle(10_000)

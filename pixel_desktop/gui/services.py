@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -281,6 +282,41 @@ class Services:
 
     def deploy_sample(self, slug: str, target: str) -> Any:
         return self.deployer().sample(slug, target)
+
+    # ---------------------------------------------------------------- eval
+    def evaluator(self) -> Any:
+        """The same use case as `pixel eval`, on this window's store and settings."""
+        from pixel_desktop.app.eval import Evaluator
+
+        return Evaluator(self.store, self.settings)
+
+    def eval_builds(self, slug: str, limit: int = 50) -> list[Any]:
+        """Finished builds of ``slug`` that have an image to evaluate, newest first."""
+        from pixel_desktop.store.records import TERMINAL_BUILD_STATUSES
+
+        return [
+            b
+            for b in self.store.builds.list(slug, limit=limit)
+            if b.image_name and b.status in TERMINAL_BUILD_STATUSES
+        ]
+
+    def prepare_eval(self, slug: str, csv_path: Path, build_id: int | None) -> Any:
+        """Check the CSV against the build without starting anything (an EvalPlan)."""
+        return self.evaluator().prepare(slug, csv_path, build_id)
+
+    def evaluate(
+        self,
+        slug: str,
+        csv_path: Path,
+        build_id: int | None,
+        *,
+        cancel: threading.Event,
+        on_progress: Callable[[Any], None],
+    ) -> Any:
+        """Re-read the CSV (it may have been edited since it was loaded) and run it (an EvalReport)."""
+        return self.evaluator().evaluate(
+            slug, csv_path, build_id, cancel=cancel, on_progress=on_progress
+        )
 
     # ---------------------------------------------------------------- settings
     def save_settings(self, new: settings_mod.Settings) -> None:

@@ -28,7 +28,7 @@ QLineEdit, QPlainTextEdit, QComboBox {
 }
 QSpinBox, QDoubleSpinBox { min-width: 110px; min-height: 24px; }
 QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus { border: 1px solid #0969da; }
-QTableWidget, QTreeWidget { border: 1px solid #d0d7de; border-radius: 6px; gridline-color: #eaeef2; }
+QTableView, QTreeWidget { border: 1px solid #d0d7de; border-radius: 6px; gridline-color: #eaeef2; }
 QHeaderView::section { background: #f6f8fa; border: none; border-bottom: 1px solid #d0d7de; padding: 4px 6px; font-weight: 600; }
 QPushButton { padding: 4px 10px; border: 1px solid #d0d7de; border-radius: 5px; background: #f6f8fa; }
 QPushButton:hover { background: #eef1f4; }

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from services import docker_cli
@@ -208,3 +209,31 @@ def test_a_container_that_never_gets_healthy_fails_with_its_log_and_is_removed(
     assert "PORT=70000" in message  # the service's own last log line
     assert time.monotonic() - started < 25
     assert eval_containers(docker_host, build.id) == []
+
+
+def test_the_evaluate_tab_runs_the_real_image_and_shows_the_miss(
+    qtbot: Any, built: Built, tmp_path: Path, docker_host: str
+) -> None:
+    from pixel_desktop.gui.eval_tab import EvalTab
+    from pixel_desktop.gui.services import Services
+    from pixel_desktop.gui.tasks import TaskRunner
+
+    services = Services(store_url=built.store_url, settings=Settings(docker_host=docker_host))
+    try:
+        tab = EvalTab(services, TaskRunner())
+        qtbot.addWidget(tab)
+        tab.set_project(SLUG)
+        reset, pay = built.faq[0], built.faq[12]
+        tab.load_csv(write_csv(tmp_path / "gui.csv", [(reset, reset), (pay, reset)]))
+        qtbot.waitUntil(tab.ready_for_screenshot, timeout=30_000)
+        assert tab.build_id == built.build_id and tab.run_button.isEnabled()
+        tab.run_button.click()
+        qtbot.waitUntil(lambda: not tab.running, timeout=120_000)
+        assert tab.report is not None, tab.status_label.text()
+        assert tab.accuracy_value.text() == "50.0%  (1/2)"
+        model = tab.table.model()
+        assert model.rowCount() == 1
+        assert [model.data(model.index(0, c)) for c in (2, 3)] == [reset, pay]
+        assert eval_containers(docker_host, built.build_id) == []
+    finally:
+        services.close()

@@ -259,3 +259,28 @@ def test_a_build_without_generated_data_is_checked_against_the_project(
     assert plan.knowledge.source == "project"
     error = prepare_error(store, SLUG, csv_file(tmp_path, [("a", "Unknown?")]))
     assert f"FAQ question of project {SLUG}" in str(error)
+
+
+def test_secret_env_values_reach_the_container_and_never_its_reported_log(
+    store: Store, tmp_path: Path
+) -> None:
+    data = spec_to_data(sample_spec())
+    data["deployment"]["secret_env"] = ["LLM_API_KEY"]
+    add_built_project(store, spec_from_data(data))
+
+    class Keyring:
+        def get_project_secret(self, project: Any, name: str) -> str | None:
+            assert project.slug == SLUG  # the record, never a bare slug
+            return "s3cret-value" if name == "LLM_API_KEY" else None
+
+    gateway = FakeGateway(
+        lambda _q: faq_reply(RESET), healthy=False, logs="auth with s3cret-value failed"
+    )
+    runner = Evaluator(
+        store, Settings(health_timeout_s=5), gateway_factory=lambda: gateway, secrets=Keyring()
+    )
+    with pytest.raises(BuildError) as info:
+        runner.evaluate(SLUG, csv_file(tmp_path, [("a", RESET)]))
+    assert gateway.started[0]["env"]["LLM_API_KEY"] == "s3cret-value"
+    assert "s3cret-value" not in str(info.value)
+    assert "auth with ******** failed" in str(info.value)

@@ -1,0 +1,150 @@
+"""Evaluate tab: a CSV is checked as soon as it is loaded, a run shows the summary and the
+misses (matched entry and score), Cancel stops it and the container is removed.
+
+The store, the build records and the eval use case are real; the "container" is an
+in-process HTTP server (tests/eval_fakes.py) so these tests need no Docker. The same view
+against a real image runs in tests/integration/engine/test_eval_live.py.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eval_fakes import FakeGateway, NoSecrets, add_built_project, fallback_reply, faq_reply
+from PySide6.QtCore import Qt
+
+from pixel_desktop.app.eval import Evaluator
+from pixel_desktop.gui.eval_tab import MissesModel
+
+RESET = "How do I reset my password?"
+PAY = "Which payment methods do you accept?"
+
+
+def write_csv(tmp_path: Path, text: str, name: str = "questions.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def use_gateway(services: Any, gateway: FakeGateway) -> None:
+    """The window's evaluator, with the stand-in container instead of the Docker gateway."""
+    services.evaluator = lambda: Evaluator(
+        services.store, services.settings, gateway_factory=lambda: gateway, secrets=NoSecrets()
+    )
+
+
+@pytest.fixture
+def tab(window: Any, services: Any) -> Any:
+    build = add_built_project(services.store)
+    view = window.eval_tab
+    window.tabs.setCurrentWidget(view)
+    view.refresh()
+    view.build_id_expected = build.id
+    return view
+
+
+def wait_checked(qtbot: Any, tab: Any) -> None:
+    qtbot.waitUntil(tab.ready_for_screenshot, timeout=10_000)
+
+
+def test_loading_a_csv_checks_it_against_the_build_before_run_is_possible(
+    qtbot: Any, tab: Any, tmp_path: Path
+) -> None:
+    wait_checked(qtbot, tab)
+    assert tab.build_id == tab.build_id_expected
+    assert not tab.run_button.isEnabled()
+
+    tab.load_csv(write_csv(tmp_path, "ask,answer\nhi,fallback\n", "bad.csv"))
+    wait_checked(qtbot, tab)
+    assert "must name the columns question,expected" in tab.status_label.text()
+    assert not tab.run_button.isEnabled()
+
+    tab.load_csv(write_csv(tmp_path, f"question,expected\nforgot it,{RESET}\nnope,Unknown entry\n"))
+    wait_checked(qtbot, tab)
+    assert "line 3: expected 'Unknown entry'" in tab.status_label.text()
+    assert not tab.run_button.isEnabled()
+
+    tab.load_csv(write_csv(tmp_path, f"question,expected\nforgot it,{RESET}\nhm,fallback\n"))
+    wait_checked(qtbot, tab)
+    assert tab.status_label.text().startswith("2 questions")
+    assert tab.run_button.isEnabled()
+
+
+def test_a_run_shows_the_summary_and_each_miss_with_its_matched_entry_and_score(
+    qtbot: Any, tab: Any, services: Any, tmp_path: Path
+) -> None:
+    replies = {
+        "forgot it": lambda: faq_reply(RESET, 0.93),
+        "cards?": lambda: faq_reply(RESET, 0.41),
+        "weather": fallback_reply,
+        "paypal ok?": fallback_reply,
+    }
+    gateway = FakeGateway(lambda q: replies[q]())
+    use_gateway(services, gateway)
+    rows = f"forgot it,{RESET}\ncards?,{PAY}\nweather,fallback\npaypal ok?,{PAY}\n"
+    tab.load_csv(write_csv(tmp_path, "question,expected\n" + rows))
+    wait_checked(qtbot, tab)
+    tab.run_button.click()
+    assert tab.running and tab.cancel_button.isEnabled() and not tab.load_button.isEnabled()
+    qtbot.waitUntil(lambda: tab.report is not None and not tab.running, timeout=15_000)
+
+    assert tab.accuracy_value.text() == "50.0%  (2/4)"
+    assert tab.fallback_value.text() == "50.0%  (2/4)"
+    assert tab.p50_value.text().endswith(" ms") and tab.p99_value.text().endswith(" ms")
+    assert tab.misses_title.text() == "Wrong answers (2)"
+    model = tab.table.model()
+    shown = [
+        [model.data(model.index(r, c)) for c in range(model.columnCount())]
+        for r in range(model.rowCount())
+    ]
+    assert shown == [
+        ["3", "cards?", PAY, RESET, "0.410"],
+        ["5", "paypal ok?", PAY, "fallback", "–"],
+    ]
+    tip = model.data(model.index(0, MissesModel.GOT), Qt.ItemDataRole.ToolTipRole)
+    assert tip == "The assistant replied: answer"
+    assert gateway.removed == ["fakecontainer0001"]
+    assert "container was removed" in tab.status_label.text()
+    assert tab.run_button.isEnabled() and not tab.cancel_button.isEnabled()
+
+
+def test_cancel_stops_the_run_and_the_container_is_removed(
+    qtbot: Any, tab: Any, services: Any, tmp_path: Path
+) -> None:
+    def slow(_q: str) -> tuple[int, dict[str, Any]]:
+        time.sleep(0.05)
+        return faq_reply(RESET)
+
+    gateway = FakeGateway(slow)
+    use_gateway(services, gateway)
+    rows = "".join(f"question {i},{RESET}\n" for i in range(400))
+    tab.load_csv(write_csv(tmp_path, "question,expected\n" + rows))
+    wait_checked(qtbot, tab)
+    tab.run_button.click()
+    qtbot.waitUntil(lambda: tab.progress.value() >= 3, timeout=15_000)
+    tab.cancel_button.click()
+    assert not tab.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: not tab.running, timeout=15_000)
+    assert tab.status_label.text() == "Cancelled; the container was removed."
+    assert gateway.removed == ["fakecontainer0001"]
+    assert 3 <= len(gateway.asked) < 400
+    assert tab.report is None and tab.misses.rowCount() == 0
+    assert tab.run_button.isEnabled()
+
+
+def test_an_evaluation_that_fails_says_why_in_the_tab_and_the_banner(
+    qtbot: Any, tab: Any, services: Any, window: Any, tmp_path: Path
+) -> None:
+    gateway = FakeGateway(lambda _q: faq_reply(RESET), healthy=False)
+    use_gateway(services, gateway)
+    tab.load_csv(write_csv(tmp_path, f"question,expected\nforgot it,{RESET}\n"))
+    wait_checked(qtbot, tab)
+    tab.run()
+    qtbot.waitUntil(lambda: not tab.running, timeout=15_000)
+    assert "exited before becoming healthy" in tab.status_label.text()
+    assert "ERROR the data file is broken" in tab.status_label.text()
+    assert window.banner.isVisible()
+    assert gateway.removed == ["fakecontainer0001"]
