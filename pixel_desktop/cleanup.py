@@ -1,10 +1,11 @@
-"""Delete a project together with what its builds left on disk.
+"""Delete a project together with what its builds left on disk and its keyring secrets.
 
 Why not only the database: the cascade removes build rows, but each build also wrote a
 workspace (``workspaces/build-<id>``, the full generated code and client data) and a log
-file (``logs/builds/<id>.log``). Leaving those behind keeps a client's data on the laptop
-after the user asked to delete it. The database goes first (it is the source of truth and
-the delete is atomic); then the files, each path checked to stay inside its folder.
+file (``logs/builds/<id>.log``), and the project's secret env values live in the OS keyring.
+Leaving those behind keeps a client's data on the laptop after the user asked to delete it.
+The database goes first (it is the source of truth and the delete is atomic); then the
+files, each path checked to stay inside its folder; then the secrets.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pixel_desktop import paths
-from pixel_desktop.errors import InputError
+from pixel_desktop.errors import InputError, PixelError
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class DeletedProject:
     build_ids: tuple[int, ...]
     removed: tuple[Path, ...] = ()
     problems: tuple[str, ...] = ()
+    secrets_deleted: tuple[str, ...] = ()  # names of the secret env values removed
 
 
 def build_files(build_id: int) -> list[tuple[Path, Path]]:
@@ -64,14 +66,16 @@ def remove_build_files(build_id: int) -> tuple[list[Path], list[str]]:
     return removed, problems
 
 
-def delete_project(store: Any, slug: str) -> DeletedProject:
+def delete_project(store: Any, slug: str, secrets: Any = None) -> DeletedProject:
     """Delete project ``slug`` (builds, logs, artifacts, deployments cascade in the store),
-    then its builds' workspaces and log files.
+    then its builds' workspaces and log files, then its secret env values in the keyring.
 
-    Raises NotFoundError (from the store) when no project has that slug. Files that cannot
-    be removed do not undo the delete; they are listed in ``problems`` so the caller can
-    tell the user which paths to remove by hand.
+    Raises NotFoundError (from the store) when no project has that slug. Files or secrets
+    that cannot be removed do not undo the delete; they are listed in ``problems`` so the
+    caller can tell the user what to remove by hand. ``secrets`` is a SecretStore (the OS
+    keyring by default); it is only touched when the project names secret env values.
     """
+    record = store.projects.get(slug)
     build_ids = tuple(store.projects.delete(slug) or ())
     removed: list[Path] = []
     problems: list[str] = []
@@ -79,4 +83,20 @@ def delete_project(store: Any, slug: str) -> DeletedProject:
         done, failed = remove_build_files(build_id)
         removed += done
         problems += failed
-    return DeletedProject(slug, build_ids, tuple(removed), tuple(problems))
+    names: tuple[str, ...] = ()
+    try:
+        names = tuple(record.spec.deployment.secret_env)
+    except PixelError as exc:  # a stored spec that no longer validates: no names to go by
+        problems.append(f"secret env names unreadable ({exc}); check the OS keyring by hand")
+    deleted: list[str] = []
+    if names:
+        if secrets is None:
+            from pixel_desktop.engine.secrets import SecretStore
+
+            secrets = SecretStore()
+        try:
+            deleted, failed = secrets.delete_project_secrets(record, names)
+        except PixelError as exc:  # no usable keyring at all
+            failed = {name: f"secret {name}: {exc}" for name in names}
+        problems += failed.values()
+    return DeletedProject(slug, build_ids, tuple(removed), tuple(problems), tuple(deleted))

@@ -182,5 +182,7 @@ def cmd_delete(args: argparse.Namespace, ctx: CliContext) -> int:
     for problem in result.problems:
         print(f"pixel: warning: {problem}", file=sys.stderr)
     builds = len(result.build_ids)
-    print(f"Deleted {args.slug} ({builds} build{'s' if builds != 1 else ''} with their logs and workspaces)", file=sys.stderr)
+    secrets = len(result.secrets_deleted)
+    also = f", {secrets} secret value{'s' if secrets != 1 else ''} from the OS keyring" if secrets else ""
+    print(f"Deleted {args.slug} ({builds} build{'s' if builds != 1 else ''} with their logs and workspaces{also})", file=sys.stderr)
     return 0

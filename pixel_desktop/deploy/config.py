@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from pixel_desktop.engine.secrets import SecretsOwner, owner_service
 from pixel_desktop.errors import DeployError
 from pixel_desktop.spec.model import ProjectSpec
 
@@ -16,7 +17,7 @@ REDACTED = "***"
 
 
 class SecretSource(Protocol):
-    def get_project_secret(self, project_slug: str, name: str) -> str | None: ...
+    def get_project_secret(self, project: SecretsOwner, name: str) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,23 +39,27 @@ def labels(slug: str, deployment_id: int) -> dict[str, str]:
 
 
 def runtime_config(
-    slug: str, spec: ProjectSpec, secrets: SecretSource, *, extra: dict[str, Any] | None = None
+    project: SecretsOwner,
+    spec: ProjectSpec,
+    secrets: SecretSource,
+    *,
+    extra: dict[str, Any] | None = None,
 ) -> RuntimeConfig:
     """Plain env vars from the spec, secret values read from the keyring now (never stored)."""
     dep = spec.deployment
     env = {str(k): str(v) for k, v in dep.env_vars.items()}
     missing = []
     for name in dep.secret_env:
-        value = secrets.get_project_secret(slug, name)
+        value = secrets.get_project_secret(project, name)
         if not value:
             missing.append(name)
         else:
             env[name] = value
     if missing:
         raise DeployError(
-            f"Secret env value(s) {', '.join(missing)} of {slug} are not in the OS keyring. "
-            f"Store them (keyring service pixel-ai-creator/project/{slug}, key = the variable "
-            "name, e.g. in the app's project settings) and deploy again."
+            f"Secret env value(s) {', '.join(missing)} of {project.slug} are not in the OS "
+            f"keyring. Store them (keyring service {owner_service(project)}, key = the "
+            "variable name, e.g. in the app's project settings) and deploy again."
         )
     snapshot: dict[str, Any] = {
         "port": dep.port,

@@ -266,7 +266,7 @@ class DeployService:
     ) -> DeploymentRecord:
         project, target = plan.project, plan.target
         runtime = cfg.runtime_config(
-            project.slug,
+            project,
             project.spec,
             self.secrets,
             extra={

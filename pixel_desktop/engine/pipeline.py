@@ -279,7 +279,7 @@ class BuildPipeline:
     # ---------------------------------------------------------------- testing
     def _runtime_env(self, run: _Run, project: Any) -> dict[str, str]:
         env, redact = tester.runtime_env(
-            project.slug,
+            project,
             project.spec,
             self.secrets,
             on_log=lambda line: self._log(run, line, "engine"),

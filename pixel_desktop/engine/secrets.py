@@ -2,10 +2,22 @@
 
 Service names are namespaced per app and per thing so a user browsing Seahorse / Keychain
 Access sees what each entry is for: ``pixel-ai-creator/registry/<registry name>`` keyed by
-the registry username, and ``pixel-ai-creator/project/<slug>`` keyed by the env var name.
+the registry username, and ``pixel-ai-creator/project/<secrets key>`` keyed by the env var
+name.
+
+A project's secrets are keyed by its ``secrets_key``, never by its slug: a slug is freed by a
+delete or a rename and can be taken by a new project (even another client's), which would
+then be handed the old project's values. The key is given once when the project is created
+(``<slug at creation>.<random uuid>``) and never changes or comes back; projects that existed
+before keys were introduced keep their old slug as key (migration 0005), so their stored
+values are found where they always were. The API takes the project record, not a string, so
+a caller cannot pass a slug by mistake.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
 
 import keyring
 import keyring.errors
@@ -25,8 +37,31 @@ def registry_service(registry: str) -> str:
     return f"{SERVICE_PREFIX}/registry/{registry}"
 
 
-def project_service(project_slug: str) -> str:
-    return f"{SERVICE_PREFIX}/project/{project_slug}"
+def project_service(secrets_key: str) -> str:
+    return f"{SERVICE_PREFIX}/project/{secrets_key}"
+
+
+class SecretsOwner(Protocol):
+    """A project as the keyring sees it (``ProjectRecord`` is one)."""
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def secrets_key(self) -> str: ...
+
+
+def owner_service(project: SecretsOwner) -> str:
+    """The keyring service of ``project``'s secret env values."""
+    if isinstance(project, str):
+        raise TypeError(
+            "project secrets are keyed by the project record's secrets_key, not by a slug "
+            "(a slug can be taken again by another project)"
+        )
+    key = project.secrets_key
+    if not key:
+        raise ValueError(f"project {project.slug!r} has no secrets key")
+    return project_service(key)
 
 
 def _usable(backend: KeyringBackend) -> bool:
@@ -98,11 +133,27 @@ class SecretStore:
         return self._delete(registry_service(registry), username)
 
     # ---------------------------------------------------------------- project secret env
-    def set_project_secret(self, project_slug: str, name: str, value: str) -> None:
-        self._set(project_service(project_slug), name, value)
+    def set_project_secret(self, project: SecretsOwner, name: str, value: str) -> None:
+        self._set(owner_service(project), name, value)
 
-    def get_project_secret(self, project_slug: str, name: str) -> str | None:
-        return self._get(project_service(project_slug), name)
+    def get_project_secret(self, project: SecretsOwner, name: str) -> str | None:
+        return self._get(owner_service(project), name)
 
-    def delete_project_secret(self, project_slug: str, name: str) -> bool:
-        return self._delete(project_service(project_slug), name)
+    def delete_project_secret(self, project: SecretsOwner, name: str) -> bool:
+        return self._delete(owner_service(project), name)
+
+    def delete_project_secrets(
+        self, project: SecretsOwner, names: Iterable[str]
+    ) -> tuple[list[str], dict[str, str]]:
+        """Delete every named secret of ``project``. Returns (names whose value was deleted,
+        {name: problem} for the values the keyring could not delete), so one failure does
+        not keep the others and the caller can tell the user which remain."""
+        deleted: list[str] = []
+        failed: dict[str, str] = {}
+        for name in names:
+            try:
+                if self.delete_project_secret(project, name):
+                    deleted.append(name)
+            except SecretStoreError as exc:
+                failed[name] = f"secret {name} ({owner_service(project)}): {exc.message}"
+        return deleted, failed

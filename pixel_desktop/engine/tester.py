@@ -17,6 +17,7 @@ from typing import Protocol
 
 import httpx
 
+from pixel_desktop.engine.secrets import SecretsOwner
 from pixel_desktop.errors import BuildError, CancelledError, SecretStoreError
 from pixel_desktop.spec import ProjectSpec
 
@@ -41,22 +42,28 @@ class ContainerHost(Protocol):
 
 
 class ProjectSecrets(Protocol):
-    def get_project_secret(self, project_slug: str, name: str) -> str | None: ...
+    def get_project_secret(self, project: SecretsOwner, name: str) -> str | None: ...
 
 
 def runtime_env(
-    slug: str, spec: ProjectSpec, secrets: ProjectSecrets, *, on_log: Callable[[str], None]
+    project: SecretsOwner,
+    spec: ProjectSpec,
+    secrets: ProjectSecrets,
+    *,
+    on_log: Callable[[str], None],
 ) -> tuple[dict[str, str], list[str]]:
     """(env, secret values to redact) for a check container: plain env + keyring secrets.
 
-    A missing or locked keyring only leaves that variable out: the check also proves the
-    offline behaviour, so it must not be blocked by a secret it can run without.
+    ``project`` is the project record: its secrets are keyed by its secrets_key, never by
+    its slug (engine/secrets.py). A missing or locked keyring only leaves that variable
+    out: the check also proves the offline behaviour, so it must not be blocked by a secret
+    it can run without.
     """
     env = dict(spec.deployment.env_vars)
     redact: list[str] = []
     for name in spec.deployment.secret_env:
         try:
-            value = secrets.get_project_secret(slug, name)
+            value = secrets.get_project_secret(project, name)
         except SecretStoreError as exc:
             on_log(f"secret env {name} unavailable ({exc.message}); running without it")
             continue

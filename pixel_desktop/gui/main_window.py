@@ -416,7 +416,7 @@ class MainWindow(QMainWindow):
             return
         slug = record.slug
         self.tasks.run(
-            lambda: {n: self.services.has_project_secret(slug, n) for n in names},
+            lambda: {n: self.services.has_project_secret(record, n) for n in names},
             lambda states: self.editor.set_secret_states(states) if self.record and self.record.slug == slug else None,
             lambda _exc: None,
         )
@@ -496,8 +496,14 @@ class MainWindow(QMainWindow):
         return "cancel"
 
     def set_secret(self, slug: str, name: str, value: str) -> None:
+        record = self.record if self.record is not None and self.record.slug == slug else None
+
+        def store() -> None:
+            owner = record if record is not None else self.services.get_project(slug)
+            self.services.set_project_secret(owner, name, value)
+
         self.tasks.run(
-            lambda: self.services.set_project_secret(slug, name, value),
+            store,
             lambda _r: (
                 self.show_message("info", f"Stored the value of {name} in the OS keyring."),
                 self.record and self._load_secret_states(self.record),

@@ -190,12 +190,13 @@ class Services:
 
         return SecretStore()
 
-    def set_project_secret(self, slug: str, name: str, value: str) -> None:
-        self.secret_store().set_project_secret(slug, name, value)
+    def set_project_secret(self, project: Any, name: str, value: str) -> None:
+        """``project`` is the record: secrets are keyed by its secrets_key, not its slug."""
+        self.secret_store().set_project_secret(project, name, value)
 
-    def has_project_secret(self, slug: str, name: str) -> bool:
+    def has_project_secret(self, project: Any, name: str) -> bool:
         try:
-            return self.secret_store().get_project_secret(slug, name) is not None
+            return self.secret_store().get_project_secret(project, name) is not None
         except PixelError:
             return False
 

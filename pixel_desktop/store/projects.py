@@ -9,6 +9,7 @@ is ahead, instead of silently overwriting the first person's work.
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, or_, select, update
@@ -39,7 +40,14 @@ def _record(row: Project) -> ProjectRecord:
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        secrets_key=row.secrets_key,
     )
+
+
+def new_secrets_key(slug: str) -> str:
+    """A keyring namespace no other project ever had: readable (the slug at creation) and
+    unique (a random uuid; a slug has no '.', so it cannot equal a migrated key either)."""
+    return f"{slug}.{uuid.uuid4().hex}"
 
 
 def _not_found(slug: str) -> NotFoundError:
@@ -84,6 +92,7 @@ class ProjectRepository:
             Project.version,
             Project.created_at,
             Project.updated_at,
+            Project.secrets_key,
         ).join(Project.client).join(Project.template)
         term = (search or "").strip().lower()
         if term:
@@ -108,6 +117,7 @@ class ProjectRepository:
                     version=row.version,
                     created_at=row.created_at,
                     updated_at=row.updated_at,
+                    secrets_key=row.secrets_key,
                 )
                 for row in s.execute(query)
             ]
@@ -133,6 +143,7 @@ class ProjectRepository:
                     version=1,
                     created_at=now,
                     updated_at=now,
+                    secrets_key=new_secrets_key(slug),
                 )
                 s.add(row)
                 s.flush()

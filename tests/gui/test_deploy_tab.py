@@ -48,12 +48,12 @@ def unique_project(services, secret_service) -> Iterator[str]:
     record = services.create_project(spec)
     slug = record.slug
     for name in spec.deployment.secret_env:
-        services.set_project_secret(slug, name, f"test-{name.lower()}")
+        services.set_project_secret(record, name, f"test-{name.lower()}")
     try:
         yield slug
     finally:
         for name in spec.deployment.secret_env:
-            services.secret_store().delete_project_secret(slug, name)
+            services.secret_store().delete_project_secret(record, name)
 
 
 @pytest.fixture

@@ -20,14 +20,17 @@ def _store_dump(services) -> str:
 
 
 def test_secret_env_value_is_stored_in_the_keyring_only(qtbot, window, services, secret_service) -> None:
+    project = services.get_project("acme-support-bot")
     window.set_secret("acme-support-bot", "LLM_API_KEY", "sk-test-value-123")
-    qtbot.waitUntil(
-        lambda: SecretStore().get_project_secret("acme-support-bot", "LLM_API_KEY") == "sk-test-value-123",
-        timeout=20_000,
-    )
-    qtbot.waitUntil(lambda: "set in keyring" in window.editor.secret_table.table.item(0, 1).text(), timeout=20_000)
-    assert "sk-test-value-123" not in _store_dump(services)
-    SecretStore().delete_project_secret("acme-support-bot", "LLM_API_KEY")
+    try:
+        qtbot.waitUntil(
+            lambda: SecretStore().get_project_secret(project, "LLM_API_KEY") == "sk-test-value-123",
+            timeout=20_000,
+        )
+        qtbot.waitUntil(lambda: "set in keyring" in window.editor.secret_table.table.item(0, 1).text(), timeout=20_000)
+        assert "sk-test-value-123" not in _store_dump(services)
+    finally:
+        SecretStore().delete_project_secret(project, "LLM_API_KEY")
 
 
 @pytest.mark.registry

@@ -32,7 +32,7 @@ def test_ssh_deploy_is_healthy_and_chat_answers_then_failed_health_rolls_back_to
     cleanup.append(slug)
     port = free_port()
     project = make_project(store, slug, port, secret_env=["PIXEL_TEST_TOKEN"])
-    SecretStore().set_project_secret(slug, "PIXEL_TEST_TOKEN", "s3cr3t-value-xyz")
+    SecretStore().set_project_secret(project, "PIXEL_TEST_TOKEN", "s3cr3t-value-xyz")
     store.targets.add("remote", ssh_env.docker_url, "docker")
     good = add_build(store, project.id, standins.good)
     service = _service(store, docker_host)

@@ -111,14 +111,14 @@ def test_wrong_password_fails_unauthorized_and_no_secret_leaks_anywhere(
     project = store.projects.create(spec)
     store.registries.add("badpw", registry.address, username=registry.username)
     secrets = SecretStore()
-    secrets.set_project_secret(project.slug, "PIXEL_TEST_SECRET", project_secret)
+    secrets.set_project_secret(project, "PIXEL_TEST_SECRET", project_secret)
     secrets.set_registry_password("badpw", registry.username, registry_password)
     try:
         engine = make_engine()
         build_id = engine.submit(project.slug, run_tests=True, push_registry="badpw")
         record = engine.wait(build_id, timeout=BUILD_CEILING_S)
     finally:
-        secrets.delete_project_secret(project.slug, "PIXEL_TEST_SECRET")
+        secrets.delete_project_secret(project, "PIXEL_TEST_SECRET")
         secrets.delete_registry_password("badpw", registry.username)
     assert record.status == "failed"
     assert "unauthorized" in (record.error_message or "").lower()

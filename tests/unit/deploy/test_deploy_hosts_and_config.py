@@ -12,6 +12,7 @@ from pixel_desktop.deploy import config as cfg
 from pixel_desktop.deploy import hosts
 from pixel_desktop.errors import DeployError, InputError
 from pixel_desktop.spec import spec_from_data
+from pixel_desktop.store.records import ProjectRecord
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -114,15 +115,19 @@ class _Secrets:
     def __init__(self, values: dict[str, str]) -> None:
         self.values = values
 
-    def get_project_secret(self, slug: str, name: str) -> str | None:
+    def get_project_secret(self, project: ProjectRecord, name: str) -> str | None:
+        assert project is ACME, "secrets are looked up by the project record"
         return self.values.get(name)
+
+
+ACME = ProjectRecord(1, "acme", "Acme", "Acme", "faq-assistant", "{}", secrets_key="acme.0f0f")
 
 
 def test_secret_values_reach_the_runtime_env_but_never_the_snapshot() -> None:
     spec = _spec(env_vars={"LOG_LEVEL": "debug"}, secret_env=["LLM_API_KEY"])
 
     runtime = cfg.runtime_config(
-        "acme", spec, _Secrets({"LLM_API_KEY": "sk-live-123"}), extra={"via": "load"}
+        ACME, spec, _Secrets({"LLM_API_KEY": "sk-live-123"}), extra={"via": "load"}
     )
 
     assert runtime.env == {"LOG_LEVEL": "debug", "LLM_API_KEY": "sk-live-123"}
@@ -135,6 +140,6 @@ def test_secret_values_reach_the_runtime_env_but_never_the_snapshot() -> None:
 def test_a_secret_missing_from_the_keyring_stops_the_deploy_naming_it() -> None:
     spec = _spec(secret_env=["LLM_API_KEY", "OTHER_TOKEN"])
     with pytest.raises(DeployError) as err:
-        cfg.runtime_config("acme", spec, _Secrets({"OTHER_TOKEN": "x"}))
+        cfg.runtime_config(ACME, spec, _Secrets({"OTHER_TOKEN": "x"}))
     assert "LLM_API_KEY" in str(err.value) and "OTHER_TOKEN" not in str(err.value)
-    assert "pixel-ai-creator/project/acme" in str(err.value)
+    assert "pixel-ai-creator/project/acme.0f0f" in str(err.value)

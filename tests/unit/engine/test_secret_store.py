@@ -6,6 +6,11 @@ from keyring.backends import fail
 
 from pixel_desktop.engine.secrets import SecretStore, project_service, registry_service
 from pixel_desktop.errors import SecretStoreError
+from pixel_desktop.store.records import ProjectRecord
+
+
+def _project(slug: str, secrets_key: str) -> ProjectRecord:
+    return ProjectRecord(1, slug, "Bot", "Acme", "faq-assistant", "{}", secrets_key=secrets_key)
 
 
 class MemoryKeyring(KeyringBackend):
@@ -33,11 +38,12 @@ def test_registry_and_project_secrets_live_under_namespaced_services():
     ring = MemoryKeyring()
     store = SecretStore(ring)
     store.set_registry_password("local", "alice", "pw1")
-    store.set_project_secret("acme-bot", "LLM_API_KEY", "k1")
+    project = _project("acme-bot", "acme-bot.5e1f")
+    store.set_project_secret(project, "LLM_API_KEY", "k1")
     assert ring.data[(registry_service("local"), "alice")] == "pw1"
-    assert ring.data[(project_service("acme-bot"), "LLM_API_KEY")] == "k1"
+    assert ring.data[(project_service("acme-bot.5e1f"), "LLM_API_KEY")] == "k1"
     assert store.get_registry_password("local", "alice") == "pw1"
-    assert store.get_project_secret("acme-bot", "LLM_API_KEY") == "k1"
+    assert store.get_project_secret(project, "LLM_API_KEY") == "k1"
     assert store.delete_registry_password("local", "alice") is True
     assert store.delete_registry_password("local", "alice") is False
     assert store.get_registry_password("local", "alice") is None
@@ -52,4 +58,29 @@ def test_no_usable_backend_says_how_to_fix_it():
 
 def test_empty_secret_is_refused():
     with pytest.raises(SecretStoreError):
-        SecretStore(MemoryKeyring()).set_project_secret("p", "X", "")
+        SecretStore(MemoryKeyring()).set_project_secret(_project("p", "p.1"), "X", "")
+
+
+def test_project_secrets_are_keyed_by_the_secrets_key_and_a_slug_is_refused():
+    ring = MemoryKeyring()
+    store = SecretStore(ring)
+    store.set_project_secret(_project("acme-bot", "acme-bot.aaaa"), "TOKEN", "old-client")
+    # Same slug, another project (e.g. after a delete): another key, so not the old value.
+    assert store.get_project_secret(_project("acme-bot", "acme-bot.bbbb"), "TOKEN") is None
+    with pytest.raises(TypeError, match="not by a slug"):
+        store.get_project_secret("acme-bot", "TOKEN")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no secrets key"):
+        store.set_project_secret(_project("acme-bot", ""), "TOKEN", "v")
+
+
+def test_delete_project_secrets_reports_what_it_deleted_and_what_it_could_not():
+    ring = MemoryKeyring()
+    store = SecretStore(ring)
+    project = _project("acme-bot", "acme-bot.aaaa")
+    store.set_project_secret(project, "A", "1")
+    store.set_project_secret(project, "B", "2")
+    deleted, failed = store.delete_project_secrets(project, ["A", "B", "NEVER_SET"])
+    assert (deleted, failed) == (["A", "B"], {})
+    assert ring.data == {}
+    deleted, failed = SecretStore(fail.Keyring()).delete_project_secrets(project, ["A"])
+    assert deleted == [] and "A" in failed and "acme-bot.aaaa" in failed["A"]
