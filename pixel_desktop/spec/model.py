@@ -284,7 +284,16 @@ class Deployment(_Strict):
     @field_validator("env_vars")
     @classmethod
     def _values_single_line(cls, values: dict[str, str]) -> dict[str, str]:
+        """Single-line values, and no name the service or its runtime owns: PORT comes from
+        ``deployment.port`` and HOST from the image, and PATH, ``PYTHON*`` and ``LD_*``
+        change which code the container runs (e.g. LD_PRELOAD, PYTHONPATH)."""
         for name, value in values.items():
+            if name in {"PORT", "HOST", "PATH"} or name.startswith(("PYTHON", "LD_")):
+                raise ValueError(
+                    f"{name} is reserved (PORT comes from deployment.port, HOST from the "
+                    "image; PATH, PYTHON* and LD_* would change which code the container "
+                    "runs); use another name"
+                )
             if "\n" in value or "\r" in value or "\x00" in value:
                 raise ValueError(f"{name}: value must be a single line")
         return values

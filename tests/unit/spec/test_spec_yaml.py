@@ -182,3 +182,21 @@ def test_validated_values_reject_a_trailing_newline(deployment: dict[str, object
         ProjectSpec.model_validate({"name": "n", "client": "c", "deployment": deployment})
     with pytest.raises(ValueError):
         ProjectSpec.model_validate({"name": "n", "client": "c", "slug": "evil\n"})
+
+
+@pytest.mark.parametrize(
+    "name", ["PORT", "HOST", "PATH", "PYTHONPATH", "PYTHONSTARTUP", "LD_PRELOAD", "LD_LIBRARY_PATH"]
+)
+def test_env_vars_refuse_names_the_service_or_its_runtime_owns(name: str) -> None:
+    text = f"name: X\nclient: Y\ndeployment:\n  env_vars:\n    LOG_LEVEL: info\n    {name}: v\n"
+    with pytest.raises(SpecError) as info:
+        load_spec_text(text, source="t.yaml")
+    assert info.value.field == "deployment.env_vars" and info.value.exit_code == 2
+    assert f"{name} is reserved" in str(info.value) and "use another name" in str(info.value)
+
+
+def test_env_vars_accept_ordinary_names_and_lowercase_lookalikes() -> None:
+    spec = load_spec_text(
+        "name: X\nclient: Y\ndeployment:\n  env_vars: {LOG_LEVEL: info, port_label: a, MY_PATH: b}\n"
+    )
+    assert spec.deployment.env_vars == {"LOG_LEVEL": "info", "port_label": "a", "MY_PATH": "b"}
