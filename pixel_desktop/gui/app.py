@@ -39,10 +39,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="with --screenshot: build the project first and capture the finished build (Builds tab, live charts)",
     )
+    parser.add_argument(
+        "--eval-csv",
+        metavar="FILE",
+        type=Path,
+        help="with --screenshot: run these question,expected rows against the project's last build and capture the Evaluate tab",
+    )
     parser.add_argument("--size", default="1400x900", help="window size for --screenshot, WIDTHxHEIGHT")
     args = parser.parse_args(argv)
     if args.run_build and not args.screenshot:
         parser.error("--run-build only makes sense with --screenshot")
+    if args.eval_csv is not None:
+        if not args.screenshot:
+            parser.error("--eval-csv only makes sense with --screenshot")
+        args.tab = "evaluate"
     try:
         w, h = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
@@ -191,11 +201,40 @@ class _Screenshot:
         if self.args.tab == "deploy":
             return w.deploy_tab.ready_for_screenshot()  # type: ignore[attr-defined]
         if self.args.tab == "evaluate":
-            return w.eval_tab.ready_for_screenshot()  # type: ignore[attr-defined]
+            return self._eval_ready()
         if self.args.tab == "builds" and w.builds_tab.history and w.builds_tab.build_id is None:  # type: ignore[attr-defined]
             w.builds_tab.select_history(w.builds_tab.history[0].id)  # type: ignore[attr-defined]
             return False
         return True
+
+    def _eval_ready(self) -> bool:
+        """With --eval-csv: load it, run it once checked, ready when the report is shown."""
+        tab = self.window.eval_tab  # type: ignore[attr-defined]
+        if not tab.ready_for_screenshot():
+            return False
+        if self.args.eval_csv is None:
+            return True
+        if tab.csv_path is None:
+            tab.load_csv(self.args.eval_csv)
+            return False
+        if tab.report is not None:
+            return True
+        if getattr(self, "_eval_started", False) or tab.plan is None:
+            # Refused CSV, or a run that failed: say why instead of a picture of the error.
+            self._give_up(tab.status_label.text())
+            return False
+        self._eval_started = True
+        tab.run()
+        return False
+
+    def _give_up(self, message: str) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        if self.result["code"]:
+            return  # already said, the quit is on its way
+        print(f"pixel-desktop: {message}", file=sys.stderr)
+        self.result["code"] = 1
+        QApplication.quit()
 
     def tick(self) -> None:
         from PySide6.QtCore import QTimer

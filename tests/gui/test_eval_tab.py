@@ -8,6 +8,9 @@ against a real image runs in tests/integration/engine/test_eval_live.py.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,8 +19,10 @@ import pytest
 from eval_fakes import FakeGateway, NoSecrets, add_built_project, fallback_reply, faq_reply
 from PySide6.QtCore import Qt
 
+from pixel_desktop import paths
 from pixel_desktop.app.eval import Evaluator
 from pixel_desktop.gui.eval_tab import MissesModel
+from pixel_desktop.store import Store
 
 RESET = "How do I reset my password?"
 PAY = "Which payment methods do you accept?"
@@ -148,3 +153,36 @@ def test_an_evaluation_that_fails_says_why_in_the_tab_and_the_banner(
     assert "ERROR the data file is broken" in tab.status_label.text()
     assert window.banner.isVisible()
     assert gateway.removed == ["fakecontainer0001"]
+
+
+def _screenshot_app(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("PIXEL_STORE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pixel_desktop.gui.app", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+    )
+
+
+def test_screenshot_with_a_refused_csv_prints_the_reason_and_writes_no_picture(
+    tmp_path: Path,
+) -> None:
+    with Store.open(paths.default_store_url()) as store:
+        add_built_project(store)
+    out = tmp_path / "evaluate.png"
+    bad = write_csv(tmp_path, "ask,answer\nhi,fallback\n")
+    result = _screenshot_app(
+        "--screenshot", str(out), "--project", "acme-support-bot", "--eval-csv", str(bad)
+    )
+    assert result.returncode == 1
+    assert "must name the columns question,expected" in result.stderr
+    assert not out.exists()
+
+
+def test_eval_csv_without_screenshot_is_refused() -> None:
+    result = _screenshot_app("--eval-csv", "questions.csv")
+    assert result.returncode == 2
+    assert "--eval-csv only makes sense with --screenshot" in result.stderr

@@ -237,3 +237,32 @@ def test_the_evaluate_tab_runs_the_real_image_and_shows_the_miss(
         assert eval_containers(docker_host, built.build_id) == []
     finally:
         services.close()
+
+
+def test_the_evaluate_screenshot_runs_the_csv_and_writes_the_picture(
+    built: Built, tmp_path: Path, env: dict[str, str], docker_host: str
+) -> None:
+    out = tmp_path / "evaluate.png"
+    rows = [(built.faq[0], built.faq[0]), ("zzz qqq", "fallback")]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pixel_desktop.gui.app",
+            "--store",
+            built.store_url,
+            "--screenshot",
+            str(out),
+            "--project",
+            SLUG,
+            "--eval-csv",
+            str(write_csv(tmp_path / "shot.csv", rows)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, **env, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert out.stat().st_size > 10_000
+    assert eval_containers(docker_host, built.build_id) == []
