@@ -544,11 +544,8 @@ class Evaluator:
                 plan.image,
                 port=_service_port(gateway.inspect_image(plan.image), spec.deployment.port),
                 environment=env,
-                labels={
-                    "pixel.project": plan.project_slug,
-                    "pixel.build-id": str(plan.build_id),
-                    "pixel.role": "eval",
-                },
+                # No pixel.project label: deploy code reads containers with it as deployments.
+                labels={"pixel.build-id": str(plan.build_id), "pixel.role": "eval"},
                 on_log=lambda _line: None,
                 what="eval container",
             ) as box:

@@ -98,7 +98,7 @@ def test_every_question_is_asked_scored_and_the_container_removed(
     started = gateway.started[0]
     assert started["image"] == build.image_name
     assert started["port"] == 8123  # the port the image exposes, not a guess
-    assert started["labels"]["pixel.role"] == "eval"
+    assert started["labels"] == {"pixel.build-id": str(build.id), "pixel.role": "eval"}
     assert (report.build_id, report.knowledge) == (build.id, "build")
     assert (report.total, report.correct, report.fallbacks) == (4, 2, 1)
     assert [(w.question, w.expected, w.got, w.score) for w in report.wrong] == [
