@@ -38,8 +38,7 @@ def assistant_data(spec: ProjectSpec, ctx: dict[str, Any]) -> bytes:
                 }
                 for r in spec.business_rules
             ],
-            "faq": [{"question": e.question, "answer": e.answer} for e in spec.training_data.faq],
-            "documents": [{"title": d.title, "text": d.text} for d in spec.training_data.documents],
+            "retrieval": spec.retrieval,
             "llm": {
                 "provider": spec.llm.provider,
                 "base_url": spec.llm.base_url,
@@ -48,6 +47,21 @@ def assistant_data(spec: ProjectSpec, ctx: dict[str, Any]) -> bytes:
                 "temperature": spec.llm.temperature,
                 "timeout_s": spec.llm.timeout_s,
             },
+        }
+    )
+
+
+def knowledge(spec: ProjectSpec, ctx: dict[str, Any]) -> bytes:
+    """FAQ and documents in a file of their own: the image computes their embeddings in a
+    layer keyed by this file alone, so a prompt or rule edit does not recompute them."""
+    return canonical_json(
+        {
+            "format": DATA_FORMAT,
+            "faq": [
+                {"question": e.question, "questions": list(e.questions), "answer": e.answer}
+                for e in spec.training_data.faq
+            ],
+            "documents": [{"title": d.title, "text": d.text} for d in spec.training_data.documents],
         }
     )
 
@@ -170,6 +184,7 @@ def kubernetes(spec: ProjectSpec, ctx: dict[str, Any]) -> bytes:
 
 BUILDERS: dict[str, Callable[[ProjectSpec, dict[str, Any]], bytes]] = {
     "assistant_data": assistant_data,
+    "knowledge": knowledge,
     "conversation_tests": conversation_tests,
     "docker_compose": docker_compose,
     "kubernetes": kubernetes,

@@ -44,9 +44,27 @@ def write_build_context(files: Iterable[GeneratedFile], dest: Path) -> Path:
     return dest
 
 
+# Separates, in requirements_for()'s text, the pins resolved with their dependencies from
+# those downloaded as they are (requirements-no-deps.txt, requirements-build-only.txt).
+NO_DEPS_MARKER = "# pixel: the pins below are downloaded with --no-deps"
+_NO_DEPS_FILES = ("requirements-no-deps.txt", "requirements-build-only.txt")
+
+
 def requirements_for(files: Iterable[GeneratedFile]) -> str:
-    """The generated requirements.txt, the key of the engine's wheelhouse cache."""
-    for item in files:
-        if item.path == "requirements.txt":
-            return item.text
-    raise InputError("The generated files have no requirements.txt; the template set is incomplete.")
+    """Every pin the build context's wheels/ must hold: the engine's wheelhouse cache key.
+
+    requirements.txt first; then, after ``NO_DEPS_MARKER``, the pins the Dockerfile installs
+    with --no-deps (only when there are any, so a lexical build keeps its old key).
+    """
+    by_path = {item.path: item.text for item in files}
+    if "requirements.txt" not in by_path:
+        raise InputError("The generated files have no requirements.txt; the template set is incomplete.")
+    extra = [
+        line.strip()
+        for name in _NO_DEPS_FILES
+        for line in by_path.get(name, "").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if not extra:
+        return by_path["requirements.txt"]
+    return by_path["requirements.txt"].rstrip("\n") + f"\n{NO_DEPS_MARKER}\n" + "\n".join(extra) + "\n"

@@ -37,3 +37,9 @@ class TemplateSet:
     layers: tuple[Path, ...] = ()
     requirements: tuple[str, ...] = ()
     generated: tuple[tuple[str, str], ...] = ()
+    # Semantic retrieval only: runtime pins installed with --no-deps (their declared
+    # dependencies serve features the service never uses) and build-stage-only pins (the
+    # embedding model's package, whose weights are exported and the package left behind).
+    semantic_no_deps: tuple[str, ...] = ()
+    semantic_build_only: tuple[str, ...] = ()
+    semantic_requirements: tuple[str, ...] = ()

@@ -33,7 +33,8 @@ SERVICE_VERSION = "1.0.0"
 SERVICE_UID = 10001
 DEFAULT_BASE_IMAGE = "python:3.12-slim"
 _SKIP_PARTS = {"__pycache__", ".pytest_cache"}
-_BUILD_FILES = {"Dockerfile", ".dockerignore", "requirements.txt"}
+_BUILD_FILES = {"Dockerfile", ".dockerignore", "requirements.txt", "requirements-no-deps.txt",
+                "requirements-build-only.txt"}
 
 
 @functools.lru_cache(maxsize=8)
@@ -121,6 +122,7 @@ def render_context(
         raise InputError(f"Port {port!r} must be a number from 1024 to 65535.")
     env_vars = dict(sorted(spec.deployment.env_vars.items()))
     k8s_name = slug if slug[0].isalpha() else f"a-{slug}"[:63].rstrip("-")
+    semantic = spec.retrieval == "semantic"
     return {
         "slug": slug,
         "name": spec.name,
@@ -144,7 +146,13 @@ def render_context(
         "env_vars": env_vars,
         "env_names": list(env_vars),
         "secret_env": list(spec.deployment.secret_env),
-        "requirements": merged_requirements(tset.requirements, list(spec.deployment.dependencies)),
+        "requirements": merged_requirements(
+            tset.requirements + (tset.semantic_requirements if semantic else ()),
+            list(spec.deployment.dependencies)),
+        "retrieval": spec.retrieval,
+        "semantic": semantic,
+        "no_deps_requirements": list(tset.semantic_no_deps) if semantic else [],
+        "build_only_requirements": list(tset.semantic_build_only) if semantic else [],
     }
 
 

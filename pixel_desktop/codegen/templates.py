@@ -74,6 +74,7 @@ def load_template_set(folder: Path) -> TemplateSet:
     variables: list[str] = []
     requirements: list[str] = []
     generated: dict[str, str] = {}
+    semantic: dict[str, list[str]] = {"requirements": [], "no_deps": [], "build_only": []}
     for include in _str_list(data, "include", manifest_path):
         if not _INCLUDE_RE.match(include):
             raise TemplateError(f"{manifest_path}: include {include!r} must be a shared folder name like _common.")
@@ -86,11 +87,13 @@ def load_template_set(folder: Path) -> TemplateSet:
             variables += _str_list(shared_data, "variables", shared_manifest)
             requirements += _str_list(shared_data, "requirements", shared_manifest)
             generated.update(_generated(shared_data, shared_manifest))
+            _add_semantic(semantic, shared_data, shared_manifest)
         layers.append(shared)
     layers.append(folder)
     variables += _str_list(data, "variables", manifest_path)
     requirements += _str_list(data, "requirements", manifest_path)
     generated.update(_generated(data, manifest_path))
+    _add_semantic(semantic, data, manifest_path)
     return TemplateSet(
         name=name,
         description=" ".join(description.split()),
@@ -100,7 +103,21 @@ def load_template_set(folder: Path) -> TemplateSet:
         layers=tuple(layers),
         requirements=tuple(requirements),
         generated=tuple(sorted(generated.items())),
+        semantic_requirements=tuple(semantic["requirements"]),
+        semantic_no_deps=tuple(semantic["no_deps"]),
+        semantic_build_only=tuple(semantic["build_only"]),
     )
+
+
+def _add_semantic(into: dict[str, list[str]], data: dict[str, Any], where: Path) -> None:
+    """The manifest's ``semantic:`` block: pins that only the semantic retrieval mode needs."""
+    block = data.get("semantic")
+    if block is None:
+        return
+    if not isinstance(block, dict) or set(block) - set(into):
+        raise TemplateError(f"{where}: `semantic` must map {', '.join(into)} to lists of pins.")
+    for key in into:
+        into[key] += _str_list(block, key, where)
 
 
 def list_template_sets(root: Path | None = None) -> list[TemplateSet]:

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pixel_desktop import paths
+from pixel_desktop.codegen.context import NO_DEPS_MARKER
 from pixel_desktop.errors import BuildError, CancelledError
 
 PROBE_SCRIPT = (
@@ -145,28 +146,17 @@ def ensure_wheels(
         root = paths.wheelhouse_dir()
         tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=root))
         try:
-            req_file = tmp / "requirements.txt"
-            req_file.write_text(requirements, encoding="utf-8")
+            resolved, _, as_is = requirements.partition(NO_DEPS_MARKER)
             wheels = tmp / "wheels"
             wheels.mkdir()
-            cmd = [
-                sys.executable, "-m", "pip", "download",
-                "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
-                "--only-binary=:all:",
-                "--implementation", "cp",
-                "--python-version", f"{target.major}.{target.minor}",
-                "--abi", target.python_tag,
-            ]  # fmt: skip
-            for plat in target.platforms:
-                cmd += ["--platform", plat]
-            cmd += ["-r", str(req_file), "-d", str(wheels)]
             on_log(f"wheelhouse: downloading wheels for {target.python_tag} {target.arch}")
-            returncode, stdout, stderr = _run_pip(cmd, timeout_s, cancel)
-            for line in (stdout + stderr).splitlines():
-                if line.strip():
-                    on_log(f"pip: {line}")
-            if returncode != 0:
-                raise BuildError(_explain_pip_failure(stderr, target))
+            for name, text, flags in (("requirements.txt", resolved, []),
+                                      ("requirements-no-deps.txt", as_is, ["--no-deps"])):
+                if not any(ln.strip() and not ln.lstrip().startswith("#") for ln in text.splitlines()):
+                    continue
+                req_file = tmp / name
+                req_file.write_text(text, encoding="utf-8")
+                _download(req_file, wheels, target, flags, on_log, timeout_s, cancel)
             (wheels / ".complete").write_text("ok\n", encoding="utf-8")
             if final.exists():  # a stale incomplete dir from an older layout
                 shutil.rmtree(final)
@@ -174,6 +164,30 @@ def ensure_wheels(
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _download(
+    req_file: Path, wheels: Path, target: TargetPython, flags: list[str],
+    on_log: Callable[[str], None], timeout_s: int, cancel: threading.Event | None,
+) -> None:
+    """One ``pip download`` into ``wheels`` for the image's interpreter and platform."""
+    cmd = [
+        sys.executable, "-m", "pip", "download",
+        "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
+        "--only-binary=:all:",
+        "--implementation", "cp",
+        "--python-version", f"{target.major}.{target.minor}",
+        "--abi", target.python_tag,
+    ]  # fmt: skip
+    for plat in target.platforms:
+        cmd += ["--platform", plat]
+    cmd += [*flags, "-r", str(req_file), "-d", str(wheels)]
+    returncode, stdout, stderr = _run_pip(cmd, timeout_s, cancel)
+    for line in (stdout + stderr).splitlines():
+        if line.strip():
+            on_log(f"pip: {line}")
+    if returncode != 0:
+        raise BuildError(_explain_pip_failure(stderr, target))
 
 
 def index_reachable(timeout_s: float = 5.0) -> bool:

@@ -1,7 +1,10 @@
-"""Loads the assistant's data file (FAQ, documents, rules, personality, LLM settings).
+"""Loads the assistant's data files: ``assistant.json`` (personality, rules, LLM settings,
+retrieval mode) and ``knowledge.json`` (FAQ and documents).
 
-The data lives in a JSON file next to the code instead of inside it so that changing the
-prompt or the FAQ changes only that file: the Docker layers with the code stay cached.
+The data lives in JSON files next to the code instead of inside it so that changing the
+prompt or the FAQ changes only those files: the Docker layers with the code stay cached.
+The knowledge is a file of its own because the image build computes its embeddings in a
+layer keyed by that file alone, so a prompt edit does not recompute them.
 """
 
 from __future__ import annotations
@@ -9,13 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 DATA_FORMAT = 1
 DEFAULT_DATA_FILE = Path(__file__).resolve().parents[1] / "assistant_data" / "assistant.json"
+KNOWLEDGE_FILE = "knowledge.json"
+RETRIEVAL_MODES = ("semantic", "lexical")
 
 
 class DataFileError(RuntimeError):
@@ -43,6 +48,7 @@ class Rule:
 class FaqEntry:
     question: str
     answer: str
+    questions: tuple[str, ...] = ()  # other phrasings of the same question
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,13 @@ class LlmConfig:
 
 
 @dataclass(frozen=True)
+class Knowledge:
+    faq: tuple[FaqEntry, ...]
+    documents: tuple[Document, ...]
+    digest: str  # of knowledge.json: the embedding index records it to prove it matches
+
+
+@dataclass(frozen=True)
 class AssistantData:
     personality: Personality
     guidelines: tuple[str, ...]
@@ -70,6 +83,8 @@ class AssistantData:
     documents: tuple[Document, ...]
     llm: LlmConfig
     digest: str
+    retrieval: str = "lexical"
+    knowledge_digest: str = ""
 
 
 def _field(obj: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -111,14 +126,10 @@ def parse_assistant_data(raw: dict[str, Any], digest: str = "") -> AssistantData
                 handoff=_field(r, "handoff", bool, where),
             )
         )
-    faq = [
-        FaqEntry(_field(e, "question", str, f"faq[{i}]"), _field(e, "answer", str, f"faq[{i}]"))
-        for i, e in enumerate(_field(raw, "faq", list, "data"))
-    ]
-    docs = [
-        Document(_field(d, "title", str, f"documents[{i}]"), _field(d, "text", str, f"documents[{i}]"))
-        for i, d in enumerate(_field(raw, "documents", list, "data"))
-    ]
+    retrieval = raw.get("retrieval", "lexical")
+    if retrieval not in RETRIEVAL_MODES:
+        raise DataFileError(f"data.retrieval: expected one of {', '.join(RETRIEVAL_MODES)}, got {retrieval!r}")
+    knowledge = parse_knowledge(raw, "") if "faq" in raw else None
     guidelines = _field(raw, "guidelines", list, "data")
     if not all(isinstance(g, str) for g in guidelines):
         raise DataFileError("data.guidelines: expected a list of strings")
@@ -135,11 +146,29 @@ def parse_assistant_data(raw: dict[str, Any], digest: str = "") -> AssistantData
         personality=personality,
         guidelines=tuple(guidelines),
         rules=tuple(rules),
-        faq=tuple(faq),
-        documents=tuple(docs),
+        faq=knowledge.faq if knowledge else (),
+        documents=knowledge.documents if knowledge else (),
         llm=llm_config,
         digest=digest,
+        retrieval=retrieval,
     )
+
+
+def _faq_entry(e: Any, i: int) -> FaqEntry:
+    where = f"faq[{i}]"
+    questions = e.get("questions", []) if isinstance(e, dict) else []
+    if not (isinstance(questions, list) and all(isinstance(q, str) for q in questions)):
+        raise DataFileError(f"{where}.questions: expected a list of strings")
+    return FaqEntry(_field(e, "question", str, where), _field(e, "answer", str, where), tuple(questions))
+
+
+def parse_knowledge(raw: dict[str, Any], digest: str) -> Knowledge:
+    faq = [_faq_entry(e, i) for i, e in enumerate(_field(raw, "faq", list, "knowledge"))]
+    docs = [
+        Document(_field(d, "title", str, f"documents[{i}]"), _field(d, "text", str, f"documents[{i}]"))
+        for i, d in enumerate(_field(raw, "documents", list, "knowledge"))
+    ]
+    return Knowledge(tuple(faq), tuple(docs), digest)
 
 
 def data_file() -> Path:
@@ -147,16 +176,42 @@ def data_file() -> Path:
     return Path(override) if override else DEFAULT_DATA_FILE
 
 
-@lru_cache(maxsize=4)
-def load_assistant_data(path: Path | None = None) -> AssistantData:
-    """Read and validate the data file once; a broken file stops the service at startup."""
-    target = path or data_file()
+def knowledge_file(data_path: Path | None = None) -> Path:
+    override = os.environ.get("ASSISTANT_KNOWLEDGE_FILE")
+    return Path(override) if override else (data_path or data_file()).parent / KNOWLEDGE_FILE
+
+
+def _read_json(target: Path, what: str) -> tuple[dict[str, Any], bytes]:
     try:
         blob = target.read_bytes()
     except OSError as exc:
-        raise DataFileError(f"cannot read assistant data {target}: {exc.strerror}") from exc
+        raise DataFileError(f"cannot read {what} {target}: {exc.strerror}") from exc
     try:
         raw = json.loads(blob.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise DataFileError(f"{target} is not valid UTF-8 JSON: {exc}") from exc
-    return parse_assistant_data(raw, digest=hashlib.sha256(blob).hexdigest()[:12])
+    if not isinstance(raw, dict):
+        raise DataFileError(f"{target}: expected a JSON object")
+    return raw, blob
+
+
+@lru_cache(maxsize=4)
+def load_knowledge(path: Path | None = None) -> Knowledge:
+    """The FAQ and documents alone: all the image build needs to compute the embeddings."""
+    target = path or knowledge_file()
+    raw, blob = _read_json(target, "the knowledge file")
+    if _field(raw, "format", int, "knowledge") != DATA_FORMAT:
+        raise DataFileError(f"knowledge.format: this service reads format {DATA_FORMAT}")
+    return parse_knowledge(raw, hashlib.sha256(blob).hexdigest())
+
+
+@lru_cache(maxsize=4)
+def load_assistant_data(path: Path | None = None) -> AssistantData:
+    """Read and validate the data files once; a broken file stops the service at startup."""
+    target = path or data_file()
+    raw, blob = _read_json(target, "assistant data")
+    data = parse_assistant_data(raw)
+    knowledge = load_knowledge(knowledge_file(target))
+    digest = hashlib.sha256(blob + knowledge.digest.encode()).hexdigest()[:12]
+    return replace(data, faq=knowledge.faq, documents=knowledge.documents, digest=digest,
+                   knowledge_digest=knowledge.digest)

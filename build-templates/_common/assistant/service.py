@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.data import AssistantData
-from assistant.retrieval import Hit, Index
+from assistant.retrieval import Hit, Retriever, build_retriever, default_threshold
 from assistant.rules import RuleBook
 from assistant.sessions import Session, SessionStore
 from assistant.text import words
-from config import prompts
+from config import prompts, settings
 
 GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "morning", "good", "afternoon", "evening", "there", "hallo", "bonjour", "hola"})
 THANKS = frozenset({"thanks", "thank", "you", "thx", "ty", "cheers", "much", "many", "great", "ok", "okay"})
@@ -37,12 +37,19 @@ class Answerer(Protocol):
 
 
 def hit_source(hit: Hit) -> dict[str, object]:
-    return {"type": hit.passage.kind, "title": hit.passage.title, "score": round(hit.coverage, 3)}
+    return {"type": hit.passage.kind, "title": hit.passage.title, "score": round(hit.confidence, 3)}
+
+
+def answer_threshold(data: AssistantData) -> float:
+    """MIN_CONFIDENCE from the environment, else the retrieval mode's calibrated threshold."""
+    if settings.MIN_CONFIDENCE is not None:
+        return settings.MIN_CONFIDENCE
+    return default_threshold(data.retrieval)
 
 
 def offline_answer(hits: list[Hit], min_confidence: float) -> Answer:
-    """The best retrieved passage when it covers enough of the question, else the fallback."""
-    if hits and hits[0].coverage >= min_confidence:
+    """The best retrieved passage when its confidence reaches the threshold, else the fallback."""
+    if hits and hits[0].confidence >= min_confidence:
         best = hits[0]
         return Answer(best.passage.text, best.passage.kind, sources=[hit_source(best)])
     return Answer(prompts.FALLBACK_REPLY, "fallback", offers_handoff=True)
@@ -55,7 +62,7 @@ class ChatService:
     ) -> None:
         self.data = data
         self.rules = RuleBook(data.rules, on_timeout=on_rule_timeout)
-        self.index = Index.from_data(data)
+        self.index: Retriever = build_retriever(data)
         self.sessions = SessionStore()
         self.answerer = answerer
         self.top_k = top_k

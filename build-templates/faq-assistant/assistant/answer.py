@@ -5,9 +5,8 @@ from __future__ import annotations
 from assistant.data import AssistantData
 from assistant.metrics import Metrics
 from assistant.retrieval import Hit
-from assistant.service import Answer, offline_answer
+from assistant.service import Answer, answer_threshold, offline_answer
 from assistant.sessions import Session
-from config import settings
 
 MODE = "offline"
 
@@ -21,4 +20,4 @@ class OfflineAnswerer:
 
 
 def build_answerer(data: AssistantData, metrics: Metrics) -> OfflineAnswerer:
-    return OfflineAnswerer(settings.MIN_CONFIDENCE)
+    return OfflineAnswerer(answer_threshold(data))

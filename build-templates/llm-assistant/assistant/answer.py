@@ -13,7 +13,7 @@ from assistant.data import AssistantData
 from assistant.llm import LlmClient, LlmError
 from assistant.metrics import Metrics
 from assistant.retrieval import Hit
-from assistant.service import Answer, hit_source, offline_answer
+from assistant.service import Answer, answer_threshold, hit_source, offline_answer
 from assistant.sessions import Session
 from config import prompts, settings
 
@@ -42,7 +42,9 @@ class LlmAnswerer:
         fallback = offline_answer(hits, self.min_confidence)
         if self.client is None:
             return fallback
-        context = [h for h in hits if h.coverage > 0]
+        # The same retrieval as the offline answer; the LLM also sees passages somewhat below
+        # the answer threshold (it can ignore a marginal passage, not use one it never saw).
+        context = [h for h in hits if h.confidence >= self.min_confidence / 2]
         messages = [{"role": "system", "content": prompts.build_system_prompt(
             [(h.passage.title, h.passage.text) for h in context])}]
         messages += [{"role": role, "content": text} for role, text in session.history]
@@ -58,4 +60,4 @@ class LlmAnswerer:
 
 
 def build_answerer(data: AssistantData, metrics: Metrics) -> LlmAnswerer:
-    return LlmAnswerer(client_from_config(data), settings.MIN_CONFIDENCE, metrics)
+    return LlmAnswerer(client_from_config(data), answer_threshold(data), metrics)

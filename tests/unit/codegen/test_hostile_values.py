@@ -148,8 +148,9 @@ def test_template_syntax_in_user_text_is_never_evaluated():
         "tests": [{"ask": payload, "expect_contains": [payload]}],
     })
     by_path = check_round_trip_loose(spec)
+    plain = check_round_trip_loose(ProjectSpec.model_validate({"name": "n", "client": "c"}))
     for path, content in by_path.items():
-        assert b"49" not in content, path
+        assert content.count(b"49") == plain.get(path, b"").count(b"49"), path
         assert content.count(b"EVALUATED") == content.count(b"{% if true %}EVALUATED"), path
         assert b"<class" not in content, path
 

