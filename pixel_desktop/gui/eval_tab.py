@@ -52,6 +52,7 @@ from pixel_desktop.gui.tasks import TaskRunner
 
 OK_COLOR = "#1a7f37"
 BAD_COLOR = "#cf222e"
+INTRO = "Load a CSV of question,expected rows to check how this assistant answers them."
 HINT = (
     "To fix a miss, add its question as another phrasing of the expected entry "
     "(Editor → FAQ), build again and re-run."
@@ -170,7 +171,7 @@ class EvalTab(QWidget):
         controls.addWidget(self.cancel_button, 1, 3)
         controls.setColumnStretch(4, 1)
 
-        self.status_label = QLabel("Load a CSV of question,expected rows to check how this assistant answers them.")
+        self.status_label = QLabel(INTRO)
         self.status_label.setWordWrap(True)
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -273,6 +274,9 @@ class EvalTab(QWidget):
         self.plan = None
         self.running = False
         self._show_report(None)
+        self._set_status(INTRO)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(False)
         self.refresh()
 
     def refresh(self) -> None:

@@ -186,3 +186,26 @@ def test_eval_csv_without_screenshot_is_refused() -> None:
     result = _screenshot_app("--eval-csv", "questions.csv")
     assert result.returncode == 2
     assert "--eval-csv only makes sense with --screenshot" in result.stderr
+
+
+def test_switching_project_during_a_run_cancels_it_and_drops_its_late_result(
+    qtbot: Any, tab: Any, services: Any, tmp_path: Path
+) -> None:
+    def slow(_q: str) -> tuple[int, dict[str, Any]]:
+        time.sleep(0.05)
+        return faq_reply(RESET)
+
+    gateway = FakeGateway(slow)
+    use_gateway(services, gateway)
+    rows = "".join(f"question {i},{RESET}\n" for i in range(400))
+    tab.load_csv(write_csv(tmp_path, "question,expected\n" + rows))
+    wait_checked(qtbot, tab)
+    tab.run_button.click()
+    qtbot.waitUntil(lambda: tab.progress.value() >= 2, timeout=15_000)
+    tab.set_project(None)
+    assert not tab.running and tab.plan is None
+    qtbot.waitUntil(lambda: gateway.removed == ["fakecontainer0001"], timeout=15_000)
+    qtbot.waitUntil(lambda: tab._tasks.pending == 0, timeout=15_000)
+    assert tab.report is None and tab.misses.rowCount() == 0
+    assert tab.status_label.text().startswith("Load a CSV")  # not the old project's outcome
+    assert len(gateway.asked) < 400

@@ -122,3 +122,10 @@ def test_good_input_gets_as_far_as_the_daemon(
     code, out, err = run_eval(capsys, SLUG, str(path))
     assert (code, out) == (1, "")
     assert "Cannot reach the Docker daemon" in err
+
+
+def test_a_build_id_that_is_not_positive_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, builds: dict[str, int]
+) -> None:
+    path = csv(tmp_path, "question,expected\nhi,fallback\n")
+    assert "positive integers" in bad_input(capsys, SLUG, str(path), "--build", "0")
