@@ -48,8 +48,9 @@ def compose_file(
     slug: str, spec: ProjectSpec, image_ref: str, nginx_image: str, http_port: int = 8080
 ) -> str:
     dep = spec.deployment
+    # PORT is the spec's port (env_vars may not set it), whatever the image's build-time default.
     # "$" doubled: compose would otherwise interpolate ${...} inside user-given values.
-    env_lines = [
+    env_lines = [f'      PORT: "{dep.port}"'] + [
         f"      {k}: {_yaml_str(v.replace('$', '$$'))}" for k, v in sorted(dep.env_vars.items())
     ]
     env_lines += [f'      {name}: "${{{name}:-}}"' for name in dep.secret_env]
@@ -111,7 +112,8 @@ def nginx_conf(spec: ProjectSpec) -> str:
 
 def k8s_manifest(slug: str, spec: ProjectSpec, image_ref: str) -> str:
     dep = spec.deployment
-    env = [{"name": k, "value": v} for k, v in sorted(dep.env_vars.items())]
+    env = [{"name": "PORT", "value": str(dep.port)}]  # reserved in env_vars; the spec's port
+    env += [{"name": k, "value": v} for k, v in sorted(dep.env_vars.items())]
     env += [
         {"name": n, "valueFrom": {"secretKeyRef": {"name": f"{slug}-secrets", "key": n}}}
         for n in dep.secret_env

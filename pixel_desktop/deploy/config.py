@@ -45,9 +45,12 @@ def runtime_config(
     *,
     extra: dict[str, Any] | None = None,
 ) -> RuntimeConfig:
-    """Plain env vars from the spec, secret values read from the keyring now (never stored)."""
+    """PORT, plain env vars from the spec, secret values read from the keyring now (never
+    stored). PORT is the deployment's port, the one published: the image's own default is
+    the port at build time, which a later spec edit may have changed (and the spec may not
+    set PORT itself)."""
     dep = spec.deployment
-    env = {str(k): str(v) for k, v in dep.env_vars.items()}
+    env = {"PORT": str(dep.port), **{str(k): str(v) for k, v in dep.env_vars.items()}}
     missing = []
     for name in dep.secret_env:
         value = secrets.get_project_secret(project, name)

@@ -53,7 +53,7 @@ def make_project(store: Store, slug: str, port: int, secret_env: list[str] | Non
     data["name"] = f"Deploy test {slug}"
     dep = data.setdefault("deployment", {})
     dep["port"] = port
-    dep["env_vars"] = {"PORT": str(port), "LOG_LEVEL": "info"}
+    dep["env_vars"] = {"LOG_LEVEL": "info"}  # PORT comes from deployment.port
     dep["secret_env"] = list(secret_env or [])
     dep.pop("base_image", None)
     return store.projects.create(spec_from_data(data))

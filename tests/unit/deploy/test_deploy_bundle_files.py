@@ -42,6 +42,17 @@ class FakeLocal:
         yield b"\0" * 4096
 
 
+def test_compose_and_k8s_start_the_assistant_on_the_specs_port() -> None:
+    """PORT is reserved in env_vars, so the bundle itself tells the container its port (the
+    image's default is the port at build time, which a later spec edit may have changed)."""
+    spec = _spec()
+    compose = yaml.safe_load(bundle.compose_file("acme", spec, "pixel/acme:b7", "nginx:local"))
+    assert compose["services"]["assistant"]["environment"]["PORT"] == "8123"
+    docs = list(yaml.safe_load_all(bundle.k8s_manifest("acme", spec, "pixel/acme:b7")))
+    container = docs[0]["spec"]["template"]["spec"]["containers"][0]
+    assert {"name": "PORT", "value": "8123"} in container["env"]
+
+
 def test_compose_and_k8s_are_valid_and_carry_hostile_env_values_verbatim() -> None:
     spec = _spec()
     compose = yaml.safe_load(bundle.compose_file("acme", spec, "pixel/acme:b7", "nginx:local"))

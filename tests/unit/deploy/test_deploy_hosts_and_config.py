@@ -130,7 +130,7 @@ def test_secret_values_reach_the_runtime_env_but_never_the_snapshot() -> None:
         ACME, spec, _Secrets({"LLM_API_KEY": "sk-live-123"}), extra={"via": "load"}
     )
 
-    assert runtime.env == {"LOG_LEVEL": "debug", "LLM_API_KEY": "sk-live-123"}
+    assert runtime.env == {"PORT": "8000", "LOG_LEVEL": "debug", "LLM_API_KEY": "sk-live-123"}
     assert runtime.snapshot["secret_env"] == {"LLM_API_KEY": "***"}
     assert runtime.snapshot["env_vars"] == {"LOG_LEVEL": "debug"}
     assert runtime.snapshot["via"] == "load"
@@ -143,3 +143,10 @@ def test_a_secret_missing_from_the_keyring_stops_the_deploy_naming_it() -> None:
         cfg.runtime_config(ACME, spec, _Secrets({"OTHER_TOKEN": "x"}))
     assert "LLM_API_KEY" in str(err.value) and "OTHER_TOKEN" not in str(err.value)
     assert "pixel-ai-creator/project/acme.0f0f" in str(err.value)
+
+
+def test_the_container_listens_on_the_deployment_port_the_spec_cannot_override() -> None:
+    """PORT is reserved in env_vars, so the deploy itself passes the port it publishes."""
+    runtime = cfg.runtime_config(ACME, _spec(port=9123), _Secrets({"LLM_API_KEY": "k"}))
+    assert runtime.env["PORT"] == "9123"
+    assert "PORT" not in runtime.snapshot["env_vars"] and runtime.snapshot["port"] == 9123
