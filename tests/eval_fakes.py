@@ -145,5 +145,8 @@ def add_built_project(
     files = render_project(project.spec, project.spec.template, project_id=project.id)
     store.builds.add_artifacts(build.id, [(f.path, f.content, f.role) for f in files])
     return store.builds.set_status(
-        build.id, status, image_name=f"pixel/test/{project.slug}:b{build.id}"
+        build.id,
+        status,
+        image_name=f"pixel/test/{project.slug}:b{build.id}",
+        image_id=f"sha256:{build.id:064x}",
     )

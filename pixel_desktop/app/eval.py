@@ -412,7 +412,8 @@ class EvalPlan:
     project: Any  # the ProjectRecord: its secret env values are keyed by the record
     project_slug: str
     build_id: int
-    image: str
+    image: str  # the build's tag, for people
+    image_ref: str  # what runs: the build's image id when recorded (tags like :b1 get reused)
     spec: ProjectSpec  # the project's runtime settings: port, endpoints, env, secret names
     knowledge: Knowledge
     cases: tuple[tuple[EvalCase, str], ...]  # (row, canonical expected label)
@@ -471,6 +472,7 @@ class Evaluator:
             project=project,
             build_id=build.id,
             image=str(build.image_name),
+            image_ref=str(build.image_id or build.image_name),
             spec=project.spec,
             knowledge=knowledge,
             cases=tuple(resolved),
@@ -527,10 +529,11 @@ class Evaluator:
         total = plan.total
         gateway = self._gateway()
         try:
-            if not gateway.image_exists(plan.image):
+            if not gateway.image_exists(plan.image_ref):
                 raise InputError(
-                    f"The image {plan.image} of build {plan.build_id} is no longer on the Docker "
-                    f"daemon at {gateway.host}; build again: pixel build {plan.project_slug}"
+                    f"The image of build {plan.build_id} ({plan.image}, {plan.image_ref[:19]}) is "
+                    f"no longer on the Docker daemon at {gateway.host}; build again: "
+                    f"pixel build {plan.project_slug}"
                 )
             if cancel.is_set():
                 raise CancelledError(CANCELLED)
@@ -541,8 +544,8 @@ class Evaluator:
             progress(EvalProgress(f"Starting {plan.image}", 0, total))
             with tester.started_container(
                 gateway,
-                plan.image,
-                port=_service_port(gateway.inspect_image(plan.image), spec.deployment.port),
+                plan.image_ref,
+                port=_service_port(gateway.inspect_image(plan.image_ref), spec.deployment.port),
                 environment=env,
                 # No pixel.project label: deploy code reads containers with it as deployments.
                 labels={"pixel.build-id": str(plan.build_id), "pixel.role": "eval"},

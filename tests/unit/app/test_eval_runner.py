@@ -96,7 +96,7 @@ def test_every_question_is_asked_scored_and_the_container_removed(
     ]
     assert gateway.removed == ["fakecontainer0001"] and gateway.closed
     started = gateway.started[0]
-    assert started["image"] == build.image_name
+    assert started["image"] == build.image_id  # the image the build made, not its reusable tag
     assert started["port"] == 8123  # the port the image exposes, not a guess
     assert started["labels"] == {"pixel.build-id": str(build.id), "pixel.role": "eval"}
     assert (report.build_id, report.knowledge) == (build.id, "build")
@@ -175,7 +175,7 @@ def test_an_image_gone_from_the_daemon_is_bad_input_and_nothing_starts(
     gateway = FakeGateway(lambda _q: faq_reply(RESET), has_image=False)
     with pytest.raises(InputError) as info:
         evaluator(store, gateway).evaluate("acme-support-bot", csv_file(tmp_path, [("a", RESET)]))
-    assert "no longer on the Docker daemon" in str(info.value)
+    assert "is no longer on the Docker daemon" in str(info.value)
     assert "pixel build acme-support-bot" in str(info.value)
     assert gateway.started == [] and gateway.closed
 
