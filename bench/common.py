@@ -29,11 +29,13 @@ BENCH_CLIENT = "Pixel Bench"
 CLIENT_SLUG = "pixel-bench"
 SAMPLE_SLUG = "bench-sample"
 FAQ_SLUG = "bench-faq5000"
+LEXICAL_SLUG = "bench-sample-lexical"
 # A port drawn per run makes the Dockerfile's ENV line (the first step after FROM) unique,
 # so the layer chain of bench images is never shared with images other tools, tests or
 # earlier runs built from the sample: a wiped cache is really empty.
 SAMPLE_PORT = random.SystemRandom().randrange(20000, 60000, 2)
 FAQ_PORT = SAMPLE_PORT + 1
+LEXICAL_PORT = SAMPLE_PORT + 2
 
 
 DAEMON_WAIT_S = 90

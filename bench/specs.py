@@ -12,7 +12,15 @@ import functools
 import random
 from typing import Any
 
-from bench.common import BENCH_CLIENT, FAQ_PORT, FAQ_SLUG, SAMPLE_PORT, SAMPLE_SLUG
+from bench.common import (
+    BENCH_CLIENT,
+    FAQ_PORT,
+    FAQ_SLUG,
+    LEXICAL_PORT,
+    LEXICAL_SLUG,
+    SAMPLE_PORT,
+    SAMPLE_SLUG,
+)
 from pixel_desktop import paths
 from pixel_desktop.spec import ProjectSpec, dump_spec, load_spec_file, spec_from_data
 from pixel_desktop.spec.yaml_io import spec_to_data
@@ -53,6 +61,14 @@ def sample_spec() -> ProjectSpec:
     data.update(slug=SAMPLE_SLUG, client=BENCH_CLIENT, name="Bench Sample Bot")
     data["deployment"]["port"] = SAMPLE_PORT
     return spec_from_data(data, source="bench sample")
+
+
+def lexical_sample_spec() -> ProjectSpec:
+    """The sample in the lean lexical retrieval mode (no model, no numpy: the smallest image)."""
+    data = sample_data()
+    data.update(slug=LEXICAL_SLUG, client=BENCH_CLIENT, name="Bench Sample Lexical Bot", retrieval="lexical")
+    data["deployment"]["port"] = LEXICAL_PORT
+    return spec_from_data(data, source="bench lexical sample")
 
 
 def with_prompt(spec: ProjectSpec, prompt: str) -> ProjectSpec:
