@@ -2,6 +2,10 @@
 
 ``PIXEL_HOME`` overrides everything so tests, demos and several profiles can live side by
 side; a frozen (PyInstaller) app finds its bundled data under ``sys._MEIPASS``.
+
+The data folder holds clients' data (specs, build workspaces, logs, the SQLite store), so it
+and its folders are private to the user (0700) and the database file is 0600; a folder or
+file left more open by an older version is tightened when the app uses it.
 """
 
 from __future__ import annotations
@@ -16,18 +20,53 @@ APP_NAME = "pixel-ai-creator"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """Remove group/other access from ``path`` if this user owns it (POSIX only: Windows
+    permissions are ACLs, and a user profile folder is private there already)."""
+    if os.name != "posix":
+        return
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    if st.st_mode & 0o077 and st.st_uid == os.geteuid():
+        path.chmod(mode)
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) readable by this user only; tighten it if it
+    exists more open."""
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    _tighten(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty if missing, mode 0600 from the start (no window in which another
+    user could open it); tighten an existing one."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        if path.is_file():
+            _tighten(path, PRIVATE_FILE_MODE)
+    else:
+        os.close(fd)
+    return path
+
+
 def home() -> Path:
     """Root of the user's data: database, logs, wheelhouse, build workspaces."""
     env = os.environ.get("PIXEL_HOME")
     base = Path(env).expanduser() if env else Path(platformdirs.user_data_dir(APP_NAME, False))
-    base.mkdir(parents=True, exist_ok=True)
-    return base
+    return private_dir(base)
 
 
 def _sub(name: str) -> Path:
-    path = home() / name
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(home() / name)
 
 
 def database_file() -> Path:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
+from pixel_desktop import paths
 from pixel_desktop.errors import StoreError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -81,10 +82,19 @@ def create_store_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
         if is_sqlite_file(url):
             db = Path(url.database or "").expanduser()
+            # The store holds clients' data: a folder made for it is 0700 (an existing one is
+            # the user's, left as it is), the file 0600 from its creation, as are its -wal
+            # and -shm, which SQLite creates with the database file's mode.
             try:
-                db.parent.mkdir(parents=True, exist_ok=True)
+                db.parent.mkdir(mode=paths.PRIVATE_DIR_MODE, parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"Cannot create the folder for {db}: {exc.strerror}.") from None
+            try:
+                for file in (db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))):
+                    if file is db or file.exists():
+                        paths.private_file(file)
+            except OSError as exc:
+                raise StoreError(f"Cannot create the store file {db}: {exc.strerror}.") from None
             url = url.set(database=str(db))
         else:
             kwargs["poolclass"] = StaticPool
