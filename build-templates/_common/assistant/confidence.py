@@ -26,6 +26,10 @@ COEF = (1.075551, 1.188394, -0.435424)
 INTERCEPT = -0.246611
 # Answer when the probability is at least this; below it, the honest fallback.
 THRESHOLD = 0.43
+# Below THRESHOLD but at least this likely, the reply asks "Did you mean <FAQ question>?"
+# instead of answering: a wrong guess then costs the customer one "no", never a wrong
+# answer. A product choice (one chance in twenty), not fitted to any data.
+SUGGEST_FLOOR = 0.05
 # Margin assumed when the knowledge base holds a single passage (no runner-up to compare).
 LONE_MARGIN = 0.141247
 

@@ -55,6 +55,7 @@ class Hit:
     score: float  # ranking score (BM25, or fused semantic + lexical)
     coverage: float  # share of the question's information the passage contains
     confidence: float  # what the answer/fallback decision compares with the threshold
+    calibrated: bool = False  # confidence is a calibrated probability (semantic retrieval)
 
 
 def split_passages(text: str, max_chars: int = MAX_PASSAGE_CHARS) -> list[str]:
@@ -224,11 +225,11 @@ class SemanticIndex:
             return []
         margin = scores[0] - scores[1] if len(scores) > 1 else confidence.LONE_MARGIN
         hits = [Hit(self.passages[order[0]], scores[0], coverage.get(order[0], 0.0),
-                    confidence.probability(scores[0], margin, coverage.get(order[0], 0.0)))]
+                    confidence.probability(scores[0], margin, coverage.get(order[0], 0.0)), True)]
         for pos, score in zip(order[1:k], scores[1:k], strict=False):
             # A runner-up's margin over the passage above it is not positive: none is confident.
             cov = coverage.get(pos, 0.0)
-            hits.append(Hit(self.passages[pos], score, cov, confidence.probability(score, 0.0, cov)))
+            hits.append(Hit(self.passages[pos], score, cov, confidence.probability(score, 0.0, cov), True))
         return hits
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.data import AssistantData
-from assistant.retrieval import Hit, Retriever, build_retriever, default_threshold
+from assistant import confidence
+from assistant.retrieval import Hit, Passage, Retriever, build_retriever, default_threshold
 from assistant.rules import RuleBook
 from assistant.sessions import Session, SessionStore
 from assistant.text import words
@@ -30,6 +31,7 @@ class Answer:
     handoff: bool = False
     sources: list[dict[str, object]] = field(default_factory=list)
     offers_handoff: bool = False
+    suggested: Passage | None = None  # the FAQ entry a "Did you mean ...?" reply asked about
 
 
 class Answerer(Protocol):
@@ -48,10 +50,16 @@ def answer_threshold(data: AssistantData) -> float:
 
 
 def offline_answer(hits: list[Hit], min_confidence: float) -> Answer:
-    """The best retrieved passage when its confidence reaches the threshold, else the fallback."""
+    """The best retrieved passage when its confidence reaches the threshold; a "Did you
+    mean ...?" about a likely FAQ entry (semantic retrieval only); else the fallback."""
     if hits and hits[0].confidence >= min_confidence:
         best = hits[0]
         return Answer(best.passage.text, best.passage.kind, sources=[hit_source(best)])
+    if hits and hits[0].calibrated and hits[0].passage.kind == "faq" \
+            and hits[0].confidence >= confidence.SUGGEST_FLOOR:
+        best = hits[0]
+        return Answer(prompts.SUGGESTION_REPLY.format(question=best.passage.title), "suggestion",
+                      sources=[{**hit_source(best), "type": "suggestion"}], suggested=best.passage)
     return Answer(prompts.FALLBACK_REPLY, "fallback", offers_handoff=True)
 
 
@@ -71,6 +79,7 @@ class ChatService:
         session = self.sessions.get(session_id)
         answer = self._answer(message, session)
         session.offered_handoff = answer.offers_handoff
+        session.suggested = answer.suggested
         session.history.append(("user", message))
         session.history.append(("assistant", answer.reply))
         return answer, session
@@ -81,6 +90,12 @@ class ChatService:
             return Answer(rule.reply, "rule", handoff=rule.handoff,
                           sources=[{"type": "rule", "title": rule.name, "score": 1.0}])
         tokens = set(words(message))
+        suggested = session.suggested
+        if isinstance(suggested, Passage) and tokens and tokens <= YES:
+            return Answer(suggested.text, suggested.kind,
+                          sources=[{"type": suggested.kind, "title": suggested.title, "score": 1.0}])
+        if isinstance(suggested, Passage) and tokens and tokens <= NO:
+            return Answer(prompts.HANDOFF_REPLY, "handoff", handoff=True)
         if session.offered_handoff and tokens and tokens <= YES:
             return Answer(prompts.HANDOFF_REPLY, "handoff", handoff=True)
         if session.offered_handoff and tokens and tokens <= NO:

@@ -16,6 +16,8 @@ class Session:
     session_id: str
     history: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=HISTORY_TURNS * 2))
     offered_handoff: bool = False
+    # The FAQ passage the last reply asked about ("Did you mean ...?"); a "yes" answers it.
+    suggested: object | None = None
 
 
 class SessionStore:

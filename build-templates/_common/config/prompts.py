@@ -29,6 +29,10 @@ if _FORMAL:
     HANDOFF_REPLY = "Certainly. A member of our team will take over this conversation shortly."
     DECLINED_REPLY = "Of course. Is there anything else I can help you with?"
     THANKS_REPLY = "You are welcome. Is there anything else I can help you with?"
+    SUGGESTION_REPLY = (
+        "I am not certain I understood. Did you mean: \u201c{question}\u201d? "
+        f"Reply yes for that answer, or no to be connected with the {settings.CLIENT} team."
+    )
 else:
     FALLBACK_REPLY = (
         "Sorry, I'm not sure about that one. "
@@ -37,6 +41,10 @@ else:
     HANDOFF_REPLY = "Great, I'm passing this conversation to a person. Someone will join shortly."
     DECLINED_REPLY = "No problem! Anything else I can help with?"
     THANKS_REPLY = "You're welcome! Anything else I can help with?"
+    SUGGESTION_REPLY = (
+        "I'm not sure I got that. Did you mean \u201c{question}\u201d? "
+        f"Reply yes for that answer, or no to talk to someone from the {settings.CLIENT} team."
+    )
 
 
 def build_system_prompt(passages: Sequence[tuple[str, str]]) -> str:

@@ -135,3 +135,38 @@ def test_hostile_rule_phrases_match_literally_and_never_as_regex(load_service):
     for i, phrase in enumerate(HOSTILE):
         assert book.first_match(f"well {phrase} !").name == f"r{i}", phrase
     assert book.first_match("nothing special here") is None
+
+
+@pytest.fixture
+def sample_service(acme_spec, load_service):
+    def make(retrieval: str = "semantic"):
+        importer = load_service(acme_spec.model_copy(update={"retrieval": retrieval}))
+        data = importer("assistant.data").load_assistant_data()
+        answerer = importer("assistant.answer")
+        service_mod = importer("assistant.service")
+        return service_mod.ChatService(data, answerer.OfflineAnswerer(service_mod.answer_threshold(data)))
+    return make
+
+
+def test_a_likely_but_uncertain_match_asks_did_you_mean_and_yes_answers_it(sample_service):
+    service = sample_service()
+    first, session = service.chat("Is it possible to get my cash back?")
+    assert first.source == "suggestion" and "When will I get my refund?" in first.reply
+    assert first.sources[0]["type"] == "suggestion" and first.handoff is False
+    second, _ = service.chat("yes", session.session_id)
+    assert second.source == "faq" and second.reply.startswith("Refunds reach your original payment method")
+
+
+def test_no_to_a_suggestion_hands_off_and_off_topic_gets_the_plain_fallback(sample_service):
+    service = sample_service()
+    _, session = service.chat("Is it possible to get my cash back?")
+    declined, _ = service.chat("no", session.session_id)
+    assert declined.handoff is True and declined.source == "handoff"
+    off_topic, _ = service.chat("What is the capital of France?")
+    assert off_topic.source == "fallback" and off_topic.offers_handoff
+
+
+def test_lexical_retrieval_never_suggests(sample_service):
+    service = sample_service("lexical")
+    answer, _ = service.chat("Is it possible to get my cash back?")
+    assert answer.source in {"fallback", "faq"}
