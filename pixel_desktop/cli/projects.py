@@ -11,7 +11,7 @@ from typing import Any
 
 from pixel_desktop.cleanup import delete_project
 from pixel_desktop.cli.context import CliContext
-from pixel_desktop.cli.output import fmt_time, print_json, print_table
+from pixel_desktop.cli.output import fmt_time, print_json, print_table, terminal_text
 from pixel_desktop.codegen import get_template_set
 from pixel_desktop.errors import AlreadyExistsError, InputError
 from pixel_desktop.spec import dump_spec, load_spec_file, load_spec_text
@@ -173,7 +173,7 @@ def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
     ]
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
-        print(f"{key.ljust(width)}  {value}")
+        print(f"{key.ljust(width)}  {terminal_text(value)}")
     return 0
 
 

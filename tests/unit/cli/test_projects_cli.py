@@ -136,3 +136,30 @@ def test_sample_shows_plain_entry_count_and_semantic_retrieval(capsys: pytest.Ca
     lines = {line.split("  ", 1)[0]: line.split("  ", 1)[1].strip() for line in out.splitlines()}
     assert lines["FAQ entries"].isdigit()
     assert lines["Retrieval"] == "semantic"
+
+
+def test_list_and_show_print_escape_sequences_from_a_spec_as_text(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A spec's text cannot drive the terminal: colours, a window title, a cursor move over
+    earlier lines or a bidi override are printed as visible escapes; JSON keeps them exact."""
+    from pixel_desktop.spec import ProjectSpec, dump_spec
+
+    name = "Evil\x1b[2J\x1b]0;pwned\x07 Bot"
+    client = "Acme\u202e gnp.exe"
+    description = "first\x1b[1A\rline\x9b31m"
+    spec = ProjectSpec(name=name, slug="evil-bot", client=client, description=description)
+    file = tmp_path / "evil.yaml"
+    file.write_text(dump_spec(spec), encoding="utf-8")
+    assert run(capsys, "projects", "import", str(file))[0] == 0
+
+    for argv in (("projects", "list"), ("projects", "show", "evil-bot")):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0
+        raw = [ch for ch in out if ch != "\n" and (ch < " " or "\x7f" <= ch <= "\x9f" or ch == "\u202e")]
+        assert raw == [], f"{argv}: control characters reached the terminal: {raw!r}"
+        assert "Evil\\x1b[2J\\x1b]0;pwned\\x07 Bot" in out and "Acme\\u202e gnp.exe" in out
+    assert "first\\x1b[1A\\rline\\x9b31m" in out  # the show output has the description
+
+    shown = json.loads(run(capsys, "projects", "show", "evil-bot", "--json")[1])
+    assert (shown["name"], shown["client"], shown["spec"]["description"]) == (name, client, description)
