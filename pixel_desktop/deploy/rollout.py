@@ -81,6 +81,10 @@ class DeployService:
         )
         self.swarm_timeout_s = swarm_timeout_s
         self._http_get = http_get or _http_status
+        # Per deployment: the secret values (secret env, registry password) it handles, so
+        # that no message it records, emits or logs carries them. A daemon error can echo a
+        # container's env, and a crashing service's last log lines may print it.
+        self._secret_values: dict[int, set[str]] = {}
 
     # ---------------------------------------------------------------- helpers
     @property
@@ -91,7 +95,14 @@ class DeployService:
             self._secrets = SecretStore()
         return self._secrets
 
+    def _redacted(self, dep_id: int, text: str) -> str:
+        """``text`` with every secret value of deployment ``dep_id`` replaced by ***."""
+        for secret in sorted(self._secret_values.get(dep_id, ()), key=len, reverse=True):
+            text = text.replace(secret, cfg.REDACTED)
+        return text
+
     def _emit(self, on_progress: Progress | None, dep_id: int, stage: str, message: str) -> None:
+        message = self._redacted(dep_id, message)
         event = DeployProgress(dep_id, stage, message)
         log.info("deploy %s %s: %s", dep_id, stage, message)
         if self.bus is not None:
@@ -288,6 +299,25 @@ class DeployService:
         )
         dep_id = record.id
         url = self._url(project, target)
+        self._secret_values[dep_id] = {
+            runtime.env[name]
+            for name in project.spec.deployment.secret_env
+            if runtime.env.get(name)
+        }
+        try:
+            return self._run_recorded(plan, runtime, dep_id, url, on_progress)
+        finally:
+            self._secret_values.pop(dep_id, None)
+
+    def _run_recorded(
+        self,
+        plan: _Plan,
+        runtime: cfg.RuntimeConfig,
+        dep_id: int,
+        url: str,
+        on_progress: Progress | None,
+    ) -> DeploymentRecord:
+        target = plan.target
         try:
             self._emit(on_progress, dep_id, "connecting", f"connecting to {target.docker_host}")
             with self._connect(target.docker_host, target.name) as docker:
@@ -298,15 +328,16 @@ class DeployService:
                     self._single(docker, plan, runtime.env, dep_id, url, on_progress)
         except _RolledBack as exc:
             final = self.store.deployments.set_status(
-                dep_id, "rolled_back", error_message=exc.message, url=url
+                dep_id, "rolled_back", error_message=self._redacted(dep_id, exc.message), url=url
             )
         except PixelError as exc:
-            final = self.store.deployments.set_status(dep_id, "failed", error_message=exc.message)
-        except Exception as exc:  # a bug or an unexpected library error: still close the record
-            log.exception("deployment %s crashed", dep_id)
             final = self.store.deployments.set_status(
-                dep_id, "failed", error_message=f"internal error: {type(exc).__name__}: {exc}"
+                dep_id, "failed", error_message=self._redacted(dep_id, exc.message)
             )
+        except Exception as exc:  # a bug or an unexpected library error: still close the record
+            message = self._redacted(dep_id, f"internal error: {type(exc).__name__}: {exc}")
+            log.error("deployment %s crashed: %s", dep_id, message)
+            final = self.store.deployments.set_status(dep_id, "failed", error_message=message)
             self._finish(final, on_progress)
             raise
         else:
@@ -333,8 +364,11 @@ class DeployService:
             say(f"{plan.image_ref} is already on the target")
         elif plan.via == "registry":
             say(f"target pulls {plan.image_ref}")
+            auth = self._registry_auth(plan)
+            if auth and auth.get("password"):
+                self._secret_values.setdefault(dep_id, set()).add(auth["password"])
             try:
-                docker.pull(plan.image_ref, self._registry_auth(plan), say)
+                docker.pull(plan.image_ref, auth, say)
             except DeployError as exc:
                 if "unauthorized" in exc.message or "authentication required" in exc.message:
                     raise DeployError(

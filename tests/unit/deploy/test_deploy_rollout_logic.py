@@ -300,3 +300,94 @@ def test_swarm_target_without_an_active_swarm_fails_with_how_to_fix(store) -> No
     )
     record = svc.deploy("acme", "cluster", build_id=_build(store, p.id, "img:good").id)
     assert record.status == "failed" and "docker swarm init" in record.error_message
+
+
+SECRET = "sk-live-7d1e0c9a"
+REGISTRY_PASSWORD = "reg-pw-51b2f3"
+
+
+class _Secrets:
+    def get_project_secret(self, project, name):
+        return SECRET if name == "LLM_API_KEY" else None
+
+    def get_registry_password(self, registry, username):
+        return REGISTRY_PASSWORD
+
+
+class LeakyTarget(FakeTarget):
+    """A daemon and a service that echo what they were given, as real ones can."""
+
+    fail_create = False
+
+    def create_and_start(self, *, name, image, port, env, labels):
+        if self.fail_create:
+            from pixel_desktop.errors import DeployError
+
+            raise DeployError(f"daemon: cannot create {name} with env {sorted(env.items())}")
+        return super().create_and_start(name=name, image=image, port=port, env=env, labels=labels)
+
+    def container_logs(self, cid, tail=20):
+        return f"config: LLM_API_KEY={SECRET}\nTraceback: boom\n"
+
+    def pull(self, ref, auth, on_log):
+        from pixel_desktop.errors import DeployError
+
+        raise DeployError(f"pull {ref}: registry said no to {auth}")
+
+
+def _secret_project(store: Store):
+    data = yaml.safe_load((REPO / "examples" / "acme-support.yaml").read_text(encoding="utf-8"))
+    data["slug"] = "acme"
+    data.setdefault("deployment", {})["secret_env"] = ["LLM_API_KEY"]
+    return store.projects.create(spec_from_data(data))
+
+
+def _texts(record, events) -> list[str]:
+    """Everything a deploy shows or keeps: the record's error and every event's text."""
+    texts = [record.error_message or ""]
+    for event in events:
+        texts += [str(getattr(event, f, "") or "") for f in ("message", "error")]
+    return texts
+
+
+def test_secret_values_echoed_by_the_daemon_or_the_service_never_reach_messages(store) -> None:
+    p = _secret_project(store)
+    target = LeakyTarget()
+    svc = _service(store, target)
+    svc._secrets = _Secrets()
+    events: list = []
+
+    crashed = svc.deploy(
+        "acme", "box", build_id=_build(store, p.id, "img:crash").id, on_progress=events.append
+    )
+    healthy = svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good1").id)
+    target.fail_create = True
+    rolled = svc.deploy(
+        "acme", "box", build_id=_build(store, p.id, "img:good2").id, on_progress=events.append
+    )
+
+    assert (crashed.status, healthy.status, rolled.status) == ("failed", "healthy", "rolled_back")
+    assert "LLM_API_KEY=***" in crashed.error_message and "boom" in crashed.error_message
+    assert "'LLM_API_KEY', '***'" in rolled.error_message
+    leaks = [t for t in _texts(crashed, events) + _texts(rolled, []) if SECRET in t]
+    assert leaks == []
+    assert SECRET not in repr(store.deployments.list("acme"))
+
+
+def test_the_registry_password_never_reaches_a_failed_pull_message(store) -> None:
+    p = _secret_project(store)
+    store.registries.add("team", "127.0.0.1:5000", username="bob")
+    target = LeakyTarget()
+    svc = _service(store, target)
+    svc._secrets = _Secrets()
+    b = store.builds.create(p.id)
+    pushed = store.builds.set_status(
+        b.id, "completed", image_name="img:good", pushed_ref="127.0.0.1:5000/acme:b1",
+        registry_name="team",
+    )
+    events: list = []
+
+    record = svc.deploy("acme", "box", build_id=pushed.id, on_progress=events.append)
+
+    assert record.status == "failed" and "registry said no" in record.error_message
+    assert [t for t in _texts(record, events) if REGISTRY_PASSWORD in t] == []
