@@ -10,9 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from assistant.data import AssistantData
 from assistant import confidence
-from assistant.retrieval import Hit, Passage, Retriever, build_retriever, default_threshold
+from assistant.data import AssistantData
+from assistant.retrieval import (
+    Hit,
+    Passage,
+    Retriever,
+    build_retriever,
+    default_threshold,
+)
 from assistant.rules import RuleBook
 from assistant.sessions import Session, SessionStore
 from assistant.text import words

