@@ -128,9 +128,11 @@ def kubernetes(spec: ProjectSpec, ctx: dict[str, Any]) -> bytes:
         "envFrom": [{"configMapRef": {"name": f"{name}-config"}}],
         "readinessProbe": {**probe, "initialDelaySeconds": 2},
         "livenessProbe": {**probe, "initialDelaySeconds": 10},
+        # Semantic retrieval holds the embedding model (~90 MB widened to float32) and the
+        # index in memory; the lexical service needs a fraction of that.
         "resources": {
-            "requests": {"cpu": "50m", "memory": "96Mi"},
-            "limits": {"cpu": "500m", "memory": "256Mi"},
+            "requests": {"cpu": "50m", "memory": "256Mi" if ctx["semantic"] else "96Mi"},
+            "limits": {"cpu": "500m", "memory": "512Mi" if ctx["semantic"] else "256Mi"},
         },
         "securityContext": {
             "runAsNonRoot": True,
