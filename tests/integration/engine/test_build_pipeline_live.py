@@ -239,7 +239,9 @@ def test_prompt_only_change_rebuilds_only_the_data_layer(
 
     assert step_followed_by_cache("RUN python3 -m venv")  # dependency layer reused
     assert step_followed_by_cache("COPY main.py")  # service code reused
-    assert not step_followed_by_cache("COPY assistant_data/")  # only the data is rebuilt
+    assert step_followed_by_cache("COPY assistant_data/knowledge.json")  # same FAQ and documents
+    assert step_followed_by_cache('RUN ["python", "-m", "assistant.vectors"]')  # index not recomputed
+    assert not step_followed_by_cache("COPY assistant_data/assistant.json")  # only the data is rebuilt
     assert second.image_id != first.image_id
     history = docker_cli(docker_host, "history", "-q", "--no-trunc", second.image_id).stdout.split()
     first_history = docker_cli(
