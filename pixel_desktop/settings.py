@@ -171,12 +171,14 @@ def _write_private(path: Path, text: str) -> None:
 
     The temp file has an unpredictable name (mkstemp, O_EXCL, 0600) in the same folder,
     so nobody can pre-create or symlink it, and the rename never crosses file systems.
+    The mode is set with ``os.chmod`` on the path: ``os.fchmod`` does not exist on Windows
+    before Python 3.13, where calling it made every Settings save crash.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o600)  # mkstemp already makes it 0600 on POSIX; this states it
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            os.fchmod(fh.fileno(), 0o600)
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())

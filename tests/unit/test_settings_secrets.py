@@ -173,3 +173,15 @@ def test_an_old_plain_text_file_without_a_keyring_keeps_working_but_becomes_priv
 
     assert settings.load().effective_store_url() == PG
     assert stat.S_IMODE(paths.settings_file().stat().st_mode) == 0o600
+
+
+def test_saving_settings_works_where_os_fchmod_does_not_exist(
+    fake_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows before Python 3.13 has no os.fchmod; saving must not depend on it."""
+    monkeypatch.delattr(os, "fchmod", raising=False)
+
+    settings.save(settings.Settings(build_concurrency=5))
+
+    assert settings.load().build_concurrency == 5
+    assert stat.S_IMODE(paths.settings_file().stat().st_mode) == 0o600
