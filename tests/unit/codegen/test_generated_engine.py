@@ -170,3 +170,10 @@ def test_lexical_retrieval_never_suggests(sample_service):
     service = sample_service("lexical")
     answer, _ = service.chat("Is it possible to get my cash back?")
     assert answer.source in {"fallback", "faq"}
+
+
+def test_document_passages_are_retrieved_by_meaning_and_named_in_sources(sample_service):
+    service = sample_service()
+    answer, _ = service.chat("Do my reward points expire?")
+    assert answer.source == "document" and "24 months" in answer.reply
+    assert answer.sources[0]["type"] == "document" and answer.sources[0]["title"] == "Loyalty programme"
