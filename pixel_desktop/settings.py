@@ -85,6 +85,31 @@ def split_store_password(url_text: str) -> tuple[str, str | None]:
     return url._replace(password=None).render_as_string(hide_password=False), str(password)
 
 
+def store_url_for_display(url_text: str) -> str:
+    """``url_text`` with any password replaced by ``***``, for anything a person sees.
+
+    The Settings dialog showed the effective store URL (PIXEL_STORE_URL included) as
+    placeholder text, password and all; labels, messages and logs use this instead.
+    """
+    try:
+        stripped, password = split_store_password(url_text)
+    except InputError:
+        return "(not a database URL)"
+    if password is None:
+        return url_text
+    from sqlalchemy.engine import make_url
+
+    return make_url(stripped).set(password="hidden").render_as_string(hide_password=True)
+
+
+def store_url_has_password(url_text: str) -> bool:
+    """True when ``url_text`` carries a password (in the authority or as ``?password=``)."""
+    try:
+        return split_store_password(url_text)[1] is not None
+    except InputError:
+        return False
+
+
 def _keyring_backend() -> Any:
     from pixel_desktop.engine.secrets import SecretStore
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pixel_desktop import __version__
 from pixel_desktop.cli.context import CliContext
 from pixel_desktop.errors import PixelError
+from pixel_desktop.settings import store_url_has_password
 
 COMMAND_MODULES = (
     "pixel_desktop.cli.projects",
@@ -43,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pixel {__version__}")
     parser.add_argument(
-        "--store", metavar="URL", help="SQLAlchemy URL of the store (overrides PIXEL_STORE_URL)"
+        "--store", metavar="URL", help="SQLAlchemy URL of the store (overrides PIXEL_STORE_URL); put a password in "
+        "PIXEL_STORE_URL instead, since the command line is visible in ps"
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -66,6 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if args.store and store_url_has_password(args.store):
+        # Kept working for existing scripts, but the command line is visible to every
+        # user of the machine (ps, /proc/<pid>/cmdline, shell history).
+        print(
+            "pixel: warning: --store puts the store password in the process list (ps) and "
+            "your shell history; set PIXEL_STORE_URL or save the URL in Settings instead.",
+            file=sys.stderr,
+        )
     ctx = CliContext(store_url=args.store)
     try:
         code = args.func(args, ctx)

@@ -94,7 +94,10 @@ class SettingsDialog(QDialog):
         form = QFormLayout(general)
         form.setVerticalSpacing(10)
         self.store_edit = QLineEdit(s.store_url or "")
-        self.store_edit.setPlaceholderText(f"default: {settings_mod.Settings().effective_store_url()}")
+        # The effective URL may come from PIXEL_STORE_URL with a password in it: show it masked.
+        self.store_edit.setPlaceholderText(
+            f"default: {settings_mod.store_url_for_display(settings_mod.Settings().effective_store_url())}"
+        )
         self.store_test_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DriveHDIcon), "Test connection")
         self.store_test_button.clicked.connect(self.test_store)
         self.store_result = _result_label()

@@ -140,3 +140,15 @@ def test_store_test_connection_against_postgresql(qtbot, window, services, pg_ur
     qtbot.waitUntil(lambda: dialog.store_result.text()[:1] in ("✓", "✗"), timeout=60_000)
     assert dialog.store_result.text().startswith("✓ Connected: PostgreSQL"), dialog.store_result.text()
     assert "@" not in dialog.store_result.text()  # never shows the password
+
+
+def test_the_store_password_from_the_environment_never_shows_in_the_settings_dialog(
+    qtbot, window, services, monkeypatch
+) -> None:
+    """The placeholder shows the effective store URL; PIXEL_STORE_URL may carry a password."""
+    monkeypatch.setenv("PIXEL_STORE_URL", "postgresql+psycopg://alice:Sup3rS3cret@db.example:5432/pixel")
+    dialog = SettingsDialog(services, window.tasks, window)
+    qtbot.addWidget(dialog)
+    shown = dialog.store_edit.placeholderText() + dialog.store_edit.text()
+    assert "Sup3rS3cret" not in shown
+    assert "alice:***@db.example:5432/pixel" in shown
