@@ -5,6 +5,8 @@ Bad input is always a 4xx with a readable ``detail`` (what is wrong and how to s
 right), never a 500; bodies over MAX_BODY_BYTES get 413 whether or not they declare a
 length. /docs is a self-contained page (no CDN); /openapi.json is the schema. Secrets come
 only from the runtime environment (see config/settings.py for the variable names).
+/health and /metrics are async and never wait for a worker thread: chats run on their own
+bounded threads, so a backlog of chats waiting on an LLM cannot fail the health check.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
@@ -23,7 +26,9 @@ from assistant.data import load_assistant_data
 from assistant.docs_page import DOCS_CONTENT_SECURITY_POLICY, render_docs
 from assistant.metrics import Metrics, RequestCounter
 from assistant.page import CONTENT_SECURITY_POLICY, render_page
-from assistant.service import ChatService
+from assistant.service import Answer, ChatService
+from assistant.sessions import Session
+from assistant.workers import SLOTS
 from config import prompts, settings
 
 logging.basicConfig(level=settings.LOG_LEVEL.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -34,6 +39,11 @@ METRICS = Metrics(settings.NAME, VERSION)
 SERVICE = ChatService(DATA, build_answerer(DATA, METRICS), on_rule_timeout=METRICS.observe_rule_timeout)
 PAGE = render_page(settings.NAME, prompts.GREETING, settings.CHAT_PATH, settings.MAX_MESSAGE_CHARS)
 MAX_BODY_BYTES = settings.MAX_MESSAGE_CHARS * 4 + 4096
+# Chats run on their own bounded set of worker threads (a chat may wait seconds on an LLM),
+# and compute only while holding one of a few compute slots (assistant/workers.py).
+# /health and /metrics are async and need no thread, so however many chats are waiting,
+# the container's health check still gets its answer and the container is not restarted.
+CHAT_THREADS = anyio.CapacityLimiter(settings.CHAT_WORKERS)
 
 app = FastAPI(title=settings.NAME, description=settings.DESCRIPTION, version=VERSION,
               docs_url=None, redoc_url=None)
@@ -126,17 +136,23 @@ app.add_middleware(RequestCounter, metrics=METRICS)
 
 
 @app.get(settings.HEALTH_PATH, response_model=Health, tags=["service"])
-def health() -> Health:
+async def health() -> Health:
     return Health(status="ok", name=settings.NAME, version=VERSION, mode=MODE)
+
+
+def _chat_turn(message: str, session_id: str | None) -> tuple[Answer, Session]:
+    with SLOTS.held():
+        return SERVICE.chat(message, session_id)
 
 
 @app.post(settings.CHAT_PATH, response_model=ChatResponse, tags=["chat"],
           responses={413: {"description": "Body larger than the limit (with or without Content-Length)."},
                      415: {"description": "Body not sent as JSON (Content-Type: application/json)."},
                      422: {"description": "Invalid JSON or message (empty, too long, wrong type)."}})
-def chat(request: ChatRequest) -> ChatResponse:
+async def chat(request: ChatRequest) -> ChatResponse:
     started = time.perf_counter()
-    answer, session = SERVICE.chat(request.message, request.session_id)
+    answer, session = await anyio.to_thread.run_sync(
+        _chat_turn, request.message, request.session_id, limiter=CHAT_THREADS)
     METRICS.observe_chat(time.perf_counter() - started, answer.source, answer.handoff)
     return ChatResponse(
         reply=answer.reply, session_id=session.session_id,
@@ -145,7 +161,7 @@ def chat(request: ChatRequest) -> ChatResponse:
 
 
 @app.get("/metrics", response_class=PlainTextResponse, tags=["service"])
-def metrics() -> PlainTextResponse:
+async def metrics() -> PlainTextResponse:
     return PlainTextResponse(METRICS.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 

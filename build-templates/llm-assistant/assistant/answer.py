@@ -15,6 +15,7 @@ from assistant.metrics import Metrics
 from assistant.retrieval import Hit
 from assistant.service import Answer, answer_threshold, hit_source, offline_answer
 from assistant.sessions import Session
+from assistant.workers import SLOTS
 from config import prompts, settings
 
 MODE = "llm"
@@ -50,7 +51,8 @@ class LlmAnswerer:
         messages += [{"role": role, "content": text} for role, text in session.history]
         messages.append({"role": "user", "content": message})
         try:
-            reply = self.client.complete(messages)
+            with SLOTS.released():  # only waiting from here: let another chat compute
+                reply = self.client.complete(messages)
         except LlmError as exc:
             log.warning("LLM unavailable, answering offline: %s", exc)
             if self.metrics is not None:

@@ -23,6 +23,7 @@ file in the image). Any failure raises ``LlmError``; the caller answers offline 
 from __future__ import annotations
 
 import json
+import logging
 import ssl
 import threading
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ import httpx
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 # Redirect statuses: reported, never followed (see the module docstring).
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+# httpx logs every request at INFO; the service logs LLM failures itself (assistant.llm).
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 _ssl_lock = threading.Lock()
 _ssl_context: ssl.SSLContext | None = None
