@@ -106,8 +106,7 @@ def _printer(enabled: bool) -> Any:
 def cmd_targets_add(args: argparse.Namespace, ctx: CliContext) -> int:
     from pixel_desktop.deploy import hosts
 
-    hosts.validate_target_name(args.name)
-    url = hosts.parse_docker_host(args.docker_host)
+    _, url, _ = hosts.validate_target(args.name, args.docker_host, args.kind)
     if args.tls_dir and url.scheme != "tcp":
         raise InputError("--tls-dir only applies to tcp:// hosts.")
     if url.scheme == "tcp" and not args.tls_dir:
@@ -162,6 +161,14 @@ def cmd_targets_trust(args: argparse.Namespace, ctx: CliContext) -> int:
     if key.already_trusted:
         print("This key is already trusted.")
         return 0
+    if key.revoked:
+        raise InputError(
+            f"This key is marked @revoked in known_hosts; it cannot be trusted. Ask the "
+            f"administrator of {key.host} for its current key."
+        )
+    warning = hosts.changed_key_warning(key)
+    if warning:  # shown even with --yes: a script's log must say the key changed
+        print(warning, file=sys.stderr)
     if not args.yes:
         if not sys.stdin.isatty():
             raise InputError("Not a terminal: verify the fingerprint and pass --yes to trust it.")
@@ -170,7 +177,10 @@ def cmd_targets_trust(args: argparse.Namespace, ctx: CliContext) -> int:
             print("Not trusted.")
             return 1
     path = hosts.trust(key)
-    print(f"Trusted; added to {path}")
+    if warning:
+        print(f"Trusted the CHANGED key {key.fingerprint}; written to {path}")
+    else:
+        print(f"Trusted; added to {path}")
     return 0
 
 

@@ -31,6 +31,7 @@ from pixel_desktop.engine.docker_deploy import (
     TlsOptions,
     fingerprint,
     known_hosts_name,
+    load_known_hosts,
     scan_host_key,
 )
 from pixel_desktop.errors import InputError
@@ -38,6 +39,13 @@ from pixel_desktop.errors import InputError
 KINDS = ("docker", "swarm")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 TLS_FILES = ("ca.pem", "cert.pem", "key.pem")
+# A DNS name or IPv4 address (labels of letters, digits, '-', '_' not starting with '-'), or
+# an IPv6 address (urlparse strips the brackets). Nothing else reaches ssh/paramiko.
+_HOST_RE = re.compile(
+    r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})?)(?:\.[A-Za-z0-9_][A-Za-z0-9_-]{0,62})*\.?$"
+)
+_IPV6_RE = re.compile(r"^[0-9A-Fa-f:.]{2,45}$")
+_USER_RE = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,31}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +73,20 @@ def validate_kind(kind: str) -> str:
 
 
 def parse_docker_host(url: str) -> HostUrl:
-    """Accept ``unix:///path``, ``ssh://[user@]host[:port]``, ``tcp://host:port``; else InputError."""
+    """Accept ``unix:///path``, ``ssh://[user@]host[:port]``, ``tcp://host:port``; else InputError.
+
+    The one validator of Docker host URLs: the CLI, the GUI and ``connect`` all go through it.
+    Why strict: the host and user end up in an SSH connection (and in the docker CLI if a
+    user copies them), where ``ssh://-oProxyCommand=...`` would be read as an option that runs
+    a command. Host, user and port are checked against allowed characters, none may start
+    with '-', and no whitespace or control character is accepted anywhere."""
     text = (url or "").strip()
-    parsed = urllib.parse.urlparse(text)
     example = "e.g. ssh://deploy@server.example:22, tcp://server.example:2376 or unix:///var/run/docker.sock"
+    if any(ch.isspace() or not ch.isprintable() for ch in text):
+        raise InputError(
+            f"Invalid Docker host {url!r}: no spaces or control characters allowed ({example})."
+        )
+    parsed = urllib.parse.urlparse(text)
     if parsed.scheme == "unix":
         if not parsed.path.startswith("/"):
             raise InputError(
@@ -95,8 +113,37 @@ def parse_docker_host(url: str) -> HostUrl:
             raise InputError(
                 f"Invalid Docker host {url!r}: tcp:// needs a port, usually 2376 for TLS."
             )
+        _check_host_part(url, parsed, port, example)
         return HostUrl(parsed.scheme, parsed.hostname, port, parsed.username, text)
     raise InputError(f"Unsupported Docker host {url!r}: {example}.")
+
+
+def _check_host_part(
+    url: str, parsed: urllib.parse.ParseResult, port: int | None, example: str
+) -> None:
+    host = parsed.hostname or ""
+    bracketed = "[" in parsed.netloc
+    ok_host = (
+        _IPV6_RE.match(host) and ":" in host if bracketed else _HOST_RE.match(host)
+    ) and not host.startswith(("-", "."))
+    if not ok_host:
+        raise InputError(
+            f"Invalid Docker host {url!r}: {host!r} is not a host name or IP address (letters, "
+            f"digits, '.', '-' and '_', not starting with '-') ({example})."
+        )
+    user = parsed.username
+    if user is not None and not _USER_RE.match(user):
+        raise InputError(
+            f"Invalid Docker host {url!r}: user {user!r} may only use letters, digits, '.', "
+            "'_' and '-', not starting with '-', up to 32 characters."
+        )
+    if port is not None and not 1 <= port <= 65535:
+        raise InputError(f"Invalid Docker host {url!r}: bad port ({example}).")
+
+
+def validate_target(name: str, docker_host: str, kind: str) -> tuple[str, HostUrl, str]:
+    """Name, parsed host and kind of a new target: what the CLI and the GUI both call."""
+    return validate_target_name(name), parse_docker_host(docker_host), validate_kind(kind)
 
 
 # --------------------------------------------------------------------------- SSH
@@ -155,6 +202,14 @@ class PresentedKey:
     fingerprint: str
     line: str  # the known_hosts line trusting it
     already_trusted: bool
+    # Other keys the known_hosts files list for this host: (key type, fingerprint, file).
+    # Non-empty when the host's key CHANGED since it was trusted.
+    previous: tuple[tuple[str, str, Path], ...] = ()
+    revoked: bool = False  # the key is marked @revoked: never trust it
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.previous) and not self.already_trusted
 
 
 def presented_key(url: HostUrl, target_name: str | None = None) -> PresentedKey:
@@ -164,34 +219,77 @@ def presented_key(url: HostUrl, target_name: str | None = None) -> PresentedKey:
     opts = ssh_options(url, target_name)
     host, port = ssh_endpoint(url, opts)
     key = scan_host_key(host, port)
-    keys = paramiko.HostKeys()
-    for p in opts.known_hosts:
-        if p.is_file():
-            try:
-                keys.load(str(p))
-            except (OSError, paramiko.SSHException):
-                continue
+    known = load_known_hosts(opts.known_hosts)
     name = known_hosts_name(host, port)
-    trusted = keys.check(name, key)
+    fp = fingerprint(key)
+    revoked = known.is_revoked(key)
+    trusted = known.keys.check(name, key) and not revoked
+    previous = tuple(entry for entry in known.trusted_for(name) if entry[1] != fp)
     return PresentedKey(
         host=host,
         port=port,
         key_type=key.get_name(),
-        fingerprint=fingerprint(key),
+        fingerprint=fp,
         line=f"{name} {key.get_name()} {key.get_base64()}\n",
         already_trusted=bool(trusted),
+        previous=previous,
+        revoked=revoked,
     )
 
 
 def trust(key: PresentedKey) -> Path:
-    """Append the key to Pixel's own known_hosts (never edits the user's ~/.ssh)."""
+    """Add the key to Pixel's own known_hosts (never edits the user's ~/.ssh).
+
+    A changed key replaces the host's old lines in Pixel's file: paramiko keeps the first
+    key of a type, so an appended new key would never be used. Old entries in other files
+    stay (they are the user's); ``changed_key_warning`` tells how to remove them. A
+    ``@revoked`` key is refused."""
+    if key.revoked:
+        raise InputError(
+            f"The key {key.key_type} {key.fingerprint} of {key.host} port {key.port} is marked "
+            "@revoked in known_hosts; it cannot be trusted."
+        )
     path = pixel_known_hosts()
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    with os.fdopen(fd, "a", encoding="ascii") as fh:
-        fh.write(key.line)
+    name = key.line.split()[0]
+    kept = []
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True):
+            fields = line.split()
+            old = len(fields) >= 2 and not fields[0].startswith("@")
+            if old and name in fields[0].split(",") and fields[1] == key.key_type:
+                continue  # the old key of this type for this host
+            kept.append(line)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("".join(kept) + key.line)
+    os.replace(tmp, path)
     return path
+
+
+def changed_key_warning(key: PresentedKey) -> str | None:
+    """The warning to show before trusting a key that differs from the one trusted before,
+    with both fingerprints; None when nothing was trusted for the host."""
+    if not key.changed:
+        return None
+    mine = pixel_known_hosts()
+    lines = [
+        f"WARNING: the SSH host key of {key.host} port {key.port} has CHANGED. This can mean "
+        "someone is intercepting the connection; trust the new key only after the host's "
+        "administrator confirmed it.",
+    ]
+    for key_type, fp, path in key.previous:
+        lines.append(f"  previously trusted: {key_type} {fp} (in {path})")
+    lines.append(f"  now presented:      {key.key_type} {key.fingerprint}")
+    others = sorted({str(p) for _, _, p in key.previous if p != mine})
+    if others:
+        lines.append(
+            f"  The old key stays in {', '.join(others)} and takes precedence there; remove it "
+            f"with `ssh-keygen -R '{key.line.split()[0]}'`."
+        )
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- TLS

@@ -63,7 +63,7 @@ class HostKeyError(DeployError):
         self, message: str, *, host: str, port: int, fingerprint: str, key_type: str, kind: str
     ) -> None:
         self.host, self.port, self.fingerprint = host, port, fingerprint
-        self.key_type, self.kind = key_type, kind  # kind: unknown | changed
+        self.key_type, self.kind = key_type, kind  # kind: unknown | changed | revoked
         super().__init__(message)
 
 
@@ -111,9 +111,110 @@ class TlsOptions:
     client_key: Path
 
 
+@dataclass(frozen=True, slots=True)
+class KnownHosts:
+    """What a set of known_hosts files trusts, and the keys they revoke."""
+
+    keys: paramiko.HostKeys
+    revoked: tuple[paramiko.PKey, ...] = ()
+    sources: dict[str, tuple[tuple[str, str, Path], ...]] = field(default_factory=dict)
+
+    def is_revoked(self, key: paramiko.PKey) -> bool:
+        return any(key.asbytes() == r.asbytes() for r in self.revoked)
+
+    def trusted_for(self, name: str) -> tuple[tuple[str, str, Path], ...]:
+        """(key type, fingerprint, file) of every trusted key listed for ``name`` (for
+        warnings: paramiko keeps one key per type, the files may list more). Hashed names
+        (``|1|salt|hash``) are matched by hashing ``name`` with their salt."""
+        found = list(self.sources.get(name, ()))
+        for listed, entries in self.sources.items():
+            if listed.startswith("|1|") and paramiko.HostKeys.hash_host(name, listed) == listed:
+                found.extend(entries)
+        return tuple(found)
+
+
+def load_known_hosts(paths: Iterable[Path], into: paramiko.HostKeys | None = None) -> KnownHosts:
+    """Read known_hosts files with OpenSSH's line rules, not ``HostKeys.load``'s.
+
+    Why: paramiko's loader raises ``InvalidHostKey`` on a marker line (``@cert-authority``,
+    ``@revoked``), so one such line in ``~/.ssh/known_hosts`` broke every SSH target.
+    Here a ``@revoked`` key is refused for every host (and dropped from the trusted set even
+    if another line lists it, as OpenSSH does); ``@cert-authority`` lines are skipped with
+    a log note, since paramiko does not verify host certificates; an unreadable or malformed
+    line is skipped with a note naming file and line, never the whole file. The first key
+    of a type listed for a host wins, as with ``HostKeys.load``."""
+    keys = into if into is not None else paramiko.HostKeys()
+    plain: list[tuple[paramiko.hostkeys.HostKeyEntry, Path]] = []
+    revoked: list[paramiko.PKey] = []
+    for path in paths:
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            log.warning("ignoring unreadable known_hosts %s: %s", path, exc)
+            continue
+        for lineno, raw in enumerate(text.splitlines(), 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            marker = None
+            if line.startswith("@"):
+                parts = line.split(None, 1)
+                marker, line = parts[0], (parts[1] if len(parts) > 1 else "")
+                if marker not in ("@revoked", "@cert-authority"):
+                    log.info(
+                        "known_hosts %s:%d: unknown marker %s, line skipped", path, lineno, marker
+                    )
+                    continue
+                if marker == "@cert-authority":
+                    log.info(
+                        "known_hosts %s:%d: @cert-authority skipped (host certificates are not "
+                        "verified; list the host's own key to trust it)",
+                        path,
+                        lineno,
+                    )
+                    continue
+            try:
+                entry = paramiko.hostkeys.HostKeyEntry.from_line(line, lineno)
+            except (paramiko.SSHException, paramiko.hostkeys.InvalidHostKey, ValueError) as exc:
+                log.info("known_hosts %s:%d: unreadable line skipped (%s)", path, lineno, exc)
+                continue
+            if entry is None:  # too few fields or a key type paramiko cannot use
+                continue
+            if marker == "@revoked":
+                revoked.append(entry.key)
+            else:
+                plain.append((entry, path))
+    sources: dict[str, list[tuple[str, str, Path]]] = {}
+    for entry, path in plain:
+        if any(entry.key.asbytes() == r.asbytes() for r in revoked):
+            continue
+        for name in entry.hostnames:
+            kind = entry.key.get_name()
+            sources.setdefault(name, []).append((kind, fingerprint(entry.key), path))
+            existing = keys.lookup(name)
+            if existing is None or kind not in existing:
+                keys.add(name, kind, entry.key)
+    return KnownHosts(keys, tuple(revoked), {k: tuple(v) for k, v in sources.items()})
+
+
+def _revoked_error(host: str, port: int, key: paramiko.PKey) -> HostKeyError:
+    fp = fingerprint(key)
+    return HostKeyError(
+        f"The SSH host key of {host} port {port} ({key.get_name()} {fp}) is marked @revoked in "
+        "known_hosts; refusing to connect. Ask the host's administrator for its new key.",
+        host=host,
+        port=port,
+        fingerprint=fp,
+        key_type=key.get_name(),
+        kind="revoked",
+    )
+
+
 class _StrictPolicy(paramiko.MissingHostKeyPolicy):
-    def __init__(self, port: int, target_name: str | None) -> None:
-        self.port, self.target_name = port, target_name
+    def __init__(self, port: int, target_name: str | None, known: KnownHosts | None = None) -> None:
+        self.port, self.target_name, self.known = port, target_name, known
 
     def missing_host_key(
         self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
@@ -121,6 +222,8 @@ class _StrictPolicy(paramiko.MissingHostKeyPolicy):
         host = hostname
         if host.startswith("[") and "]:" in host:
             host = host[1:].split("]:")[0]
+        if self.known is not None and self.known.is_revoked(key):
+            raise _revoked_error(host, self.port, key)
         fp = fingerprint(key)
         raise HostKeyError(
             f"The SSH host key of {host} port {self.port} is unknown ({key.get_name()} {fp}); "
@@ -140,14 +243,8 @@ def open_ssh_client(url: str, opts: SshOptions) -> paramiko.SSHClient:
     port = parsed.port or opts.port or 22
     user = parsed.username or opts.username
     client = paramiko.SSHClient()
-    host_keys = client.get_host_keys()
-    for path in opts.known_hosts:
-        if path.is_file():
-            try:
-                host_keys.load(str(path))
-            except (OSError, paramiko.SSHException) as exc:
-                log.warning("ignoring unreadable known_hosts %s: %s", path, exc)
-    client.set_missing_host_key_policy(_StrictPolicy(port, opts.target_name))
+    known = load_known_hosts(opts.known_hosts, into=client.get_host_keys())
+    client.set_missing_host_key_policy(_StrictPolicy(port, opts.target_name, known))
     try:
         client.connect(
             hostname=host,
@@ -165,6 +262,8 @@ def open_ssh_client(url: str, opts: SshOptions) -> paramiko.SSHClient:
         raise
     except paramiko.BadHostKeyException as exc:
         client.close()
+        if known.is_revoked(exc.key):
+            raise _revoked_error(host, port, exc.key) from exc
         fp = fingerprint(exc.key)
         raise HostKeyError(
             f"The SSH host key of {host} port {port} has CHANGED: it now presents "

@@ -254,7 +254,10 @@ class Services:
     def add_target(self, name: str, docker_host: str, kind: str) -> Any:
         if not name.strip() or not docker_host.strip():
             raise InputError("A deploy target needs a name and a Docker host (e.g. ssh://user@host).")
-        return self.store.targets.add(name, docker_host, kind)
+        from pixel_desktop.deploy import hosts
+
+        name, url, kind = hosts.validate_target(name.strip(), docker_host, kind)
+        return self.store.targets.add(name, url.raw, kind)
 
     def remove_target(self, name: str) -> None:
         self.store.targets.remove(name)

@@ -150,3 +150,43 @@ def test_the_container_listens_on_the_deployment_port_the_spec_cannot_override()
     runtime = cfg.runtime_config(ACME, _spec(port=9123), _Secrets({"LLM_API_KEY": "k"}))
     assert runtime.env["PORT"] == "9123"
     assert "PORT" not in runtime.snapshot["env_vars"] and runtime.snapshot["port"] == 9123
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ssh://-oProxyCommand=touch${IFS}/tmp/pwned",
+        "ssh://-oProxyCommand=x@server.example",
+        "ssh://-luser@server.example",
+        "ssh://deploy@-server.example",
+        "ssh://de ploy@server.example",
+        "ssh://deploy@server\n.example",
+        "ssh://deploy;id@server.example",
+        "ssh://deploy@serv$er.example",
+        "ssh://deploy@server.example:0",
+        "tcp://-H:2376",
+        "tcp://server\x1b[31m.example:2376",
+    ],
+)
+def test_docker_host_urls_with_option_like_or_odd_host_user_or_port_are_refused(url) -> None:
+    with pytest.raises(InputError) as err:
+        hosts.parse_docker_host(url)
+    assert "Invalid Docker host" in str(err.value)
+
+
+def test_cli_and_gui_add_target_share_the_strict_host_validation(tmp_path, monkeypatch) -> None:
+    """One validator: the GUI's add_target refuses what the CLI refuses, before the store."""
+    from pixel_desktop.gui.services import Services  # its core half imports no Qt
+    from pixel_desktop.settings import Settings
+
+    monkeypatch.setenv("PIXEL_HOME", str(tmp_path))
+    services = Services(f"sqlite:///{tmp_path / 'pixel.db'}", Settings())
+    try:
+        with pytest.raises(InputError) as err:
+            services.add_target("evil", "ssh://-oProxyCommand=sh", "docker")
+        assert "Invalid Docker host" in str(err.value)
+        assert services.list_targets() == []
+        added = services.add_target("prod", "ssh://deploy@[::1]:2222", "docker")
+        assert added.docker_host == "ssh://deploy@[::1]:2222"
+    finally:
+        services.store.close()
