@@ -4,6 +4,11 @@ Validation is the same ``ProjectSpec`` + ``spec_error_from_validation`` the impo
 use, so the editor can never accept what ``pixel projects import`` would refuse. The first
 problem is shown under the header with its field path, its section gets a warning icon and
 the offending widget or table row is highlighted.
+
+Saving from the form keeps every value exactly as loaded or typed, as the YAML path does:
+lists are edited one item per row (StringListEdit), multi-line text through ExactTextEdit,
+numbers as text parsed with ``float`` (a spin box rounds), and nothing is trimmed or split.
+A value the spec refuses (e.g. a blank item) is named by validation instead of dropped.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -22,7 +26,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -33,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from pixel_desktop.errors import SpecError
-from pixel_desktop.gui.tables import Column, RowTable
+from pixel_desktop.gui.tables import Column, ExactTextEdit, RowTable, StringListEdit
 from pixel_desktop.spec import ProjectSpec, spec_from_data
 from pixel_desktop.spec.faq import group_by_answer
 from pixel_desktop.spec.yaml_io import spec_to_data
@@ -147,12 +150,18 @@ class ProjectEditor(QWidget):
         self._field_widgets[field] = edit
         return edit
 
-    def _text(self, field: str, placeholder: str = "", height: int = 0) -> QPlainTextEdit:
-        edit = QPlainTextEdit()
+    def _text(self, field: str, placeholder: str = "", height: int = 0) -> ExactTextEdit:
+        edit = ExactTextEdit()
         edit.setPlaceholderText(placeholder)
         if height:
             edit.setMinimumHeight(height)
         edit.textChanged.connect(self._on_changed)
+        self._field_widgets[field] = edit
+        return edit
+
+    def _items(self, field: str, hint: str) -> StringListEdit:
+        edit = StringListEdit(hint)
+        edit.changed.connect(self._on_changed)
         self._field_widgets[field] = edit
         return edit
 
@@ -219,24 +228,26 @@ class ProjectEditor(QWidget):
         page, layout = self._page(
             "Business rules",
             "Checked before anything else, also offline. Give either match words/phrases "
-            "(separated by |) or a regular expression; handoff marks the reply as a hand-off to a person.",
+            "(listed below the table, one per row) or a regular expression; handoff marks the "
+            "reply as a hand-off to a person.",
         )
         self.rules_table = RowTable(
             [
-                Column("name", "Name", width=130),
-                Column("match", "Match (a | b | c)", "list", width=220),
-                Column("regex", "Regex", width=150),
+                Column("name", "Name", width=150),
+                Column("regex", "Regex", width=180),
                 Column("reply", "Reply"),
                 Column("handoff", "Handoff", "bool", width=70),
-            ]
+            ],
+            detail=Column("match", "Match words/phrases of the selected rule", "items"),
+            detail_placeholder="One word or phrase per row, kept exactly (| and spaces included).",
         )
         self.rules_table.changed.connect(self._on_changed)
         layout.addWidget(self.rules_table, 1)
         return page
 
     def _build_guidelines(self) -> QWidget:
-        page, layout = self._page("Guidelines", "One guideline per line; given to the LLM in the system prompt.")
-        self.guidelines_edit = self._text("guidelines", "Answer in English.")
+        page, layout = self._page("Guidelines", "One guideline per row; given to the LLM in the system prompt.")
+        self.guidelines_edit = self._items("guidelines", "e.g. Answer in English.")
         layout.addWidget(self.guidelines_edit, 1)
         return page
 
@@ -280,20 +291,15 @@ class ProjectEditor(QWidget):
         self.base_url_edit = self._line("llm.base_url", "http://localhost:11434/v1")
         self.model_edit = self._line("llm.model", "llama3.2")
         self.api_key_env_edit = self._line("llm.api_key_env", "LLM_API_KEY")
-        self.temperature_spin = QDoubleSpinBox()
-        self.temperature_spin.setRange(0.0, 2.0)
-        self.temperature_spin.setSingleStep(0.1)
-        self.temperature_spin.valueChanged.connect(self._on_changed)
-        self.timeout_spin = QDoubleSpinBox()
-        self.timeout_spin.setRange(0.1, 600.0)
-        self.timeout_spin.setSuffix(" s")
-        self.timeout_spin.valueChanged.connect(self._on_changed)
+        # Line edits, not spin boxes: a QDoubleSpinBox rounds to its decimals (0.123 → 0.12).
+        self.temperature_edit = self._line("llm.temperature", "0.0 to 2.0, e.g. 0.2")
+        self.timeout_edit = self._line("llm.timeout_s", "seconds, e.g. 20")
         form.addRow("Provider", self.provider_combo)
         form.addRow("Base URL", self.base_url_edit)
         form.addRow("Model", self.model_edit)
         form.addRow("API key env var", self.api_key_env_edit)
-        form.addRow("Temperature", self.temperature_spin)
-        form.addRow("Timeout", self.timeout_spin)
+        form.addRow("Temperature", self.temperature_edit)
+        form.addRow("Timeout (s)", self.timeout_edit)
         layout.addLayout(form)
         layout.addStretch(1)
         return page
@@ -335,8 +341,9 @@ class ProjectEditor(QWidget):
         self.set_secret_button.clicked.connect(self._ask_secret_value)
         self.secret_table.layout().itemAt(0).layout().insertWidget(4, self.set_secret_button)
         inner_layout.addWidget(self.secret_table)
-        inner_layout.addWidget(QLabel("<b>Extra dependencies</b> (PEP 508, one per line)"))
-        self.deps_edit = self._text("deployment.dependencies", "e.g. rapidfuzz>=3", 80)
+        inner_layout.addWidget(QLabel("<b>Extra dependencies</b> (PEP 508, one per row)"))
+        self.deps_edit = self._items("deployment.dependencies", "e.g. rapidfuzz>=3")
+        self.deps_edit.setMinimumHeight(140)
         inner_layout.addWidget(self.deps_edit)
         layout.addWidget(self._scroll(inner), 1)
         return page
@@ -345,14 +352,15 @@ class ProjectEditor(QWidget):
         page, layout = self._page(
             "Conversation tests",
             "Run against the built container. A test passes when the reply contains every expected "
-            "text (separate several with |) and, if set, the handoff flag matches.",
+            "text (listed below the table) and, if set, the handoff flag matches.",
         )
         self.tests_table = RowTable(
             [
-                Column("ask", "Ask", width=300),
-                Column("expect_contains", "Expect contains (a | b)", "list"),
+                Column("ask", "Ask"),
                 Column("expect_handoff", "Handoff", "tristate", width=90),
-            ]
+            ],
+            detail=Column("expect_contains", "Texts the reply must contain", "items"),
+            detail_placeholder="One expected text per row, kept exactly (| and spaces included).",
         )
         self.tests_table.changed.connect(self._on_changed)
         layout.addWidget(self.tests_table, 1)
@@ -379,7 +387,7 @@ class ProjectEditor(QWidget):
             self.name_edit.setText(spec.name)
             self.slug_edit.setText(spec.project_slug)
             self.client_edit.setText(spec.client)
-            self.description_edit.setPlainText(spec.description)
+            self.description_edit.set_value(spec.description)
             if self.template_combo.findText(spec.template) < 0:
                 self.template_combo.addItem(spec.template)
             self.template_combo.setCurrentText(spec.template)
@@ -388,9 +396,9 @@ class ProjectEditor(QWidget):
             self.tone_edit.setText(p.tone)
             self.style_edit.setText(p.style)
             self.greeting_edit.setText(p.greeting)
-            self.system_prompt_edit.setPlainText(p.system_prompt)
+            self.system_prompt_edit.set_value(p.system_prompt)
             self.rules_table.set_rows([r.model_dump() for r in spec.business_rules])
-            self.guidelines_edit.setPlainText("\n".join(spec.guidelines))
+            self.guidelines_edit.set_items(list(spec.guidelines))
             self.faq_table.set_rows([f.model_dump() for f in spec.training_data.faq])
             self.docs_table.set_rows([d.model_dump() for d in spec.training_data.documents])
             llm = spec.llm
@@ -398,8 +406,8 @@ class ProjectEditor(QWidget):
             self.base_url_edit.setText(llm.base_url or "")
             self.model_edit.setText(llm.model or "")
             self.api_key_env_edit.setText(llm.api_key_env or "")
-            self.temperature_spin.setValue(llm.temperature)
-            self.timeout_spin.setValue(llm.timeout_s)
+            self.temperature_edit.setText(repr(llm.temperature))
+            self.timeout_edit.setText(repr(llm.timeout_s))
             d = spec.deployment
             self.port_spin.setValue(d.port)
             self.base_image_edit.setText(d.base_image or "")
@@ -408,7 +416,7 @@ class ProjectEditor(QWidget):
             self.env_table.set_rows([{"name": k, "value": v} for k, v in d.env_vars.items()])
             self._secret_state = {}
             self.secret_table.set_rows([{"name": n, "state": "…"} for n in d.secret_env])
-            self.deps_edit.setPlainText("\n".join(d.dependencies))
+            self.deps_edit.set_items(list(d.dependencies))
             self.tests_table.set_rows([t.model_dump() for t in spec.tests])
         finally:
             self._loading = False
@@ -444,14 +452,14 @@ class ProjectEditor(QWidget):
             name=self.name_edit.text(),
             slug=self.slug or None,
             client=self.client_edit.text(),
-            description=self.description_edit.toPlainText(),
-            template=self.template_combo.currentText().strip(),
+            description=self.description_edit.value(),
+            template=self.template_combo.currentText(),
             retrieval=self.retrieval_combo.currentData(),
             personality={
                 "tone": self.tone_edit.text(),
                 "style": self.style_edit.text(),
                 "greeting": self.greeting_edit.text(),
-                "system_prompt": self.system_prompt_edit.toPlainText(),
+                "system_prompt": self.system_prompt_edit.value(),
             },
             business_rules=[
                 {
@@ -463,25 +471,25 @@ class ProjectEditor(QWidget):
                 }
                 for r in self.rules_table.rows()
             ],
-            guidelines=_lines(self.guidelines_edit.toPlainText()),
+            guidelines=self.guidelines_edit.items(),
             training_data={"faq": self.faq_table.rows(), "documents": self.docs_table.rows()},
             llm={
                 "provider": self.provider_combo.currentText(),
-                "base_url": self.base_url_edit.text().strip() or None,
-                "model": self.model_edit.text().strip() or None,
-                "api_key_env": self.api_key_env_edit.text().strip() or None,
-                "temperature": round(self.temperature_spin.value(), 2),
-                "timeout_s": round(self.timeout_spin.value(), 1),
+                "base_url": self.base_url_edit.text() or None,
+                "model": self.model_edit.text() or None,
+                "api_key_env": self.api_key_env_edit.text() or None,
+                "temperature": _number(self.temperature_edit.text()),
+                "timeout_s": _number(self.timeout_edit.text()),
             },
             deployment={
                 "port": self.port_spin.value(),
-                "base_image": self.base_image_edit.text().strip() or None,
+                "base_image": self.base_image_edit.text() or None,
                 "env_vars": {r["name"]: r["value"] for r in self.env_table.rows()},
-                "secret_env": [r["name"].strip() for r in self.secret_table.rows()],
-                "dependencies": _lines(self.deps_edit.toPlainText()),
+                "secret_env": [r["name"] for r in self.secret_table.rows()],
+                "dependencies": self.deps_edit.items(),
                 "endpoints": {
-                    "chat": self.chat_endpoint_edit.text().strip(),
-                    "health": self.health_endpoint_edit.text().strip(),
+                    "chat": self.chat_endpoint_edit.text(),
+                    "health": self.health_endpoint_edit.text(),
                 },
             },
             tests=[
@@ -609,8 +617,13 @@ def _group_faq_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], s
     return grouping.rows, grouping.summary()
 
 
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
+def _number(text: str) -> float | str:
+    """``text`` as the float it spells (``repr`` round-trips every float exactly); text that
+    is no number goes to validation as it is, which names the field."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _esc(text: str) -> str:

@@ -2,10 +2,14 @@
 
 Used by the editor for business rules, FAQ, documents, env vars and conversation tests.
 Cells hold plain text; ``kind`` decides how a cell maps to spec data:
-``text`` (str), ``list`` (``|``-separated → list[str]), ``bool`` (checkbox), ``tristate``
-(blank / yes / no → None / True / False). A ``detail`` column is edited in a text area below
-the table because its content is long (document text) or a list (``lines``: one item per
-line, e.g. the other phrasings of an FAQ question).
+``text`` (str), ``bool`` (checkbox), ``tristate`` (blank / yes / no → None / True / False).
+A ``detail`` column is edited below the table because its content is long (``text``: document
+text), a list of single-line items (``lines``: one per line, e.g. the other phrasings of an
+FAQ question) or a list whose items may hold anything (``items``: a StringListEdit, one item
+per row, e.g. a rule's match phrases).
+
+Every value comes back exactly as loaded or typed. There is no ``a | b`` list cell any more:
+splitting on ``|`` and trimming changed phrases that contain ``|`` or spaces.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -37,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from pixel_desktop.errors import InputError
 
-LIST_SEP = "|"
+LIST_SEP = "|"  # CSV import only: how a list is written inside one CSV cell
 ERROR_BG = QColor("#ffebe9")
 DETAIL_ERROR_STYLE = "border: 1px solid #b3261e; background: #fff6f5;"
 # What the user's newline keys put into a QPlainTextEdit document: Enter ends a block (U+2029
@@ -67,6 +73,135 @@ def split_lines(text: str) -> tuple[list[str], list[int]]:
     return items, blank
 
 
+def text_as_typed(edit: QPlainTextEdit, previous: str) -> str:
+    """The text of ``edit`` as the user typed it.
+
+    ``toPlainText()`` turns no-break spaces into spaces and every line separator into
+    ``\n``. The raw document text keeps them; Enter (U+2029) becomes the line ending the
+    value already used (``\r\n`` when ``previous`` had only CRLF endings), and Shift+Enter
+    (U+2028) a ``\n`` unless ``previous`` held U+2028 itself.
+    """
+    raw = edit.document().toRawText()
+    crlf = "\r\n" in previous and previous.count("\n") == previous.count("\r\n")
+    newline = "\r\n" if crlf else "\n"
+    text = raw.replace("\u2029", newline)
+    if "\u2028" not in previous:
+        text = text.replace("\u2028", newline)
+    return text
+
+
+class ExactTextEdit(QPlainTextEdit):
+    """A multi-line text field that gives back exactly the value it was given until edited.
+
+    A QTextDocument cannot hold ``\r`` or tell U+2029 from a line break, so text loaded
+    from a spec is remembered with what the document made of it: while the document still
+    says the same, ``value()`` is the original string, byte for byte.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._original = ""
+        self._shown = ""
+
+    def set_value(self, text: str) -> None:
+        self.setPlainText(text)
+        self._original = text
+        self._shown = self.document().toRawText()
+
+    def value(self) -> str:
+        if self.document().toRawText() == self._shown:
+            return self._original
+        return text_as_typed(self, self._original)
+
+
+class StringListEdit(QWidget):
+    """A list of strings, one item per row, each kept exactly as loaded or typed.
+
+    For lists whose items may contain ``|``, commas, leading/trailing spaces or even line
+    breaks (guidelines, dependencies, match phrases, expected texts): a joined text field
+    cannot represent those without changing them. Double-click or F2 edits an item in place;
+    the buttons add, remove and reorder. Empty items are kept so validation names them.
+    """
+
+    changed = Signal()
+
+    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._loading = False
+        self.list = QListWidget()
+        self.list.setAlternatingRowColors(True)
+        self.list.setToolTip(placeholder)
+        self.list.itemChanged.connect(self._emit_changed)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(4)
+        self.add_button = self._button("Add", QStyle.StandardPixmap.SP_FileDialogNewFolder, self.add_item)
+        self.remove_button = self._button("Remove", QStyle.StandardPixmap.SP_DialogDiscardButton, self.remove_current)
+        self.up_button = self._button("", QStyle.StandardPixmap.SP_ArrowUp, lambda: self.move_current(-1))
+        self.down_button = self._button("", QStyle.StandardPixmap.SP_ArrowDown, lambda: self.move_current(1))
+        self.up_button.setToolTip("Move up")
+        self.down_button.setToolTip("Move down")
+        for b in (self.add_button, self.remove_button, self.up_button, self.down_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        if placeholder:
+            hint = QLabel(placeholder)
+            hint.setObjectName("hint")
+            buttons.addWidget(hint)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(self.list, 1)
+
+    def _button(self, text: str, icon: QStyle.StandardPixmap, slot: Any) -> QPushButton:
+        button = QPushButton(self.style().standardIcon(icon), text)
+        button.clicked.connect(slot)
+        return button
+
+    def set_items(self, items: list[str]) -> None:
+        self._loading = True
+        try:
+            self.list.clear()
+            for text in items:
+                self._append(text)
+        finally:
+            self._loading = False
+
+    def items(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())]
+
+    def _append(self, text: str) -> QListWidgetItem:
+        item = QListWidgetItem(text)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+        self.list.addItem(item)
+        return item
+
+    def add_item(self, text: str = "") -> None:
+        item = self._append(text)
+        self.list.setCurrentItem(item)
+        if not text:
+            self.list.editItem(item)
+        self._emit_changed()
+
+    def remove_current(self) -> None:
+        row = self.list.currentRow()
+        if row >= 0:
+            self.list.takeItem(row)
+            self._emit_changed()
+
+    def move_current(self, delta: int) -> None:
+        row = self.list.currentRow()
+        target = row + delta
+        if row < 0 or not 0 <= target < self.list.count():
+            return
+        self.list.insertItem(target, self.list.takeItem(row))
+        self.list.setCurrentRow(target)
+        self._emit_changed()
+
+    def _emit_changed(self, *_: Any) -> None:
+        if not self._loading:
+            self.changed.emit()
+
+
 def blank_lines_note(blank: list[int]) -> str:
     if not blank:
         return ""
@@ -80,7 +215,7 @@ def blank_lines_note(blank: list[int]) -> str:
 class Column:
     key: str
     title: str
-    kind: str = "text"  # text | list | bool | tristate | lines (detail only)
+    kind: str = "text"  # text | bool | tristate | lines, items (detail only)
     width: int = 0  # 0: stretch
 
 
@@ -105,7 +240,7 @@ class RowTable(QWidget):
         self.detail = detail
         self._csv_rows = csv_rows
         self.last_import_note = ""
-        self._details: list[str] = []  # the detail text of every row, exactly as typed
+        self._details: list[Any] = []  # every row's detail (str, or list for items), exactly as typed
         self._loading = False
         self.table = QTableWidget(0, len(columns))
         self.table.setHorizontalHeaderLabels([c.title for c in columns])
@@ -149,9 +284,14 @@ class RowTable(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
         if detail is not None:
-            self.detail_edit = QPlainTextEdit()
-            self.detail_edit.setPlaceholderText(detail_placeholder or f"{detail.title} of the selected row")
-            self.detail_edit.textChanged.connect(self._on_detail_changed)
+            self.detail_edit: Any
+            if detail.kind == "items":
+                self.detail_edit = StringListEdit(detail_placeholder)
+                self.detail_edit.changed.connect(self._on_detail_changed)
+            else:
+                self.detail_edit = QPlainTextEdit()
+                self.detail_edit.setPlaceholderText(detail_placeholder or f"{detail.title} of the selected row")
+                self.detail_edit.textChanged.connect(self._on_detail_changed)
             self.detail_edit.setEnabled(False)
             self.detail_note = QLabel()
             self.detail_note.setObjectName("fieldError")
@@ -186,7 +326,7 @@ class RowTable(QWidget):
                 self._append(row)
             if self.detail is not None:
                 self.detail_edit.setEnabled(False)
-                self.detail_edit.setPlainText("")
+                self._show_detail(None)
                 self._show_detail_note("")
         finally:
             self._loading = False
@@ -198,8 +338,12 @@ class RowTable(QWidget):
             for c, col in enumerate(self.columns):
                 row[col.key] = self._cell_value(r, c, col)
             if self.detail is not None:
-                text = self._details[r]
-                row[self.detail.key] = split_lines(text)[0] if self.detail.kind == "lines" else text
+                value = self._details[r]
+                if self.detail.kind == "lines":
+                    value = split_lines(value)[0]
+                elif self.detail.kind == "items":
+                    value = list(value)
+                row[self.detail.key] = value
             out.append(row)
         return out
 
@@ -211,10 +355,7 @@ class RowTable(QWidget):
         item = self.table.item(r, c)
         if col.kind == "bool":
             return bool(item and item.checkState() == Qt.CheckState.Checked)
-        text = item.text() if item else ""
-        if col.kind == "list":
-            return [p.strip() for p in text.split(LIST_SEP) if p.strip()]
-        return text
+        return item.text() if item else ""
 
     def _append(self, row: dict[str, Any]) -> int:
         r = self.table.rowCount()
@@ -232,8 +373,6 @@ class RowTable(QWidget):
             if col.kind == "bool":
                 item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 item.setCheckState(Qt.CheckState.Checked if value else Qt.CheckState.Unchecked)
-            elif col.kind == "list":
-                item.setText(f" {LIST_SEP} ".join(value or []))
             else:
                 item.setText("" if value is None else str(value))
                 if len(item.text()) > 40:
@@ -243,6 +382,8 @@ class RowTable(QWidget):
             value = row.get(self.detail.key)
             if self.detail.kind == "lines":
                 self._details.append("\n".join(value or []))
+            elif self.detail.kind == "items":
+                self._details.append(list(value or []))
             else:
                 self._details.append(str(value or ""))
         return r
@@ -300,7 +441,7 @@ class RowTable(QWidget):
             for source, key in mapping.items():
                 value = (record.get(source) or "").strip()
                 col = next(c for c in self.all_columns() if c.key == key)
-                if col.kind == "list":
+                if col.kind == "items":
                     row[key] = [p.strip() for p in value.split(LIST_SEP) if p.strip()]
                 elif col.kind == "lines":  # a quoted multi-line cell: one item per line
                     row[key] = [p for p in value.splitlines() if p.strip()]
@@ -382,23 +523,32 @@ class RowTable(QWidget):
         try:
             if 0 <= row < len(self._details):
                 self.detail_edit.setEnabled(True)
-                self.detail_edit.setPlainText(self._details[row])
+                self._show_detail(self._details[row])
                 self._update_detail_note(self._details[row])
             else:
                 self.detail_edit.setEnabled(False)
-                self.detail_edit.setPlainText("")
+                self._show_detail(None)
                 self._show_detail_note("")
         finally:
             self._loading = False
 
-    def _detail_text(self) -> str:
+    def _show_detail(self, value: Any) -> None:
+        if isinstance(self.detail_edit, StringListEdit):
+            self.detail_edit.set_items(list(value or []))
+        else:
+            self.detail_edit.setPlainText(value or "")
+
+    def _detail_value(self, previous: Any) -> Any:
         """The detail as typed. For ``lines`` the raw document text: ``toPlainText()`` turns a
-        no-break space into a plain space, which would change a phrasing the user kept exact."""
+        no-break space into a plain space, which would change a phrasing the user kept exact;
+        for ``text`` the same raw text with its line endings (see ``text_as_typed``)."""
+        if isinstance(self.detail_edit, StringListEdit):
+            return self.detail_edit.items()
         if self.detail is not None and self.detail.kind == "lines":
             return self.detail_edit.document().toRawText()
-        return self.detail_edit.toPlainText()
+        return text_as_typed(self.detail_edit, previous or "")
 
-    def _update_detail_note(self, text: str) -> None:
+    def _update_detail_note(self, text: Any) -> None:
         if self.detail is not None and self.detail.kind == "lines":
             self._show_detail_note(blank_lines_note(split_lines(text)[1]))
 
@@ -411,6 +561,6 @@ class RowTable(QWidget):
             return
         row = self.table.currentRow()
         if 0 <= row < len(self._details):
-            self._details[row] = self._detail_text()
+            self._details[row] = self._detail_value(self._details[row])
             self._update_detail_note(self._details[row])
             self._emit_changed()
