@@ -72,6 +72,13 @@ def _fmt_time(value: dt.datetime | None, *, short: bool = False) -> str:
     return local.strftime("%b %d %H:%M:%S" if short else "%Y-%m-%d %H:%M:%S")
 
 
+def _plain_tip(text: str) -> str:
+    """A tooltip that shows ``text`` literally: Qt renders a tooltip that looks like HTML as
+    rich text, so daemon or record text is escaped inside a rich-text wrapper that keeps
+    its line breaks."""
+    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
+
+
 def _short_digest(digest: str | None, length: int = 12) -> str:
     if not digest:
         return ""
@@ -133,6 +140,7 @@ class DeployTab(QWidget):
         self.verdict_label.setWordWrap(True)
         self.verdict_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.verdict_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.verdict_label.setTextFormat(Qt.TextFormat.PlainText)  # the verdict quotes the daemon
 
         # Two rows keep the tab narrow enough for a 1100 px window: target + its verdict, then
         # what to deploy and the actions.
@@ -402,17 +410,17 @@ class DeployTab(QWidget):
                     font.setBold(True)
                     item.setFont(font)
                 elif c == 4:
-                    item.setToolTip(dep.image_ref)
+                    item.setToolTip(_plain_tip(dep.image_ref))
                 elif c == 5 and dep.digest:
-                    item.setToolTip(dep.digest)
+                    item.setToolTip(_plain_tip(dep.digest))
                 elif c == URL_COLUMN and dep.url:
                     item.setForeground(QBrush(QColor("#0969da")))
                     font = item.font()
                     font.setUnderline(True)
                     item.setFont(font)
-                    item.setToolTip(f"Open {dep.url} (Copy URL copies it)")
+                    item.setToolTip(_plain_tip(f"Open {dep.url} (Copy URL copies it)"))
                 elif c == len(values) - 1 and value:
-                    item.setToolTip(value)
+                    item.setToolTip(_plain_tip(value))
                 self.table.setItem(r, c, item)
         if selected is not None:
             self.select_deployment(selected.id)
@@ -448,7 +456,7 @@ class DeployTab(QWidget):
             return
         dep = self.current_deployment()
         if dep is None:
-            self.title.setText("No deployment on this target yet" if self.target else "No deployment yet")
+            self._set_title_plain("No deployment on this target yet" if self.target else "No deployment yet")
             if not self._log_is_run:
                 self.stage_log.clear()
             return
@@ -551,8 +559,13 @@ class DeployTab(QWidget):
         self._log_is_run = True
         self.stage_log.clear()
         self._log_line(text)
-        self.title.setText(text)
+        self._set_title_plain(text)
         self._update_buttons()
+
+    def _set_title_plain(self, text: str) -> None:
+        """The status line is rich text (a healthy deployment's URL is a link), so any text from
+        a daemon, a container or a record is escaped: it shows as characters, never markup."""
+        self.title.setText(html.escape(text))
 
     def _run_done(self, record: Any) -> None:
         self.running = False
@@ -570,7 +583,7 @@ class DeployTab(QWidget):
         self.running = False
         level, text = user_message(exc)
         self._log_line(f"error: {text}")
-        self.title.setText(text)
+        self._set_title_plain(text)
         show_message(level, text)
         self.refresh_history()
         self._update_buttons()
@@ -585,7 +598,7 @@ class DeployTab(QWidget):
             return  # a deploy of another window/thread: not this tab's stage log
         self._log_line(f"[{event.stage}] {event.message}", event.ts)
         if event.deployment_id:
-            self.title.setText(f"Deployment #{event.deployment_id} — {event.stage}: {event.message}")
+            self._set_title_plain(f"Deployment #{event.deployment_id} — {event.stage}: {event.message}")
 
     def _on_finished(self, event: Any) -> None:
         if not self.running:

@@ -108,6 +108,8 @@ class Banner(QFrame):
         self._text = QLabel()
         self._text.setWordWrap(True)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Messages quote daemons, registries and containers: characters, never markup or links.
+        self._text.setTextFormat(Qt.TextFormat.PlainText)
         close = QToolButton()
         close.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_TitleBarCloseButton))
         close.setAutoRaise(True)
