@@ -17,7 +17,7 @@ import time
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.answer import MODE, build_answerer
@@ -37,6 +37,7 @@ DATA = load_assistant_data()
 VERSION = f"{settings.SERVICE_VERSION}+{DATA.digest}"
 METRICS = Metrics(settings.NAME, VERSION)
 SERVICE = ChatService(DATA, build_answerer(DATA, METRICS), on_rule_timeout=METRICS.observe_rule_timeout)
+METRICS.watch_rules(rule.name for rule in DATA.rules if rule.regex is not None)
 PAGE = render_page(settings.NAME, prompts.GREETING, settings.CHAT_PATH, settings.MAX_MESSAGE_CHARS)
 MAX_BODY_BYTES = settings.MAX_MESSAGE_CHARS * 4 + 4096
 # Chats run on their own bounded set of worker threads (a chat may wait seconds on an LLM),
@@ -161,8 +162,9 @@ async def chat(request: ChatRequest) -> ChatResponse:
 
 
 @app.get("/metrics", response_class=PlainTextResponse, tags=["service"])
-async def metrics() -> PlainTextResponse:
-    return PlainTextResponse(METRICS.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+async def metrics(request: Request) -> Response:
+    body, content_type = METRICS.exposition(request.headers.get("accept", ""))
+    return Response(body, media_type=content_type)
 
 
 @app.get("/", response_class=HTMLResponse, include_in_schema=False)

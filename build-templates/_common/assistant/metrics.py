@@ -1,11 +1,26 @@
-"""Prometheus text exposition written by hand (keeps the image free of extra packages)."""
+"""Prometheus metrics of the service, exposed with prometheus_client (pure Python).
+
+Every label value is bounded, so no client can grow the page: HTTP methods outside the
+standard ones count as ``other`` (a client inventing 2,000 methods once made 2,007 series
+and a 16 MB page), paths are the route templates the app defines (anything else is
+``other``), statuses are three-digit codes, answer sources come from the code and rule
+names from the spec. The library writes the exposition (escaping, histogram buckets,
+OpenMetrics when the scraper asks for it) on its own registry, one per ``Metrics``.
+"""
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    Info,
+    disable_created_metrics,
+)
+from prometheus_client.exposition import choose_encoder
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -14,86 +29,80 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# RFC 9110 methods; anything else a client sends is counted as "other".
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
+OTHER = "other"
+
+# No "_created" series: they double the page and counters here start with the process.
+disable_created_metrics()
 
 
-def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+def method_label(method: str) -> str:
+    return method if method in METHODS else OTHER
+
+
+def status_label(status: int) -> str:
+    return str(status) if 100 <= status <= 599 else OTHER
 
 
 class Metrics:
     def __init__(self, name: str, version: str) -> None:
-        self._lock = threading.Lock()
-        self._info = (name, version)
-        self.requests: Counter[tuple[str, str, str]] = Counter()
-        self.answers: Counter[str] = Counter()
-        self.handoffs = 0
-        self.llm_errors = 0
-        self.rule_timeouts = 0
-        self._buckets = [0] * len(LATENCY_BUCKETS)
-        self._latency_sum = 0.0
-        self._latency_count = 0
+        self.registry = CollectorRegistry()
+        Info("assistant", "Assistant identity.", registry=self.registry).info({"name": name, "version": version})
+        self._requests = Counter(
+            "assistant_http_requests", "HTTP requests by method, route and status.",
+            ["method", "path", "status"], registry=self.registry)
+        self._answers = Counter(
+            "assistant_chat_answers",
+            "Chat answers by source (rule, faq, document, llm, greeting, fallback, handoff, ...).",
+            ["source"], registry=self.registry)
+        self._handoffs = Counter("assistant_handoffs", "Conversations handed to a person.", registry=self.registry)
+        self._llm_errors = Counter(
+            "assistant_llm_errors", "LLM calls that failed and fell back to the offline answer.",
+            registry=self.registry)
+        self._rule_timeouts = Counter(
+            "assistant_rule_regex_timeouts",
+            "Business-rule regexes that ran out of their time budget on a message (counted as no match).",
+            ["rule"], registry=self.registry)
+        self._latency = Histogram(
+            "assistant_chat_latency_seconds", "Time to answer a chat message.",
+            buckets=LATENCY_BUCKETS, registry=self.registry)
 
     def observe_request(self, method: str, path: str, status: int) -> None:
-        with self._lock:
-            self.requests[(method, path, str(status))] += 1
+        self._requests.labels(method_label(method), path, status_label(status)).inc()
 
     def observe_chat(self, seconds: float, source: str, handoff: bool) -> None:
-        with self._lock:
-            self.answers[source] += 1
-            self.handoffs += int(handoff)
-            self._latency_sum += seconds
-            self._latency_count += 1
-            for i, bound in enumerate(LATENCY_BUCKETS):
-                if seconds <= bound:
-                    self._buckets[i] += 1
+        self._answers.labels(source).inc()
+        if handoff:
+            self._handoffs.inc()
+        self._latency.observe(seconds)
 
     def observe_llm_error(self) -> None:
-        with self._lock:
-            self.llm_errors += 1
+        self._llm_errors.inc()
+
+    def watch_rules(self, names: Iterable[str]) -> None:
+        """Show a 0 for each regex rule from the start, so a first timeout is a visible rise."""
+        for name in names:
+            self._rule_timeouts.labels(name)
 
     def observe_rule_timeout(self, rule_name: str) -> None:
         """A business-rule regex ran out of time on a message (counted as no match)."""
-        with self._lock:
-            self.rule_timeouts += 1
+        self._rule_timeouts.labels(rule_name).inc()
+
+    @property
+    def rule_timeouts(self) -> int:
+        """All regex timeouts so far, over every rule."""
+        return int(sum(s.value for metric in self._rule_timeouts.collect()
+                       for s in metric.samples if s.name.endswith("_total")))
+
+    def exposition(self, accept: str = "") -> tuple[bytes, str]:
+        """The page and its content type, in the format the scraper's Accept header asks for."""
+        encoder, content_type = choose_encoder(accept)
+        return encoder(self.registry), content_type
 
     def render(self) -> str:
-        with self._lock:
-            lines = [
-                "# HELP assistant_info Assistant identity.",
-                "# TYPE assistant_info gauge",
-                f'assistant_info{{name="{_label(self._info[0])}",version="{_label(self._info[1])}"}} 1',
-                "# HELP assistant_http_requests_total HTTP requests by method, route and status.",
-                "# TYPE assistant_http_requests_total counter",
-            ]
-            for (method, path, status), n in sorted(self.requests.items()):
-                lines.append(
-                    f'assistant_http_requests_total{{method="{method}",path="{_label(path)}",status="{status}"}} {n}'
-                )
-            lines += [
-                "# HELP assistant_chat_answers_total Chat answers by source (rule, faq, document, llm, greeting, fallback, handoff).",
-                "# TYPE assistant_chat_answers_total counter",
-            ]
-            for source, n in sorted(self.answers.items()):
-                lines.append(f'assistant_chat_answers_total{{source="{_label(source)}"}} {n}')
-            lines += [
-                "# HELP assistant_handoffs_total Conversations handed to a person.",
-                "# TYPE assistant_handoffs_total counter",
-                f"assistant_handoffs_total {self.handoffs}",
-                "# HELP assistant_llm_errors_total LLM calls that failed and fell back to the offline answer.",
-                "# TYPE assistant_llm_errors_total counter",
-                f"assistant_llm_errors_total {self.llm_errors}",
-                "# HELP assistant_rule_regex_timeouts_total Business-rule regexes that ran out of time (no match).",
-                "# TYPE assistant_rule_regex_timeouts_total counter",
-                f"assistant_rule_regex_timeouts_total {self.rule_timeouts}",
-                "# HELP assistant_chat_latency_seconds Time to answer a chat message.",
-                "# TYPE assistant_chat_latency_seconds histogram",
-            ]
-            for bound, n in zip(LATENCY_BUCKETS, self._buckets, strict=True):
-                lines.append(f'assistant_chat_latency_seconds_bucket{{le="{bound}"}} {n}')
-            lines.append(f'assistant_chat_latency_seconds_bucket{{le="+Inf"}} {self._latency_count}')
-            lines.append(f"assistant_chat_latency_seconds_sum {self._latency_sum:.6f}")
-            lines.append(f"assistant_chat_latency_seconds_count {self._latency_count}")
-        return "\n".join(lines) + "\n"
+        """The Prometheus text format (version 0.0.4)."""
+        return self.exposition()[0].decode("utf-8")
 
 
 class RequestCounter:
@@ -119,7 +128,7 @@ class RequestCounter:
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 route = scope.get("route")
-                path = getattr(route, "path", None) or "other"
+                path = getattr(route, "path", None) or OTHER
                 self.metrics.observe_request(scope["method"], path, message["status"])
             await send(message)
 

@@ -159,7 +159,7 @@ def test_catastrophic_rule_regex_cannot_hang_chat_and_is_counted(client, monkeyp
     assert result["response"].json()["reply"] != "never"
     assert main.METRICS.rule_timeouts > before
     text = client.get("/metrics").text
-    assert re.search(r"^assistant_rule_regex_timeouts_total [1-9]", text, re.MULTILINE)
+    assert re.search(r'^assistant_rule_regex_timeouts_total\{rule="evil"\} [1-9]', text, re.MULTILINE)
 
 
 def test_oversized_body_is_rejected_with_413(client):
@@ -188,6 +188,34 @@ def test_metrics_count_refusals_and_unknown_paths_by_route_and_status(client):
     for method, path, status in (("POST", settings.CHAT_PATH, 422), ("POST", "other", 413), ("GET", "other", 404)):
         line = f'assistant_http_requests_total{{method="{method}",path="{path}",status="{status}"}} '
         assert line in text, f"{line} missing from /metrics"
+
+
+def _series(text: str) -> set[str]:
+    return {line.rsplit(" ", 1)[0] for line in text.splitlines() if line and not line.startswith("#")}
+
+
+def _invent(client, names: range) -> None:
+    for i in names:
+        client.request(f"INVENTED{i}", f"/made-up/{i}")
+        client.request(f"INVENTED{i}", settings.HEALTH_PATH)
+        client.request("GET", f"/made-up/{i}?q={i}")
+
+
+def test_invented_methods_and_paths_cannot_grow_the_metrics_page(client):
+    _invent(client, range(3))
+    before = _series(client.get("/metrics").text)
+    _invent(client, range(3, 300))
+    text = client.get("/metrics").text
+    assert _series(text) == before
+    assert 'assistant_http_requests_total{method="other",path="other",status="404"}' in before
+    assert not any("INVENTED" in line or "made-up" in line for line in text.splitlines())
+
+
+def test_metrics_are_offered_as_openmetrics_to_a_scraper_that_asks(client):
+    response = client.get("/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/openmetrics-text")
+    assert response.text.rstrip().endswith("# EOF")
 
 
 def test_demo_page_is_self_contained_and_escapes_user_text(client):

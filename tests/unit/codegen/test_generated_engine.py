@@ -177,3 +177,17 @@ def test_document_passages_are_retrieved_by_meaning_and_named_in_sources(sample_
     answer, _ = service.chat("Do my reward points expire?")
     assert answer.source == "document" and "24 months" in answer.reply
     assert answer.sources[0]["type"] == "document" and answer.sources[0]["title"] == "Loyalty programme"
+
+
+def test_invented_http_methods_and_statuses_share_one_other_label(engine):
+    metrics = engine("assistant.metrics").Metrics("Bot", "1")
+    metrics.observe_request("GET", "/health", 200)
+    for i in range(2000):
+        metrics.observe_request(f"M{i}", "other", 404)
+        metrics.observe_request("GET", "other", 1000 + i)
+    series = [line for line in metrics.render().splitlines() if line.startswith("assistant_http_requests_total{")]
+    assert sorted(series) == [
+        'assistant_http_requests_total{method="GET",path="/health",status="200"} 1.0',
+        'assistant_http_requests_total{method="GET",path="other",status="other"} 2000.0',
+        'assistant_http_requests_total{method="other",path="other",status="404"} 2000.0',
+    ]

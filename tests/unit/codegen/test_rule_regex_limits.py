@@ -61,9 +61,10 @@ def test_catastrophic_regex_rule_times_out_as_no_match_and_later_rules_still_ans
     """)
     assert result["evil"] == ["rule", "Refunds take a week."]
     assert result["plain"] == "Nested matched."  # ordinary input still matches the regex rule
-    samples = [line.split() for line in result["metrics"].splitlines()
-               if line.startswith("assistant_rule_regex_timeouts_total ")]
-    assert len(samples) == 1 and int(samples[0][1]) >= 1
+    timeouts = {line.split()[0]: float(line.split()[1]) for line in result["metrics"].splitlines()
+                if line.startswith("assistant_rule_regex_timeouts_total{")}
+    assert sum(timeouts.values()) >= 1
+    assert set(timeouts) <= {f'assistant_rule_regex_timeouts_total{{rule="{name}"}}' for name in ("nested", "alternation")}
 
 
 def test_regex_rules_see_only_the_first_thousand_characters(tmp_path):
