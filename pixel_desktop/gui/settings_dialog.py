@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from pixel_desktop import settings as settings_mod
+from pixel_desktop.deploy.hosts import KINDS
 from pixel_desktop.errors import PixelError
 from pixel_desktop.gui.services import Services
 from pixel_desktop.gui.tasks import TaskRunner
@@ -162,7 +163,9 @@ class SettingsDialog(QDialog):
         self.target_host = QLineEdit()
         self.target_host.setPlaceholderText("ssh://deploy@host or unix:///var/run/docker.sock")
         self.target_kind = QComboBox()
-        self.target_kind.addItems(["docker", "ssh", "swarm"])
+        # The kinds the deploy layer accepts (an ssh:// host is a "docker" target reached over
+        # SSH; "ssh" was offered here once and stored a kind nothing else knows).
+        self.target_kind.addItems(list(KINDS))
         add_target = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder), "Add")
         add_target.clicked.connect(self.add_target)
         remove_target = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DialogDiscardButton), "Remove")

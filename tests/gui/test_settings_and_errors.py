@@ -52,7 +52,7 @@ def test_registries_and_targets_are_added_and_removed(qtbot, window, services) -
     assert dialog.registry_table.item(0, 1).text() == "127.0.0.1:5000"
     dialog.target_name.setText("staging")
     dialog.target_host.setText("ssh://deploy@staging.example")
-    dialog.target_kind.setCurrentText("ssh")
+    dialog.target_kind.setCurrentText("docker")
     dialog.add_target()
     qtbot.waitUntil(lambda: dialog.target_table.rowCount() == 1, timeout=10_000)
     assert [t.name for t in services.list_targets()] == ["staging"]
