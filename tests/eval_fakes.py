@@ -25,6 +25,13 @@ def faq_reply(title: str, score: float = 0.8) -> tuple[int, dict[str, Any]]:
     return 200, {"reply": "answer", "session_id": "s", "sources": sources, "handoff": False}
 
 
+def suggestion_reply(title: str, score: float) -> tuple[int, dict[str, Any]]:
+    """The service's "Did you mean ...?" reply: below the answer threshold, not an answer."""
+    sources = [{"type": "suggestion", "title": title, "score": score}]
+    reply = f"Did you mean: {title}"
+    return 200, {"reply": reply, "session_id": "s", "sources": sources, "handoff": False}
+
+
 def fallback_reply() -> tuple[int, dict[str, Any]]:
     return 200, {
         "reply": "Sorry, I'm not sure.",

@@ -164,6 +164,9 @@ class Answer:
 
     label: str  # FAQ primary question | fallback | rule:NAME | document:TITLE | error: ...
     score: float | None = None
+    # A fallback that asked "Did you mean ...?": the entry it offered (its score is ``score``).
+    # Not an answer, but the nearest entry is what tells the user which phrasing to add.
+    suggested: str | None = None
 
 
 @dataclass(frozen=True)
@@ -278,9 +281,11 @@ class Knowledge:
     def classify(self, reply: Any) -> Answer:
         """Which knowledge answered a /chat reply: its first faq, document or rule source.
 
-        A reply without one (the honest fallback, a greeting) counts as ``fallback``.
+        A reply without one (the honest fallback, a greeting, a "Did you mean ...?" question)
+        counts as ``fallback``; a suggestion's entry and score are kept beside it.
         """
         sources = reply.get("sources") if isinstance(reply, dict) else None
+        suggestion = Answer(FALLBACK, None)
         for source in sources if isinstance(sources, list) else ():
             if not isinstance(source, dict):
                 continue
@@ -293,7 +298,9 @@ class Knowledge:
                 return Answer(RULE_PREFIX + title, score)
             if kind == "document":
                 return Answer(DOCUMENT_PREFIX + title, score)
-        return Answer(FALLBACK, None)
+            if kind == "suggestion" and suggestion.suggested is None:
+                suggestion = Answer(FALLBACK, score, self.faq.get(_key(title), title))
+        return suggestion
 
 
 def _names(items: Any, key: str) -> list[str]:
@@ -312,6 +319,7 @@ class CaseResult:
     score: float | None
     latency_ms: float
     reply: str = ""
+    suggested: str | None = None  # the entry a "Did you mean ...?" fallback offered
 
     @property
     def correct(self) -> bool:
@@ -389,6 +397,7 @@ class EvalReport:
                     "expected": r.expected,
                     "got": r.got,
                     "score": r.score,
+                    "suggested": r.suggested,
                 }
                 for r in self.wrong
             ],
@@ -645,6 +654,7 @@ class Evaluator:
                         score=answer.score,
                         latency_ms=latency_ms,
                         reply=reply,
+                        suggested=answer.suggested,
                     )
                 )
         return results

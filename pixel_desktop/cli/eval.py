@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pixel_desktop.app.eval import EvalProgress, EvalReport, Evaluator
+from pixel_desktop.app.eval import CaseResult, EvalProgress, EvalReport, Evaluator
 from pixel_desktop.cli.context import CliContext
 from pixel_desktop.cli.output import print_json, print_table
 
@@ -65,6 +65,12 @@ def _cell(text: str, limit: int = 70) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+def _got(result: CaseResult) -> str:
+    if result.suggested:
+        return f"{result.got} (did you mean: {result.suggested})"
+    return result.got
+
+
 def print_report(report: EvalReport) -> None:
     source = "the build's FAQ" if report.knowledge == "build" else "the project's FAQ"
     print(
@@ -86,7 +92,7 @@ def print_report(report: EvalReport) -> None:
             r.line,
             _cell(r.question),
             _cell(r.expected, 50),
-            _cell(r.got, 50),
+            _cell(_got(r), 60),
             f"{r.score:.3f}" if r.score is not None else "-",
         )
         for r in wrong

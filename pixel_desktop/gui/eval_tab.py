@@ -98,7 +98,7 @@ class MissesModel(QAbstractTableModel):
             if column == self.EXPECTED:
                 return row.expected
             if column == self.GOT:
-                return row.got
+                return f"{row.got} (did you mean: {row.suggested})" if row.suggested else row.got
             return f"{row.score:.3f}" if row.score is not None else "–"
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.GOT and row.reply:
@@ -217,10 +217,10 @@ class EvalTab(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(MissesModel.LINE, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(MissesModel.QUESTION, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(MissesModel.GOT, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(MissesModel.SCORE, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setColumnWidth(MissesModel.EXPECTED, 260)
-        self.table.setColumnWidth(MissesModel.GOT, 260)
+        self.table.setColumnWidth(MissesModel.QUESTION, 300)
+        self.table.setColumnWidth(MissesModel.EXPECTED, 280)
         hint = QLabel(HINT)
         hint.setObjectName("hint")
         hint.setWordWrap(True)

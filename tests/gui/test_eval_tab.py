@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eval_fakes import FakeGateway, NoSecrets, add_built_project, fallback_reply, faq_reply
+from eval_fakes import (
+    FakeGateway,
+    NoSecrets,
+    add_built_project,
+    fallback_reply,
+    faq_reply,
+    suggestion_reply,
+)
 from PySide6.QtCore import Qt
 
 from pixel_desktop import paths
@@ -85,7 +92,7 @@ def test_a_run_shows_the_summary_and_each_miss_with_its_matched_entry_and_score(
         "forgot it": lambda: faq_reply(RESET, 0.93),
         "cards?": lambda: faq_reply(RESET, 0.41),
         "weather": fallback_reply,
-        "paypal ok?": fallback_reply,
+        "paypal ok?": lambda: suggestion_reply(PAY, 0.27),
     }
     gateway = FakeGateway(lambda q: replies[q]())
     use_gateway(services, gateway)
@@ -107,7 +114,7 @@ def test_a_run_shows_the_summary_and_each_miss_with_its_matched_entry_and_score(
     ]
     assert shown == [
         ["3", "cards?", PAY, RESET, "0.410"],
-        ["5", "paypal ok?", PAY, "fallback", "–"],
+        ["5", "paypal ok?", PAY, f"fallback (did you mean: {PAY})", "0.270"],
     ]
     tip = model.data(model.index(0, MissesModel.GOT), Qt.ItemDataRole.ToolTipRole)
     assert tip == "The assistant replied: answer"

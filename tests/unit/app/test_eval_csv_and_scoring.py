@@ -150,6 +150,18 @@ def test_replies_are_classified_by_their_first_faq_rule_or_document_source() -> 
     assert k.classify(["not", "a", "dict"]).label == FALLBACK
 
 
+def test_a_did_you_mean_reply_is_a_fallback_that_keeps_the_offered_entry_and_score() -> None:
+    k = sample_knowledge()
+    reply = {"sources": [{"type": "suggestion", "title": "I forgot my password", "score": 0.31}]}
+    answer = k.classify(reply)
+    assert (answer.label, answer.score, answer.suggested) == (
+        FALLBACK,
+        0.31,
+        "How do I reset my password?",
+    )
+    assert k.classify({"sources": []}).suggested is None
+
+
 def test_knowledge_from_the_generated_data_files_matches_the_spec_they_came_from() -> None:
     from pixel_desktop.codegen import render_project
 
@@ -236,6 +248,7 @@ def test_report_counts_accuracy_fallbacks_misses_and_latency_percentiles() -> No
         "expected": "A",
         "got": "B",
         "score": 0.6,
+        "suggested": None,
     }
 
 
