@@ -15,7 +15,7 @@ import logging
 import time
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -27,7 +27,7 @@ from assistant.docs_page import DOCS_CONTENT_SECURITY_POLICY, render_docs
 from assistant.metrics import Metrics, RequestCounter
 from assistant.page import CONTENT_SECURITY_POLICY, render_page
 from assistant.service import Answer, ChatService
-from assistant.sessions import Session
+from assistant.sessions import Session, UnknownSession
 from assistant.workers import SLOTS
 from config import prompts, settings
 
@@ -58,7 +58,8 @@ class ChatRequest(BaseModel):
     message: str = Field(description="The user's message.", max_length=settings.MAX_MESSAGE_CHARS)
     session_id: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9_.:-]{1,128}$",
-        description="Continue a conversation; omit to start a new one.",
+        description="Continue a conversation: the session_id of an earlier reply. Omit it to start a new "
+                    "one; ids are issued by the service, and an unknown or expired one gets 404.",
     )
 
     @field_validator("message")
@@ -77,7 +78,8 @@ class Source(BaseModel):
 
 class ChatResponse(BaseModel):
     reply: str
-    session_id: str
+    session_id: str = Field(description="This conversation's unguessable id, issued by the service; "
+                                        "send it with the next message to continue the conversation.")
     sources: list[Source]
     handoff: bool
 
@@ -147,13 +149,17 @@ def _chat_turn(message: str, session_id: str | None) -> tuple[Answer, Session]:
 
 
 @app.post(settings.CHAT_PATH, response_model=ChatResponse, tags=["chat"],
-          responses={413: {"description": "Body larger than the limit (with or without Content-Length)."},
+          responses={404: {"description": "session_id unknown or expired: send the message without it."},
+                     413: {"description": "Body larger than the limit (with or without Content-Length)."},
                      415: {"description": "Body not sent as JSON (Content-Type: application/json)."},
                      422: {"description": "Invalid JSON or message (empty, too long, wrong type)."}})
 async def chat(request: ChatRequest) -> ChatResponse:
     started = time.perf_counter()
-    answer, session = await anyio.to_thread.run_sync(
-        _chat_turn, request.message, request.session_id, limiter=CHAT_THREADS)
+    try:
+        answer, session = await anyio.to_thread.run_sync(
+            _chat_turn, request.message, request.session_id, limiter=CHAT_THREADS)
+    except UnknownSession as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
     METRICS.observe_chat(time.perf_counter() - started, answer.source, answer.handoff)
     return ChatResponse(
         reply=answer.reply, session_id=session.session_id,

@@ -191,13 +191,19 @@ def smoke(base_url: str, spec: ProjectSpec, *, on_log: Callable[[str], None]) ->
     """/chat answers a question and rejects bad input with 4xx; /metrics serves Prometheus text."""
     chat = spec.deployment.endpoints.chat
     with httpx.Client(timeout=30.0) as client:
-        resp = client.post(base_url + chat, json={"message": "Hello", "session_id": "pixel-smoke"})
+        # No session_id: the service issues one (a made-up id is refused with 404).
+        resp = client.post(base_url + chat, json={"message": "Hello"})
         if resp.status_code != 200:
             raise BuildError(f"Smoke test failed: POST {chat} returned HTTP {resp.status_code}.")
         data = resp.json()
         for key in ("reply", "session_id", "handoff"):
             if key not in data:
                 raise BuildError(f"Smoke test failed: POST {chat} reply has no {key!r} field.")
+        again = client.post(base_url + chat, json={"message": "Hello", "session_id": data["session_id"]})
+        if again.status_code != 200:
+            raise BuildError(
+                f"Smoke test failed: POST {chat} with the session_id it issued returned HTTP {again.status_code}."
+            )
         bad = client.post(base_url + chat, json={"nope": 1})
         if not 400 <= bad.status_code < 500:
             raise BuildError(

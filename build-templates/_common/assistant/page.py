@@ -35,15 +35,17 @@ SCRIPT = """
     log.appendChild(div); log.scrollTop = log.scrollHeight;
   }
   add(cfg.greeting, "bot");
-  form.addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var text = input.value.trim(); if (!text) { return; }
-    add(text, "user"); input.value = "";
-    fetch(cfg.chatPath, {method: "POST", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({message: text, session_id: sessionId})})
+  function send(text) {
+    var body = {message: text};
+    if (sessionId) { body.session_id = sessionId; }
+    fetch(cfg.chatPath, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
       .then(function (r) { return r.json().then(function (b) { return [r.status, b]; }); })
       .then(function (res) {
         var body = res[1];
+        if (res[0] === 404 && sessionId) {
+          // The conversation expired (idle too long, or the service restarted): start a new one.
+          sessionId = null; add("That conversation has expired; starting a new one.", "bot"); send(text); return;
+        }
         if (res[0] !== 200) { add(typeof body.detail === "string" ? body.detail : "Request failed (" + res[0] + ")", "bot"); return; }
         sessionId = body.session_id;
         var note = body.sources && body.sources.length ? "Source: " + body.sources[0].title : "";
@@ -51,6 +53,12 @@ SCRIPT = """
         add(body.reply, "bot", note);
       })
       .catch(function () { add("The assistant cannot be reached right now.", "bot"); });
+  }
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var text = input.value.trim(); if (!text) { return; }
+    add(text, "user"); input.value = "";
+    send(text);
   });
 })();
 """

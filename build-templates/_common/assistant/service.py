@@ -86,8 +86,7 @@ class ChatService:
         answer = self._answer(message, session)
         session.offered_handoff = answer.offers_handoff
         session.suggested = answer.suggested
-        session.history.append(("user", message))
-        session.history.append(("assistant", answer.reply))
+        self.sessions.record_turn(session, message, answer.reply)  # keeps the store's byte count
         return answer, session
 
     def _answer(self, message: str, session: Session) -> Answer:

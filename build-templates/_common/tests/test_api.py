@@ -50,6 +50,21 @@ def test_session_id_is_kept_when_given(client):
     assert second["session_id"] == first["session_id"]
 
 
+def test_session_ids_are_issued_by_the_service_and_unguessable(client):
+    ids = {client.post(settings.CHAT_PATH, json={"message": "hello"}).json()["session_id"] for _ in range(20)}
+    assert len(ids) == 20
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{43}", sid) for sid in ids)
+
+
+def test_a_session_id_the_service_did_not_issue_gets_404_saying_how_to_start_again(client):
+    client.post(settings.CHAT_PATH, json={"message": "hello"})
+    for invented in ("pixel-smoke", "user-42", "a" * 43):
+        response = client.post(settings.CHAT_PATH, json={"message": "What did I ask before?", "session_id": invented})
+        assert response.status_code == 404, invented
+        detail = response.json()["detail"]
+        assert "unknown or has expired" in detail and "without session_id" in detail
+
+
 def test_unanswerable_question_gets_honest_fallback_offering_a_person(client):
     from config import prompts
 

@@ -1,4 +1,4 @@
-"""The generated service's stdlib-only engine: rules, small talk, fallback, sessions, metrics.
+"""The generated service's stdlib-only engine: rules, small talk, fallback, metrics (sessions: test_sessions.py).
 
 (The FastAPI layer is exercised by the generated tests themselves, run in a fresh venv by
 tests/integration/codegen/test_generated_service.py.)
@@ -81,17 +81,6 @@ def test_greeting_reply_is_the_personality_greeting(engine):
     data = engine("assistant.data").load_assistant_data()
     service = service_mod.ChatService(data, engine("assistant.answer").OfflineAnswerer(0.5))
     assert service.chat("Hello there!")[0].reply == data.personality.greeting
-
-
-def test_session_store_is_bounded(engine):
-    store = engine("assistant.sessions").SessionStore(max_sessions=3)
-    for sid in ("a", "b", "c", "d"):
-        store.get(sid)
-    assert len(store) == 3
-    store.get("b").offered_handoff = True
-    assert store.get("b").offered_handoff is True  # kept: recently used
-    assert store.get("a").offered_handoff is False  # "a" (oldest) was evicted, comes back fresh
-    assert len(store) == 3
 
 
 def test_metrics_render_prometheus_text_with_escaped_labels(engine):
