@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -127,8 +128,10 @@ class Encoder:
         pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
-    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Vectors for ``texts`` in order. Texts are batched by length so padding stays small."""
+    def encode(self, texts: list[str], batch_size: int = 32,
+               on_progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """Vectors for ``texts`` in order. Texts are batched by length so padding stays small;
+        ``on_progress(done, total)`` is called after each batch."""
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         if not texts:
             return out
@@ -144,6 +147,8 @@ class Encoder:
                 ids[row, :len(seq)] = seq
                 mask[row, :len(seq)] = 1.0
             out[chunk] = self._forward(ids, mask)
+            if on_progress is not None:
+                on_progress(start + len(chunk), len(texts))
         return out
 
     def encode_one(self, text: str) -> np.ndarray:

@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -36,18 +37,35 @@ def index_file() -> Path:
     return (Path(override) if override else DEFAULT_INDEX_DIR) / INDEX_FILE
 
 
-def compute(passages: list[Passage], encoder: Encoder) -> tuple[np.ndarray, np.ndarray]:
+def compute(passages: list[Passage], encoder: Encoder,
+            on_progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     texts: list[str] = []
     owners: list[int] = []
     for pos, passage in enumerate(passages):
         for text in semantic_texts(passage):
             texts.append(text)
             owners.append(pos)
-    return encoder.encode(texts), np.asarray(owners, dtype=np.int32)
+    return encoder.encode(texts, on_progress=on_progress), np.asarray(owners, dtype=np.int32)
 
 
-def build(knowledge: Knowledge, encoder: Encoder, dest: Path) -> Path:
-    vectors, owners = compute(passages_of(knowledge), encoder)
+class ProgressLine:
+    """Prints "n/total texts" at most every few seconds: a long index build keeps the build
+    log moving, so neither the user nor the build's idle-stream watchdog takes it for a hang."""
+
+    def __init__(self, every_s: float = 5.0) -> None:
+        self.every_s = every_s
+        self.started = self.last = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.every_s or done == total:
+            self.last = now
+            print(f"embedding index: {done}/{total} texts ({now - self.started:.0f} s)", flush=True)
+
+
+def build(knowledge: Knowledge, encoder: Encoder, dest: Path,
+          on_progress: Callable[[int, int], None] | None = None) -> Path:
+    vectors, owners = compute(passages_of(knowledge), encoder, on_progress)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".tmp.npz")
     np.savez(tmp, vectors=vectors, owners=owners, digest=np.array(knowledge.digest))
@@ -76,7 +94,7 @@ def load(knowledge: Knowledge, encoder: Encoder, path: Path | None = None) -> tu
 def main() -> int:
     started = time.perf_counter()
     knowledge = load_knowledge()
-    path = build(knowledge, Encoder(), index_file())
+    path = build(knowledge, Encoder(), index_file(), ProgressLine())
     print(f"embedding index: {len(knowledge.faq)} FAQ entries, {len(knowledge.documents)} documents "
           f"-> {path} in {time.perf_counter() - started:.1f} s")
     return 0
