@@ -1,18 +1,28 @@
 """Health-gated rollout of a built image to a target, with rollback; the API the CLI and GUI use.
 
-Single-container targets have one host port, so the new container cannot run beside the old
-one. The order keeps the old one recoverable at every step: the image reaches the target
-first (pull or streamed load — the old container is still serving), then the old container
-is *stopped* (not removed), the new one started and ``/health`` awaited through the
-published port. On failure the new container is removed and the old one started again, and
-the record says ``rolled_back`` with the reason; on success the old one is removed.
-Swarm targets get a service whose update config (start-first, failure_action rollback,
-health check) lets Swarm itself do the same across replicas.
+Single-container targets have one host port, so the new container cannot serve beside the
+old one. The order keeps the old one serving as long as it can and recoverable at every step:
+the image reaches the target first (pull or streamed load — the old container is still
+serving); when a previous container runs, the new version is first started as a *candidate*
+on a temporary port the daemon picks and must pass ``/health`` there (or its own
+HEALTHCHECK) — a version that fails never stops the old one. Only then is the old container
+*stopped* (not removed: the port can be published by one container only, which the deploy
+log says), the new one started on the real port and ``/health`` awaited through it. On
+failure, or Ctrl+C, the new container is removed and the old one started again, and the
+record says ``rolled_back`` (or ``failed``, interrupted) with the reason; on success the old
+one is removed. Swarm targets get a service whose update config (start-first,
+failure_action rollback, health check) lets Swarm itself do the same across replicas.
+
+One deploy at a time per (project, target), across processes (``deploy/lock.py``). A
+process killed mid-deploy leaves a ``deploying`` record whose lock nobody holds: the next
+DeployService sweeps it to ``failed`` with what to do, as the build engine sweeps builds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +32,7 @@ import httpx
 
 from pixel_desktop.deploy import config as cfg
 from pixel_desktop.deploy import hosts
+from pixel_desktop.deploy import lock as deploy_lock
 from pixel_desktop.deploy.events import DeployFinished, DeployProgress, DeploySample
 from pixel_desktop.engine.docker_deploy import DeployDocker, repo_digest, split_ref
 from pixel_desktop.engine.events import EventBus
@@ -85,6 +96,7 @@ class DeployService:
         # that no message it records, emits or logs carries them. A daemon error can echo a
         # container's env, and a crashing service's last log lines may print it.
         self._secret_values: dict[int, set[str]] = {}
+        self.swept_on_start = self.sweep_stale()
 
     # ---------------------------------------------------------------- helpers
     @property
@@ -118,6 +130,35 @@ class DeployService:
             eff = getattr(self.settings, "effective_docker_host", None)
             host = resolve_host(eff() if callable(eff) else None)
         return self._connect(host, None)
+
+    def sweep_stale(self) -> int:
+        """Close deployments a dead process left ``pending``/``deploying``; returns how many.
+
+        A record is stale when it ran on this machine (or says nothing about where) and
+        nobody holds its (project, target) lock: the OS drops the lock with its process, so
+        a live deploy, in this process or another, is never touched."""
+        me = socket.gethostname()
+        swept = 0
+        for dep in self.store.deployments.unfinished():
+            runner = dep.config_snapshot.get("runner_host")
+            if runner not in (None, me):
+                continue
+            if deploy_lock.held(dep.project_slug, dep.target_name):
+                continue
+            self.store.deployments.set_status(
+                dep.id,
+                "failed",
+                error_message=(
+                    "Interrupted: Pixel stopped before this deployment finished, so the new "
+                    "version was never confirmed healthy. Check the target with `pixel targets "
+                    f"check {dep.target_name}` and deploy again (or `pixel deploy rollback`)."
+                ),
+            )
+            log.warning(
+                "deployment %s was left %s by a stopped process; marked failed", dep.id, dep.status
+            )
+            swept += 1
+        return swept
 
     def list(self, slug: str | None = None, limit: int = 100) -> list[DeploymentRecord]:
         return list(self.store.deployments.list(slug, limit=limit))
@@ -276,6 +317,21 @@ class DeployService:
         self, plan: _Plan, on_progress: Progress | None, extra: dict[str, Any]
     ) -> DeploymentRecord:
         project, target = plan.project, plan.target
+        lock = deploy_lock.DeployLock(project.slug, target.name)
+        if not lock.try_acquire():
+            raise DeployError(
+                f"Another deploy or rollback of {project.slug} to {target.name} is running "
+                f"(process {lock.holder()}); wait for it to finish and try again."
+            )
+        try:
+            return self._run_locked(plan, on_progress, extra)
+        finally:
+            lock.release()
+
+    def _run_locked(
+        self, plan: _Plan, on_progress: Progress | None, extra: dict[str, Any]
+    ) -> DeploymentRecord:
+        project, target = plan.project, plan.target
         runtime = cfg.runtime_config(
             project,
             project.spec,
@@ -285,6 +341,7 @@ class DeployService:
                 "kind": target.kind,
                 "docker_host": target.docker_host,
                 "registry": plan.registry_name,
+                "runner_host": socket.gethostname(),
                 **extra,
             },
         )
@@ -338,6 +395,17 @@ class DeployService:
             message = self._redacted(dep_id, f"internal error: {type(exc).__name__}: {exc}")
             log.error("deployment %s crashed: %s", dep_id, message)
             final = self.store.deployments.set_status(dep_id, "failed", error_message=message)
+            self._finish(final, on_progress)
+            raise
+        except BaseException:  # Ctrl+C / SystemExit: the rollout restored what it could
+            final = self.store.deployments.set_status(
+                dep_id,
+                "failed",
+                error_message=(
+                    "Interrupted (Ctrl+C or the app quit) before the new version was confirmed "
+                    "healthy; the new container was removed and the previous one kept or restarted."
+                ),
+            )
             self._finish(final, on_progress)
             raise
         else:
@@ -404,13 +472,17 @@ class DeployService:
         path: str,
         deadline: float,
         alive: Callable[[], str | None],
+        passed: Callable[[], bool] | None = None,
     ) -> str | None:
-        """None when ``url+path`` answers 200 before ``deadline``; else the reason."""
+        """None when ``url+path`` answers 200 (or ``passed()`` says so) before ``deadline``;
+        else the reason."""
         last = "no answer"
         while time.monotonic() < deadline:
             dead = alive()
             if dead:
                 return dead
+            if passed is not None and passed():
+                return None
             try:
                 code = self._http_get(url + path, 3.0)
                 if code == 200:
@@ -420,6 +492,70 @@ class DeployService:
                 last = type(exc).__name__
             time.sleep(0.5)
         return f"{url}{path} did not answer 200 within {self.health_timeout_s:.0f} s (last: {last})"
+
+    def _alive_check(self, docker: DeployDocker, cid: str) -> Callable[[], str | None]:
+        def alive() -> str | None:
+            st = docker.container_state(cid)
+            if st.status in ("exited", "dead", "missing"):
+                tail = docker.container_logs(cid, tail=10).strip().splitlines()[-3:]
+                return f"the container stopped (exit code {st.exit_code}){': ' + ' | '.join(tail) if tail else ''}"
+            if st.health == "unhealthy":
+                return "the container's own HEALTHCHECK reports unhealthy"
+            return None
+
+        return alive
+
+    def _check_candidate(
+        self,
+        docker: DeployDocker,
+        plan: _Plan,
+        env: dict[str, str],
+        dep_id: int,
+        on_progress: Progress | None,
+    ) -> str | None:
+        """Run the new version beside the serving one on a temporary port; None when healthy.
+
+        The candidate is removed whatever happens (Ctrl+C included). It passes when its
+        ``/health`` answers 200 on the temporary port, or when its own HEALTHCHECK reports
+        healthy (a firewall may keep the temporary port from reaching us)."""
+        slug = plan.project.slug
+        port = plan.project.spec.deployment.port
+        path = cfg.health_path(plan.project.spec)
+        name = cfg.container_name(slug, dep_id) + "-check"
+        cid: str | None = None
+        try:
+            cid = docker.create_and_start(
+                name=name,
+                image=plan.image_ref,
+                port=port,
+                env=env,
+                labels={**cfg.labels(slug, dep_id), "pixel.role": "candidate"},
+                temporary=True,
+            )
+            host_port = docker.published_port(cid, port)
+            check = cid
+            url = (
+                f"http://{hosts.public_host(plan.target.docker_host, plan.target.name)}:{host_port}"
+            )
+            self._emit(
+                on_progress,
+                dep_id,
+                "health",
+                f"checking the new version on temporary port {host_port} before touching the "
+                f"running one: waiting for {url}{path}",
+            )
+            return self._wait_health(
+                url,
+                path,
+                time.monotonic() + self.health_timeout_s,
+                self._alive_check(docker, check),
+                passed=lambda: docker.container_state(check).health == "healthy",
+            )
+        except PixelError as exc:
+            return exc.message
+        finally:
+            if cid is not None:
+                docker.remove_container(cid)
 
     def _single(
         self,
@@ -432,11 +568,10 @@ class DeployService:
     ) -> None:
         slug = plan.project.slug
         port = plan.project.spec.deployment.port
-        previous = [
-            c
-            for c in docker.containers({"pixel.project": slug})
-            if c.labels.get("pixel.role") == "deploy"
-        ]
+        mine = docker.containers({"pixel.project": slug})
+        for leftover in [c for c in mine if c.labels.get("pixel.role") == "candidate"]:
+            docker.remove_container(leftover.id)  # a candidate of a deploy killed mid-check
+        previous = [c for c in mine if c.labels.get("pixel.role") == "deploy"]
         was_running = [c for c in previous if c.state == "running"]
         others = [
             u
@@ -448,6 +583,21 @@ class DeployService:
                 f"Port {port} on {plan.target.name} is used by {', '.join(others)}; free it or "
                 "change the project's deployment.port."
             )
+        if was_running:
+            reason = self._check_candidate(docker, plan, env, dep_id, on_progress)
+            if reason is not None:
+                raise _RolledBack(
+                    f"The new version failed its health check ({reason}); the previous "
+                    f"container {was_running[0].name} was never stopped and keeps serving."
+                )
+            self._emit(
+                on_progress,
+                dep_id,
+                "starting",
+                f"the new version is healthy; port {port} can be published by one container "
+                f"only, so {', '.join(c.name for c in was_running)} stops for the switch-over "
+                "(the service does not answer until the new container does)",
+            )
         for c in was_running:
             self._emit(
                 on_progress,
@@ -458,44 +608,43 @@ class DeployService:
             docker.stop_container(c.id)
         new_id: str | None = None
         try:
-            self._emit(
-                on_progress,
-                dep_id,
-                "starting",
-                f"starting {cfg.container_name(slug, dep_id)} on port {port}",
-            )
-            new_id = docker.create_and_start(
-                name=cfg.container_name(slug, dep_id),
-                image=plan.image_ref,
-                port=port,
-                env=env,
-                labels=cfg.labels(slug, dep_id),
-            )
-            cid = new_id
-
-            def alive() -> str | None:
-                st = docker.container_state(cid)
-                if st.status in ("exited", "dead", "missing"):
-                    tail = docker.container_logs(cid, tail=10).strip().splitlines()[-3:]
-                    return f"the container stopped (exit code {st.exit_code}){': ' + ' | '.join(tail) if tail else ''}"
-                if st.health == "unhealthy":
-                    return "the container's own HEALTHCHECK reports unhealthy"
-                return None
-
-            self._emit(
-                on_progress,
-                dep_id,
-                "health",
-                f"waiting for {url}{cfg.health_path(plan.project.spec)}",
-            )
-            reason = self._wait_health(
-                url,
-                cfg.health_path(plan.project.spec),
-                time.monotonic() + self.health_timeout_s,
-                alive,
-            )
-        except PixelError as exc:
-            reason = exc.message
+            try:
+                self._emit(
+                    on_progress,
+                    dep_id,
+                    "starting",
+                    f"starting {cfg.container_name(slug, dep_id)} on port {port}",
+                )
+                new_id = docker.create_and_start(
+                    name=cfg.container_name(slug, dep_id),
+                    image=plan.image_ref,
+                    port=port,
+                    env=env,
+                    labels=cfg.labels(slug, dep_id),
+                )
+                self._emit(
+                    on_progress,
+                    dep_id,
+                    "health",
+                    f"waiting for {url}{cfg.health_path(plan.project.spec)}",
+                )
+                reason = self._wait_health(
+                    url,
+                    cfg.health_path(plan.project.spec),
+                    time.monotonic() + self.health_timeout_s,
+                    self._alive_check(docker, new_id),
+                )
+            except PixelError as exc:
+                reason = exc.message
+        except BaseException:
+            # Ctrl+C (or the app quitting) mid-rollout: never leave the old container stopped
+            # behind an unchecked new one. Restore, then let the interrupt through.
+            with contextlib.suppress(Exception):
+                if new_id is not None:
+                    docker.remove_container(new_id)
+                for c in was_running:
+                    docker.start_container(c.id)
+            raise
         if reason is None:
             for c in previous:
                 docker.remove_container(c.id)

@@ -662,10 +662,14 @@ class DeployDocker:
         port: int,
         env: dict[str, str],
         labels: dict[str, str],
+        temporary: bool = False,
     ) -> str:
+        """Create and start a container publishing ``port``; ``temporary`` publishes it on a
+        free host port the daemon picks (see ``published_port``) and never restarts it: a
+        candidate checked beside the running version before the switch-over."""
         host_config = self.api.create_host_config(
-            port_bindings={f"{port}/tcp": port},
-            restart_policy={"Name": "unless-stopped"},
+            port_bindings={f"{port}/tcp": None if temporary else port},
+            restart_policy={"Name": "no" if temporary else "unless-stopped"},
         )
         created = self._call(
             "create the container",
@@ -686,6 +690,15 @@ class DeployDocker:
             self.remove_container(cid)
             raise
         return cid
+
+    def published_port(self, cid: str, port: int) -> int | None:
+        """The host port the daemon published container ``port`` on (None if none)."""
+        info = self._call("inspect a container", lambda: self.api.inspect_container(cid))
+        bindings = ((info.get("NetworkSettings") or {}).get("Ports") or {}).get(f"{port}/tcp")
+        for binding in bindings or []:
+            with contextlib.suppress(TypeError, ValueError):
+                return int(binding.get("HostPort"))
+        return None
 
     def stop_container(self, cid: str, timeout_s: int = 10) -> None:
         with contextlib.suppress(docker.errors.NotFound):

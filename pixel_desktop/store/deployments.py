@@ -121,6 +121,17 @@ class DeploymentRepository:
         with self._s.read() as s:
             return [_record(r) for r in s.scalars(query)]
 
+    def unfinished(self) -> list[DeploymentRecord]:
+        """Deployments still ``pending``/``deploying``: live ones, or leftovers of a process
+        that died mid-deploy (the deploy layer tells them apart by their lock)."""
+        query = (
+            select(Deployment)
+            .where(Deployment.status.in_(("pending", "deploying")))
+            .order_by(Deployment.id)
+        )
+        with self._s.read() as s:
+            return [_record(r) for r in s.scalars(query)]
+
     def last_healthy(
         self, project_id: int, target_name: str, before_id: int | None = None
     ) -> DeploymentRecord | None:

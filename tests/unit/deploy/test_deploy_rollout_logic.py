@@ -83,8 +83,9 @@ class FakeTarget:
         self.calls.append(f"remove {self.containers_[cid]['name']}")
         del self.containers_[cid]
 
-    def create_and_start(self, *, name, image, port, env, labels):
-        cid = f"c{next(self._ids)}"
+    def create_and_start(self, *, name, image, port, env, labels, temporary=False):
+        n = next(self._ids)
+        cid = f"c{n}"
         state = "exited" if "crash" in image else "running"
         self.containers_[cid] = {
             "name": name,
@@ -92,9 +93,13 @@ class FakeTarget:
             "labels": labels,
             "state": state,
             "env": env,
+            "host_port": 40000 + n if temporary else port,
         }
         self.calls.append(f"run {name}")
         return cid
+
+    def published_port(self, cid, port):
+        return self.containers_[cid]["host_port"]
 
     def container_state(self, cid):
         c = self.containers_.get(cid)
@@ -106,10 +111,21 @@ class FakeTarget:
         return "Traceback: boom\n"
 
     def http_get(self, url: str, timeout: float) -> int:
-        running = [c for c in self.containers_.values() if c["state"] == "running"]
+        """Answers from the running container published on the URL's port: ``*bad*`` images
+        answer 500, ``*late*`` ones only on a temporary port (healthy as a candidate, failing
+        once switched over), ``*interrupt*`` ones raise KeyboardInterrupt on the real port."""
+        port = httpx.URL(url).port
+        running = [
+            c
+            for c in self.containers_.values()
+            if c["state"] == "running" and c["host_port"] == port
+        ]
         if not running:
             raise httpx.ConnectError("refused")
-        return 500 if "bad" in running[0]["image"] else 200
+        image, temporary = running[0]["image"], port >= 40000
+        if "interrupt" in image and not temporary:
+            raise KeyboardInterrupt
+        return 500 if "bad" in image or ("late" in image and not temporary) else 200
 
 
 class NoLocal:
@@ -158,26 +174,36 @@ def _service(store: Store, target: FakeTarget) -> DeployService:
     )
 
 
-def test_healthy_deploy_stops_old_first_then_removes_it(store) -> None:
+def test_healthy_deploy_checks_the_new_version_on_a_temporary_port_before_stopping_the_old(
+    store,
+) -> None:
     p = _project(store)
     target = FakeTarget()
     svc = _service(store, target)
     first = svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good1").id)
     target.calls.clear()
+    events: list = []
 
-    second = svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good2").id)
+    second = svc.deploy(
+        "acme", "box", build_id=_build(store, p.id, "img:good2").id, on_progress=events.append
+    )
 
     assert (first.status, second.status) == ("healthy", "healthy")
     assert target.calls == [
+        f"run pixel-acme-d{second.id}-check",
+        f"remove pixel-acme-d{second.id}-check",
         f"stop pixel-acme-d{first.id}",
         f"run pixel-acme-d{second.id}",
         f"remove pixel-acme-d{first.id}",
     ]
+    messages = [getattr(e, "message", "") for e in events]
+    assert any("temporary port" in m for m in messages)
+    assert any("can be published by one container only" in m for m in messages), messages
     assert second.url == "http://box.example:8000"
     assert second.config_snapshot["via"] == "load"
 
 
-def test_unhealthy_new_version_is_removed_and_the_old_one_restarted(store) -> None:
+def test_an_unhealthy_new_version_never_stops_the_old_one(store) -> None:
     p = _project(store)
     target = FakeTarget()
     svc = _service(store, target)
@@ -191,14 +217,121 @@ def test_unhealthy_new_version_is_removed_and_the_old_one_restarted(store) -> No
 
     assert second.status == "rolled_back"
     assert "HTTP 500" in second.error_message and f"pixel-acme-d{first.id}" in second.error_message
+    assert "never stopped" in second.error_message
     assert target.calls == [
+        f"run pixel-acme-d{second.id}-check",
+        f"remove pixel-acme-d{second.id}-check",
+    ]
+    assert type(events[-1]).__name__ == "DeployFinished" and events[-1].status == "rolled_back"
+
+
+def test_a_version_failing_only_after_the_switch_over_is_removed_and_the_old_one_restarted(
+    store,
+) -> None:
+    p = _project(store)
+    target = FakeTarget()
+    svc = _service(store, target)
+    first = svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good1").id)
+    target.calls.clear()
+    events: list = []
+
+    second = svc.deploy(
+        "acme", "box", build_id=_build(store, p.id, "img:late").id, on_progress=events.append
+    )
+
+    assert second.status == "rolled_back"
+    assert "HTTP 500" in second.error_message and f"pixel-acme-d{first.id}" in second.error_message
+    assert target.calls[2:] == [
         f"stop pixel-acme-d{first.id}",
         f"run pixel-acme-d{second.id}",
         f"remove pixel-acme-d{second.id}",
         f"start pixel-acme-d{first.id}",
     ]
     assert any(getattr(e, "stage", "") == "rolling_back" for e in events)
-    assert type(events[-1]).__name__ == "DeployFinished" and events[-1].status == "rolled_back"
+
+
+def test_ctrl_c_during_the_health_wait_restarts_the_old_container_and_closes_the_record(
+    store,
+) -> None:
+    p = _project(store)
+    target = FakeTarget()
+    svc = _service(store, target)
+    first = svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good1").id)
+
+    with pytest.raises(KeyboardInterrupt):
+        svc.deploy("acme", "box", build_id=_build(store, p.id, "img:interrupt").id)
+
+    assert [(c["name"], c["state"]) for c in target.containers_.values()] == [
+        (f"pixel-acme-d{first.id}", "running")
+    ]
+    latest = store.deployments.list("acme")[0]
+    assert latest.status == "failed" and "Interrupted" in latest.error_message
+    again = svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good2").id)
+    assert again.status == "healthy", "the lock was released"
+
+
+def test_a_deployment_left_deploying_by_a_dead_process_is_swept_on_start(store) -> None:
+    import socket
+
+    p = _project(store)
+    store.targets.add("box", "ssh://ops@box.example", "docker")
+    stale = store.deployments.create(p.id, "box", "img:x", config_snapshot={}, status="deploying")
+    elsewhere = store.deployments.create(
+        p.id, "box", "img:y", config_snapshot={"runner_host": "another-machine"}, status="deploying"
+    )
+
+    svc = DeployService(store, Settings(), connect=lambda h, n: NoLocal(), local_host="unix:///x")
+
+    assert svc.swept_on_start == 1
+    swept = store.deployments.get(stale.id)
+    assert swept.status == "failed" and "Interrupted" in swept.error_message
+    assert swept.completed_at is not None
+    assert store.deployments.get(elsewhere.id).status == "deploying", socket.gethostname()
+
+
+def _hold_lock_in_another_process(slug: str, target: str):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pixel_desktop.deploy.lock import DeployLock\n"
+        f"lock = DeployLock({slug!r}, {target!r})\n"
+        "assert lock.try_acquire()\n"
+        "print('held', flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_a_deploy_running_in_another_process_blocks_a_second_one_and_is_not_swept(store) -> None:
+    p = _project(store)
+    target = FakeTarget()
+    svc = _service(store, target)
+    live = store.deployments.create(p.id, "box", "img:x", config_snapshot={}, status="deploying")
+    holder = _hold_lock_in_another_process("acme", "box")
+    try:
+        from pixel_desktop.errors import DeployError
+
+        with pytest.raises(DeployError, match="Another deploy or rollback of acme to box"):
+            svc.deploy("acme", "box", build_id=_build(store, p.id, "img:good1").id)
+        assert svc.sweep_stale() == 0
+        assert store.deployments.get(live.id).status == "deploying"
+        assert [d.id for d in store.deployments.list("acme")] == [live.id]
+        assert target.calls == []
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+    assert svc.sweep_stale() == 1, "the holder exited: its record is a leftover now"
 
 
 def test_a_crashing_first_deploy_fails_with_the_container_output(store) -> None:
@@ -319,12 +452,14 @@ class LeakyTarget(FakeTarget):
 
     fail_create = False
 
-    def create_and_start(self, *, name, image, port, env, labels):
+    def create_and_start(self, *, name, image, port, env, labels, temporary=False):
         if self.fail_create:
             from pixel_desktop.errors import DeployError
 
             raise DeployError(f"daemon: cannot create {name} with env {sorted(env.items())}")
-        return super().create_and_start(name=name, image=image, port=port, env=env, labels=labels)
+        return super().create_and_start(
+            name=name, image=image, port=port, env=env, labels=labels, temporary=temporary
+        )
 
     def container_logs(self, cid, tail=20):
         return f"config: LLM_API_KEY={SECRET}\nTraceback: boom\n"
