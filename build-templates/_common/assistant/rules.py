@@ -4,19 +4,20 @@ Word/phrase rules match case-insensitively on word boundaries ("cost" matches "t
 but not "costume"), with any run of whitespace between the words of a phrase. Regex rules are
 matched case-insensitively too, so `acm-123456` and `ACM-123456` behave the same.
 
-Regex rules are written by people, and a pattern like ``^(a+)+$`` backtracks for ages on a
-crafted message. Python's ``re`` cannot be interrupted, so one such /chat request would pin a
-worker (and with it /health). Regex rules therefore run on the ``regex`` package with a time
-limit per message, release the GIL while matching, and only see the first
-``REGEX_MAX_CHARS`` characters; a rule that runs out of time counts as "no match" and is
-reported through ``on_timeout`` (the service counts it in /metrics).
+Regex rules are written by people, and a pattern like ``^(a|aa)+$`` backtracks for ages on
+a crafted message. Python's ``re`` cannot be interrupted, so one such /chat request would pin
+a worker. Regex rules therefore run on the ``regex`` package, release the GIL while matching,
+only see the first ``REGEX_MAX_CHARS`` characters, and each has its own time budget per
+message (``REGEX_BUDGET_S``). The budget is per rule, not shared: with a shared budget one
+slow rule used it all up and every later regex rule was skipped without a sign. A rule that
+runs out of time counts as "no match" (the next rules still run), is logged with its name,
+and is reported through ``on_timeout`` (the service counts it in /metrics, by rule).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +29,9 @@ from assistant.text import fold
 
 LOG = logging.getLogger(__name__)
 REGEX_MAX_CHARS = 1000
-# Time budget shared by all regex rules for one message (the regex engine checks the clock
+# Time budget of each regex rule for one message (the regex engine checks the clock
 # periodically, so a runaway pattern can overshoot by a fraction of a second, never more).
+# A message costs at most this times the number of regex rules.
 REGEX_BUDGET_S = 0.1
 
 
@@ -67,23 +69,23 @@ class RuleBook:
 
     def first_match(self, message: str) -> Rule | None:
         folded = fold(message)
-        deadline = time.monotonic() + self._budget_s
+        head = message[:REGEX_MAX_CHARS]
         for compiled in self._rules:
             if compiled.rule.regex is None:
                 if compiled.pattern.search(folded):
                     return compiled.rule
-            elif self._regex_matches(compiled, message[:REGEX_MAX_CHARS], deadline):
+            elif self._regex_matches(compiled, head):
                 return compiled.rule
         return None
 
-    def _regex_matches(self, compiled: CompiledRule, text: str, deadline: float) -> bool:
-        remaining = deadline - time.monotonic()
+    def _regex_matches(self, compiled: CompiledRule, text: str) -> bool:
         try:
-            if remaining <= 0:
-                raise TimeoutError("regex time budget for this message is used up")
-            return compiled.pattern.search(text, timeout=remaining, concurrent=True) is not None
+            return compiled.pattern.search(text, timeout=self._budget_s, concurrent=True) is not None
         except TimeoutError:
-            LOG.warning("business rule %r: regex ran out of time; treated as no match", compiled.rule.name)
+            LOG.warning(
+                "business rule %r: regex ran out of its %g s budget on a %d-character message; "
+                "treated as no match, later rules still run", compiled.rule.name, self._budget_s, len(text),
+            )
             if self._on_timeout is not None:
                 self._on_timeout(compiled.rule.name)
             return False

@@ -67,6 +67,33 @@ def test_catastrophic_regex_rule_times_out_as_no_match_and_later_rules_still_ans
     assert set(timeouts) <= {f'assistant_rule_regex_timeouts_total{{rule="{name}"}}' for name in ("nested", "alternation")}
 
 
+def test_a_slow_regex_rule_uses_only_its_own_budget_and_later_regex_rules_still_answer(tmp_path):
+    service = _service(tmp_path, [
+        {"name": "slow", "regex": r"^(a|aa)+$", "reply": "Slow matched."},
+        {"name": "refund-regex", "regex": r"\brefund(s|ed)?\b", "reply": "Refunds take a week."},
+    ])
+    result = _run_in_service(service, """
+        import json, logging
+        from assistant.data import load_assistant_data
+        from assistant.metrics import Metrics
+        from assistant.rules import RuleBook
+
+        records = []
+        handler = logging.Handler()
+        handler.emit = lambda record: records.append(record.getMessage())
+        logging.getLogger("assistant.rules").addHandler(handler)
+        metrics = Metrics("Regex Bot", "1")
+        book = RuleBook(load_assistant_data().rules, on_timeout=metrics.observe_rule_timeout)
+        rule = book.first_match("a" * 40 + "! refund")
+        print(json.dumps({"rule": rule and rule.name, "logs": records, "metrics": metrics.render()}))
+    """)
+    assert result["rule"] == "refund-regex"
+    timeouts = [line for line in result["metrics"].splitlines()
+                if line.startswith("assistant_rule_regex_timeouts_total{")]
+    assert timeouts == ['assistant_rule_regex_timeouts_total{rule="slow"} 1.0']
+    assert len(result["logs"]) == 1 and "'slow'" in result["logs"][0] and "no match" in result["logs"][0]
+
+
 def test_regex_rules_see_only_the_first_thousand_characters(tmp_path):
     service = _service(tmp_path, [{"name": "tail", "regex": r"needle", "reply": "Found."}])
     result = _run_in_service(service, """
