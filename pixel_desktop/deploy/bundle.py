@@ -1,8 +1,9 @@
 """Offline handover bundle: everything a client needs to run the assistant without us.
 
 ``<slug>/`` inside the .tar.gz holds docker-compose.yml (assistant behind nginx), nginx.conf,
-k8s.yaml, .env.example (names only — secret values are never written), README.md and
-images.tar (``docker save`` of the assistant image and, when present locally, the nginx
+k8s.yaml (all three made by the codegen exactly as for the generated service, then adapted
+as data: exact image tag, ``.env`` for secrets and the host port), .env.example (names
+only — secret values are never written), README.md and images.tar (``docker save`` of the assistant image and, when present locally, the nginx
 image). Members are written in a fixed order with fixed metadata, so the same build gives
 the same text files; the compose file names the exact tag that images.tar carries, so
 ``docker load -i images.tar && docker-compose up -d`` works on a machine with no network.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 import tarfile
 import tempfile
@@ -21,6 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from pixel_desktop.codegen import builders
+from pixel_desktop.codegen.literals import yaml_documents
+from pixel_desktop.codegen.render import DEFAULT_BASE_IMAGE, render_context, render_project
+from pixel_desktop.codegen.templates import get_template_set
 from pixel_desktop.engine.docker_deploy import DeployDocker
 from pixel_desktop.errors import DeployError, InputError
 from pixel_desktop.spec.model import ProjectSpec
@@ -39,129 +45,61 @@ class BundleResult:
     size_bytes: int
 
 
-def _yaml_str(value: str) -> str:
-    """A YAML double-quoted scalar (JSON strings are valid YAML): user text stays data."""
-    return json.dumps(value, ensure_ascii=False)
+def _generated(spec: ProjectSpec, image_ref: str) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The generated service's render context (with the bundle's exact image) and its
+    deployment files, from the codegen itself: the bundle ships the same compose, k8s and
+    nginx files, with the same hardening and the same escaping of user text, as
+    ``pixel generate`` writes — never a second, weaker copy."""
+    tset = get_template_set(spec.template)
+    ctx = {**render_context(spec, tset, base_image=DEFAULT_BASE_IMAGE, project_id=None)}
+    ctx["image"] = image_ref
+    files = {
+        f.path: f.content for f in render_project(spec, tset) if f.path.startswith("deployment/")
+    }
+    files["deployment/docker-compose.yml"] = builders.docker_compose(spec, ctx)
+    files["deployment/k8s.yaml"] = builders.kubernetes(spec, ctx)
+    return ctx, files
 
 
 def compose_file(
     slug: str, spec: ProjectSpec, image_ref: str, nginx_image: str, http_port: int = 8080
 ) -> str:
-    dep = spec.deployment
-    # PORT is the spec's port (env_vars may not set it), whatever the image's build-time default.
-    # "$" doubled: compose would otherwise interpolate ${...} inside user-given values.
-    env_lines = [f'      PORT: "{dep.port}"'] + [
-        f"      {k}: {_yaml_str(v.replace('$', '$$'))}" for k, v in sorted(dep.env_vars.items())
-    ]
-    env_lines += [f'      {name}: "${{{name}:-}}"' for name in dep.secret_env]
-    env_block = ("    environment:\n" + "\n".join(env_lines) + "\n") if env_lines else ""
-    health = (
-        f"import sys,urllib.request;sys.exit(0 if urllib.request.urlopen("
-        f"'http://127.0.0.1:{dep.port}{dep.endpoints.health}',timeout=3).status==200 else 1)"
+    """The generated docker-compose.yml, adapted as data for a machine without the source:
+    no ``build:``, the image from images.tar, the spec's PORT (the image's default is the
+    port at build time), secrets and the host port read from ``.env``."""
+    _, files = _generated(spec, image_ref)
+    data = yaml.safe_load(files["deployment/docker-compose.yml"])
+    services = data["services"]
+    assistant = services["assistant"]
+    assistant.pop("build", None)
+    environment = {"PORT": str(spec.deployment.port), **(assistant.get("environment") or {})}
+    for name in spec.deployment.secret_env:  # names match [A-Za-z_][A-Za-z0-9_]*
+        environment[name] = f"${{{name}:-}}"
+    assistant["environment"] = environment
+    services["nginx"]["image"] = nginx_image
+    services["nginx"]["ports"] = [f"${{HTTP_PORT:-{int(http_port)}}}:80"]
+    header = (
+        f"# {slug}: the assistant behind nginx. Offline: docker load -i images.tar && "
+        "docker-compose up -d\n"
     )
-    return (
-        f"# {slug}: the assistant behind nginx. Offline: docker load -i images.tar && docker-compose up -d\n"
-        'version: "3.7"\n'
-        "services:\n"
-        "  assistant:\n"
-        f"    image: {_yaml_str(image_ref)}\n"
-        "    restart: unless-stopped\n"
-        f"{env_block}"
-        "    expose:\n"
-        f'      - "{dep.port}"\n'
-        "    healthcheck:\n"
-        f'      test: ["CMD", "python3", "-c", {_yaml_str(health)}]\n'
-        "      interval: 10s\n"
-        "      timeout: 5s\n"
-        "      retries: 3\n"
-        "  nginx:\n"
-        f"    image: {_yaml_str(nginx_image)}\n"
-        "    restart: unless-stopped\n"
-        "    depends_on:\n"
-        "      - assistant\n"
-        "    ports:\n"
-        f'      - "${{HTTP_PORT:-{http_port}}}:80"\n'
-        "    volumes:\n"
-        '      - "./nginx.conf:/etc/nginx/conf.d/default.conf:ro"\n'
-    )
+    return header + yaml_documents(data).decode("utf-8")
 
 
 def nginx_conf(spec: ProjectSpec) -> str:
-    port = spec.deployment.port
-    return (
-        "# Reverse proxy in front of the assistant (conf.d/default.conf of the nginx container).\n"
-        "upstream assistant {\n"
-        f"    server assistant:{port};\n"
-        "}\n"
-        "server {\n"
-        "    listen 80;\n"
-        "    server_name _;\n"
-        "    client_max_body_size 1m;\n"
-        "    location / {\n"
-        "        proxy_pass http://assistant;\n"
-        "        proxy_http_version 1.1;\n"
-        "        proxy_set_header Host $host;\n"
-        "        proxy_set_header X-Real-IP $remote_addr;\n"
-        "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-        "        proxy_set_header X-Forwarded-Proto $scheme;\n"
-        "        proxy_read_timeout 120s;\n"
-        "    }\n"
-        "}\n"
-    )
+    """The generated service's nginx.conf (rate limit on chat, no server tokens, timeouts)."""
+    _, files = _generated(spec, "unused:latest")
+    return files["deployment/nginx.conf"].decode("utf-8")
 
 
 def k8s_manifest(slug: str, spec: ProjectSpec, image_ref: str) -> str:
-    dep = spec.deployment
-    env = [{"name": "PORT", "value": str(dep.port)}]  # reserved in env_vars; the spec's port
-    env += [{"name": k, "value": v} for k, v in sorted(dep.env_vars.items())]
-    env += [
-        {"name": n, "valueFrom": {"secretKeyRef": {"name": f"{slug}-secrets", "key": n}}}
-        for n in dep.secret_env
-    ]
-    probe = {"httpGet": {"path": dep.endpoints.health, "port": dep.port}, "periodSeconds": 10}
-    labels = {"app.kubernetes.io/name": slug}
-    deployment = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": slug, "labels": labels},
-        "spec": {
-            "replicas": 2,
-            "selector": {"matchLabels": labels},
-            "strategy": {
-                "type": "RollingUpdate",
-                "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
-            },
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "assistant",
-                            "image": image_ref,
-                            "imagePullPolicy": "IfNotPresent",
-                            "ports": [{"containerPort": dep.port}],
-                            "env": env,
-                            "readinessProbe": probe,
-                            "livenessProbe": {**probe, "initialDelaySeconds": 10},
-                        }
-                    ]
-                },
-            },
-        },
-    }
-    service = {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": slug, "labels": labels},
-        "spec": {"selector": labels, "ports": [{"port": 80, "targetPort": dep.port}]},
-    }
-    # JSON documents are valid YAML and need no YAML emitter quirks for user text.
+    """The generated k8s.yaml (ConfigMap, Deployment with the security context and probes,
+    Service) naming the bundle's exact image."""
+    ctx, files = _generated(spec, image_ref)
     header = (
-        f"# Kubernetes: kubectl apply -f k8s.yaml (create secret {slug}-secrets first if needed)\n"
+        f"# Kubernetes: kubectl apply -f k8s.yaml (create secret {ctx['k8s_name']}-secrets "
+        "first if the assistant needs secret settings)\n"
     )
-    return (
-        header + json.dumps(deployment, indent=2) + "\n---\n" + json.dumps(service, indent=2) + "\n"
-    )
+    return header + files["deployment/k8s.yaml"].decode("utf-8")
 
 
 def env_example(spec: ProjectSpec) -> str:
@@ -209,8 +147,9 @@ def readme(
         f'- `POST {dep.endpoints.chat}` with `{{"message": "..."}}` — chat\n'
         "- `GET /metrics` — Prometheus metrics\n\n"
         "## Kubernetes\n\n"
-        "`k8s.yaml` has a Deployment (2 replicas, health probes) and a Service; push the image to "
-        "your registry and change `image:` first.\n"
+        "`k8s.yaml` has a ConfigMap (settings), a Deployment (health probes, non-root, "
+        "read-only root filesystem) and a Service; push the image to your registry and change "
+        "`image:` first.\n"
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from deploy_helpers import add_build, free_port, make_project, unique_slug
 from services import unavailable
 
@@ -112,7 +113,8 @@ def test_bundle_loads_and_runs_offline_behind_nginx(
     folder = tmp_path / "unpacked" / slug
     env_example = (folder / ".env.example").read_text(encoding="utf-8")
     assert "PIXEL_TEST_TOKEN=\n" in env_example
-    assert f'image: "{image}"' in (folder / "docker-compose.yml").read_text(encoding="utf-8")
+    compose_data = yaml.safe_load((folder / "docker-compose.yml").read_text(encoding="utf-8"))
+    assert compose_data["services"]["assistant"]["image"] == image
 
     with DeployDocker(docker_host) as docker:  # the offline machine has neither image
         docker.remove_image(image)

@@ -42,15 +42,20 @@ class FakeLocal:
         yield b"\0" * 4096
 
 
+def _k8s(text: str) -> dict[str, dict]:
+    return {d["kind"]: d for d in yaml.safe_load_all(text)}
+
+
 def test_compose_and_k8s_start_the_assistant_on_the_specs_port() -> None:
     """PORT is reserved in env_vars, so the bundle itself tells the container its port (the
     image's default is the port at build time, which a later spec edit may have changed)."""
     spec = _spec()
     compose = yaml.safe_load(bundle.compose_file("acme", spec, "pixel/acme:b7", "nginx:local"))
     assert compose["services"]["assistant"]["environment"]["PORT"] == "8123"
-    docs = list(yaml.safe_load_all(bundle.k8s_manifest("acme", spec, "pixel/acme:b7")))
-    container = docs[0]["spec"]["template"]["spec"]["containers"][0]
-    assert {"name": "PORT", "value": "8123"} in container["env"]
+    docs = _k8s(bundle.k8s_manifest("acme", spec, "pixel/acme:b7"))
+    assert docs["ConfigMap"]["data"]["PORT"] == "8123"
+    container = docs["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["ports"][0]["containerPort"] == 8123
 
 
 def test_compose_and_k8s_are_valid_and_carry_hostile_env_values_verbatim() -> None:
@@ -60,15 +65,55 @@ def test_compose_and_k8s_are_valid_and_carry_hostile_env_values_verbatim() -> No
     assert env["GREETING"] == HOSTILE.replace("$", "$$")  # compose turns $$ back into $
     assert env["LLM_API_KEY"] == "${LLM_API_KEY:-}"
     assert compose["services"]["assistant"]["image"] == "pixel/acme:b7"
+    assert "build" not in compose["services"]["assistant"], "the bundle has no source to build"
     assert compose["services"]["assistant"]["restart"] == "unless-stopped"
     assert compose["services"]["nginx"]["ports"] == ["${HTTP_PORT:-8080}:80"]
+    assert compose["services"]["nginx"]["image"] == "nginx:local"
     assert set(compose["services"]) == {"assistant", "nginx"}
-    docs = list(yaml.safe_load_all(bundle.k8s_manifest("acme", spec, "pixel/acme:b7")))
-    assert [d["kind"] for d in docs] == ["Deployment", "Service"]
-    container = docs[0]["spec"]["template"]["spec"]["containers"][0]
-    assert {"name": "GREETING", "value": HOSTILE} in container["env"]
-    assert container["readinessProbe"]["httpGet"] == {"path": "/health", "port": 8123}
-    assert "server assistant:8123;" in bundle.nginx_conf(spec)
+    docs = _k8s(bundle.k8s_manifest("acme", spec, "pixel/acme:b7"))
+    assert list(docs) == ["ConfigMap", "Deployment", "Service"]
+    assert docs["ConfigMap"]["data"]["GREETING"] == HOSTILE
+    container = docs["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "pixel/acme:b7"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health"
+    assert "http://assistant:8123" in bundle.nginx_conf(spec)
+
+
+CONTROL = "bell\a esc\x1b[31m nel\x85 ls\u2028 ps\u2029 tab\t del\x7f"
+
+
+def test_control_characters_in_env_values_reach_compose_and_k8s_unchanged() -> None:
+    """YAML folds NEL and U+2028/2029 into spaces in plain or badly quoted scalars, and
+    rejects raw control characters; the bundle's files must still carry the exact value."""
+    data = yaml.safe_load((REPO / "examples" / "acme-support.yaml").read_text(encoding="utf-8"))
+    data["deployment"] = {"port": 8123, "env_vars": {"NOTE": CONTROL}, "secret_env": []}
+    spec = spec_from_data(data)
+
+    compose = yaml.safe_load(bundle.compose_file("acme", spec, "pixel/acme:b7", "nginx:local"))
+    docs = _k8s(bundle.k8s_manifest("acme", spec, "pixel/acme:b7"))
+
+    assert compose["services"]["assistant"]["environment"]["NOTE"] == CONTROL
+    assert docs["ConfigMap"]["data"]["NOTE"] == CONTROL
+
+
+def test_bundled_files_carry_the_generated_services_hardening() -> None:
+    spec = _spec()
+    assistant = yaml.safe_load(bundle.compose_file("acme", spec, "pixel/acme:b7", "nginx:local"))[
+        "services"
+    ]["assistant"]
+    assert assistant["read_only"] is True
+    assert assistant["cap_drop"] == ["ALL"]
+    assert assistant["security_opt"] == ["no-new-privileges:true"]
+    pod = _k8s(bundle.k8s_manifest("acme", spec, "pixel/acme:b7"))["Deployment"]["spec"][
+        "template"
+    ]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    security = pod["containers"][0]["securityContext"]
+    assert security["runAsNonRoot"] is True and security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert pod["containers"][0]["resources"]["limits"]["memory"]
+    conf = bundle.nginx_conf(spec)
+    assert "server_tokens off;" in conf and "limit_req zone=" in conf
 
 
 def test_env_example_names_secrets_without_values() -> None:
