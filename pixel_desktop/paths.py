@@ -59,10 +59,25 @@ def private_file(path: Path) -> Path:
 
 
 def home() -> Path:
-    """Root of the user's data: database, logs, wheelhouse, build workspaces."""
+    """Root of the user's data: database, logs, wheelhouse, build workspaces.
+
+    A ``PIXEL_HOME`` that cannot be a folder (it names a file, or sits where nothing can be
+    created) is bad input: one sentence naming it, exit 2, not a FileExistsError traceback.
+    """
+    from pixel_desktop.errors import InputError, PixelError
+
     env = os.environ.get("PIXEL_HOME")
     base = Path(env).expanduser() if env else Path(platformdirs.user_data_dir(APP_NAME, False))
-    return private_dir(base)
+    try:
+        return private_dir(base)
+    except OSError as exc:
+        reason = "it is a file, not a folder" if base.exists() and not base.is_dir() else exc.strerror
+        if env:
+            raise InputError(
+                f"PIXEL_HOME={env} cannot be the data folder: {reason}.",
+                hint="Point PIXEL_HOME at a folder (it is created if missing), or unset it.",
+            ) from None
+        raise PixelError(f"Cannot create the data folder {base}: {reason}.") from None
 
 
 def _sub(name: str) -> Path:

@@ -14,6 +14,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.set_defaults(func=cmd_upgrade)
     info = dsub.add_parser("info", help="show which store is in use")
     info.set_defaults(func=cmd_info)
+    init = dsub.add_parser(
+        "init", help="create a new SQLite store at --store / PIXEL_STORE_URL (or migrate an existing one)"
+    )
+    init.set_defaults(func=cmd_init)
+
+
+def cmd_init(args: argparse.Namespace, ctx: CliContext) -> int:
+    """The one command that may create a SQLite store at a path that is not the default:
+    anywhere else a missing file is taken for a typo and refused."""
+    ctx.create_store = True
+    print(f"{ctx.store.describe()} is ready.")
+    return 0
 
 
 def cmd_upgrade(args: argparse.Namespace, ctx: CliContext) -> int:

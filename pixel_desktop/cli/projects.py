@@ -15,7 +15,7 @@ from pixel_desktop.cli.output import fmt_time, print_json, print_table, terminal
 from pixel_desktop.codegen import get_template_set
 from pixel_desktop.errors import AlreadyExistsError, InputError
 from pixel_desktop.spec import dump_spec, load_spec_file, load_spec_text
-from pixel_desktop.spec.yaml_io import spec_to_data
+from pixel_desktop.spec.yaml_io import MAX_SPEC_BYTES, spec_to_data
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,7 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
     # Parse and validate fully before the store is even opened: bad input writes nothing.
     if args.file == "-":
-        spec = load_spec_text(sys.stdin.read(), source="<stdin>")
+        # Bounded like a file: an endless stdin is refused at the limit, not read to the end.
+        spec = load_spec_text(sys.stdin.read(MAX_SPEC_BYTES + 1), source="<stdin>")
     else:
         spec = load_spec_file(Path(args.file))
     # The template must exist here, or the first build would fail far from the cause.

@@ -56,6 +56,14 @@ def _line_map(node: yaml.Node, loc: Loc, out: dict[Loc, int], seen_nodes: set[in
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):  # `? [a, b]`: unhashable, no field name
+                line = key_node.start_mark.line + 1
+                raise SpecError(
+                    f"line {line}: {_fmt_loc(loc)}: a key must be a plain field name, not a "
+                    "list or mapping; write the field name before the colon.",
+                    field=_fmt_loc(loc),
+                    line=line,
+                )
             key = key_node.value
             if key in seen:
                 raise SpecError(
@@ -122,7 +130,7 @@ def spec_error_from_validation(
 
 def load_spec_text(text: str, *, source: str = "spec") -> ProjectSpec:
     if len(text) > MAX_SPEC_BYTES:
-        raise SpecError(f"{source}: the file is larger than {MAX_SPEC_BYTES // (1024 * 1024)} MB")
+        raise _too_big(source)
     loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -148,15 +156,28 @@ def load_spec_text(text: str, *, source: str = "spec") -> ProjectSpec:
     return spec_from_data(data, source=source, lines=lines)
 
 
+def _too_big(source: str) -> SpecError:
+    return SpecError(f"{source}: the file is larger than {MAX_SPEC_BYTES // (1024 * 1024)} MB")
+
+
 def load_spec_file(path: Path) -> ProjectSpec:
+    """Read at most ``MAX_SPEC_BYTES + 1`` bytes: ``/dev/zero`` or a FIFO is refused at the
+    limit instead of being read until memory runs out."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_SPEC_BYTES + 1)
     except FileNotFoundError:
         raise SpecError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
+    except IsADirectoryError:
+        raise SpecError(f"{path}: is a folder; give the spec's YAML file") from None
     except OSError as exc:
         raise SpecError(f"{path}: cannot read ({exc.strerror})") from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise _too_big(str(path))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
     return load_spec_text(text, source=str(path))
 
 

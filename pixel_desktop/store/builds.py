@@ -80,6 +80,11 @@ def _check_fields(fields: dict[str, Any]) -> None:
         )
 
 
+# The largest id a BIGINT/SQLite INTEGER holds: a larger one (typed on the command line) made
+# the driver raise OverflowError; no build can have it, so it is simply not found.
+MAX_BUILD_ID = 2**63 - 1
+
+
 def _no_build(build_id: int) -> NotFoundError:
     return NotFoundError(f"No build {build_id}.", hint="See the build ids with: pixel builds list")
 
@@ -173,6 +178,8 @@ class BuildRepository:
 
     # ------------------------------------------------------------------ reads
     def get(self, build_id: int) -> BuildRecord:
+        if not 0 < build_id <= MAX_BUILD_ID:
+            raise _no_build(build_id)
         with self._s.read() as s:
             row = s.get(Build, build_id)
             if row is None:
@@ -181,7 +188,7 @@ class BuildRepository:
 
     def list(self, project_slug: str | None = None, limit: int = 100) -> list[BuildRecord]:
         """Newest first; ``project_slug`` must name an existing project."""
-        query = select(Build).order_by(Build.id.desc()).limit(max(1, limit))
+        query = select(Build).order_by(Build.id.desc()).limit(min(max(1, limit), MAX_BUILD_ID))
         with self._s.read() as s:
             if project_slug is not None:
                 pid = s.scalar(select(Project.id).where(Project.slug == project_slug))

@@ -68,6 +68,7 @@ def test_list_show_and_delete(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_store_option_overrides_environment(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     other = tmp_path / "other.db"
+    assert run(capsys, "--store", f"sqlite:///{other}", "db", "init")[0] == 0  # a new store is created on request only
     assert run(capsys, "--store", f"sqlite:///{other}", "projects", "import", str(SAMPLE))[0] == 0
     assert other.exists()
     assert json.loads(run(capsys, "projects", "list", "--json")[1]) == []

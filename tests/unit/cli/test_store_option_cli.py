@@ -25,5 +25,5 @@ def test_a_store_url_with_a_password_on_the_command_line_warns_and_points_to_the
 def test_a_store_url_without_a_password_gives_no_warning(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    assert main(["--store", f"sqlite:///{tmp_path / 'pixel.db'}", "db", "info"]) == 0
+    assert main(["--store", f"sqlite:///{tmp_path / 'pixel.db'}", "db", "init"]) == 0
     assert "warning" not in capsys.readouterr().err
