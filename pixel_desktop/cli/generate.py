@@ -101,8 +101,10 @@ def _write_atomically(files: list[GeneratedFile], dest: Path) -> None:
     except OSError as exc:
         if made_root is not None:
             shutil.rmtree(made_root, ignore_errors=True)
+        blocker = next((p for p in (dest.parent, *dest.parent.parents) if p.exists() and not p.is_dir()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker is not None else (exc.strerror or str(exc))
         raise InputError(
-            f"Cannot write {dest}: {exc.strerror or exc}.",
+            f"Cannot write {dest}: {reason}.",
             hint="Choose an --output folder you can write to.",
         ) from None
     except BaseException:

@@ -60,6 +60,8 @@ def test_generate_into_an_unwritable_output_is_refused(capsys: pytest.CaptureFix
     assert run(capsys, "projects", "import", str(SAMPLE))[0] == 0
     code, _, err = run(capsys, "generate", "acme-support-bot", "-o", "/proc/pixel-test-out")
     assert_refused(code, err, "Cannot write /proc/pixel-test-out", "--output")
+    code, _, err = run(capsys, "generate", "acme-support-bot", "-o", "/dev/null/out")
+    assert_refused(code, err, "/dev/null is a file, not a folder")
 
 
 def test_pixel_home_naming_a_file_is_refused(
