@@ -330,6 +330,10 @@ class RowTable(QWidget):
                 self._show_detail_note("")
         finally:
             self._loading = False
+        if self.detail is not None and self.detail.kind == "items" and self.table.rowCount():
+            # The list (e.g. a rule's match phrases) has no column of its own: show the first
+            # row's at once rather than an empty, disabled box.
+            self.table.setCurrentCell(0, 0)
 
     def rows(self) -> list[dict[str, Any]]:
         out = []

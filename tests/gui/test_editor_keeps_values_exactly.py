@@ -77,6 +77,9 @@ def test_a_hostile_spec_loaded_into_the_form_is_saved_unchanged_in_every_field(
     hostile = spec_from_data(HOSTILE, source="test")  # the YAML path accepts it as it is
     editor = window.editor
     editor.load(SimpleNamespace(slug="acme-support-bot", version=window.record.version, id=window.record.id, spec=hostile))
+    # The first rule's phrases and the first test's texts are shown one per row, as loaded.
+    assert editor.rules_table.detail_edit.items() == HOSTILE["business_rules"][0]["match"]
+    assert editor.tests_table.detail_edit.items() == HOSTILE["tests"][0]["expect_contains"]
     for section in ("business_rules", "documents", "tests"):  # visiting a row must change nothing
         editor.show_section(section)
     editor.rules_table.table.setCurrentCell(0, 0)
