@@ -110,6 +110,18 @@ def store_url_has_password(url_text: str) -> bool:
         return False
 
 
+def command_line_password_warning(url_text: str | None, prog: str) -> str | None:
+    """The one-line warning both ``pixel`` and ``pixel-desktop`` print for ``--store`` with a
+    password (it keeps working, so existing scripts do): the command line is readable by
+    every user of the machine (``ps``, ``/proc/<pid>/cmdline``) and lands in shell history."""
+    if not url_text or not store_url_has_password(url_text):
+        return None
+    return (
+        f"{prog}: warning: --store puts the store password in the process list (ps) and "
+        "your shell history; set PIXEL_STORE_URL or save the URL in Settings instead."
+    )
+
+
 def _keyring_backend() -> Any:
     from pixel_desktop.engine.secrets import SecretStore
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pixel_desktop import __version__
 from pixel_desktop.cli.context import CliContext
 from pixel_desktop.errors import PixelError
-from pixel_desktop.settings import store_url_has_password
+from pixel_desktop.settings import command_line_password_warning
 
 COMMAND_MODULES = (
     "pixel_desktop.cli.projects",
@@ -68,14 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if args.store and store_url_has_password(args.store):
-        # Kept working for existing scripts, but the command line is visible to every
-        # user of the machine (ps, /proc/<pid>/cmdline, shell history).
-        print(
-            "pixel: warning: --store puts the store password in the process list (ps) and "
-            "your shell history; set PIXEL_STORE_URL or save the URL in Settings instead.",
-            file=sys.stderr,
-        )
+    warning = command_line_password_warning(args.store, "pixel")
+    if warning:
+        print(warning, file=sys.stderr)
     ctx = CliContext(store_url=args.store)
     try:
         code = args.func(args, ctx)

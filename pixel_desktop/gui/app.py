@@ -96,6 +96,11 @@ def main(argv: list[str] | None = None) -> int:
             QMessageBox.critical(None, "Pixel AI Creator", message)
         return code
 
+    from pixel_desktop.settings import command_line_password_warning
+
+    warning = command_line_password_warning(args.store, "pixel-desktop")
+    if warning:
+        print(warning, file=sys.stderr)
     try:
         services = Services(store_url=args.store)
         services.open_store()

@@ -65,3 +65,11 @@ def test_run_app_without_a_display_prints_one_sentence_and_fails() -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "no display" in lines[0] and "QT_QPA_PLATFORM=offscreen" in lines[0] and "pixel" in lines[0]
+
+
+def test_a_store_password_on_the_app_command_line_warns_and_points_to_the_env_var(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://alice:Sup3rS3cret@127.0.0.1:1/pixel"  # unreachable on purpose
+    result = _run_app("--store", url, "--screenshot", str(tmp_path / "x.png"))
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("pixel-desktop: warning:") and "PIXEL_STORE_URL" in first
+    assert "Sup3rS3cret" not in result.stderr
