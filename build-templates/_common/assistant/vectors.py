@@ -68,7 +68,8 @@ def build(knowledge: Knowledge, encoder: Encoder, dest: Path,
     vectors, owners = compute(passages_of(knowledge), encoder, on_progress)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".tmp.npz")
-    np.savez(tmp, vectors=vectors, owners=owners, digest=np.array(knowledge.digest))
+    # float16 on disk halves the index layer (a cosine moves by < 1e-3); float32 in memory.
+    np.savez(tmp, vectors=vectors.astype(np.float16), owners=owners, digest=np.array(knowledge.digest))
     os.replace(tmp, dest)
     return dest
 
@@ -88,7 +89,7 @@ def load(knowledge: Knowledge, encoder: Encoder, path: Path | None = None) -> tu
             raise IndexMismatch(
                 f"{target} was computed from other knowledge (digest {digest[:12]}, "
                 f"knowledge.json {knowledge.digest[:12]}); rebuild the image")
-        return stored["vectors"], stored["owners"]
+        return stored["vectors"].astype(np.float32), stored["owners"]
 
 
 def main() -> int:
