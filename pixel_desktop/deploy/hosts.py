@@ -34,6 +34,7 @@ from pixel_desktop.engine.docker_deploy import (
     load_known_hosts,
     scan_host_key,
 )
+from pixel_desktop.engine.docker_gateway import context_host, context_tls_dir
 from pixel_desktop.errors import InputError
 
 KINDS = ("docker", "swarm")
@@ -314,30 +315,60 @@ def install_tls(target_name: str, source: Path) -> Path:
     return dest
 
 
-def tls_options(target_name: str) -> TlsOptions:
+def tls_options(target_name: str, docker_host: str | None = None) -> TlsOptions:
+    """Certificates for a tcp:// daemon: the target's own folder, else the docker CLI
+    context's when ``docker_host`` is that context's host, else ``DOCKER_CERT_PATH``."""
     candidates = [tls_dir(target_name)]
+    if docker_host is not None and docker_host == context_host():
+        ctx_dir = context_tls_dir()
+        if ctx_dir is not None:
+            candidates.append(ctx_dir)
     if os.environ.get("DOCKER_CERT_PATH"):
         candidates.append(Path(os.environ["DOCKER_CERT_PATH"]).expanduser())
     for d in candidates:
         if all((d / f).is_file() for f in TLS_FILES):
             return TlsOptions(d / "ca.pem", d / "cert.pem", d / "key.pem")
     raise InputError(
-        f"Target {target_name} uses tcp:// but has no TLS certificates: run `pixel targets add "
-        f"{target_name} --docker-host tcp://HOST:2376 --tls-dir DIR` with ca.pem, cert.pem and "
-        "key.pem in DIR (plain unencrypted tcp:// is refused: it gives root on the host to anyone "
-        "on the network)."
+        f"{docker_host or target_name} is a plain tcp:// Docker host without TLS certificates; "
+        "refused: unencrypted tcp:// gives root on the host to anyone on the network and would "
+        "carry registry credentials and secret values in cleartext. For a deploy target run "
+        f"`pixel targets add {target_name} --docker-host tcp://HOST:2376 --tls-dir DIR` with "
+        "ca.pem, cert.pem and key.pem in DIR; for builds use a docker context created with "
+        "TLS (`docker context create NAME --docker host=tcp://HOST:2376,ca=...,cert=...,key=...`) "
+        "or set DOCKER_CERT_PATH to that folder."
     )
 
 
 # --------------------------------------------------------------------------- connecting
-def connect(docker_host: str, target_name: str | None = None, timeout: int = 120) -> DeployDocker:
-    """A client for a target's daemon with the right SSH/TLS policy."""
+@dataclass(frozen=True, slots=True)
+class Transport:
+    """How to reach a Docker host: the parsed URL plus SSH or TLS options."""
+
+    url: HostUrl
+    ssh: SshOptions | None = None
+    tls: TlsOptions | None = None
+
+
+def transport(docker_host: str, target_name: str | None = None) -> Transport:
+    """The one host policy, for builds and deploys alike.
+
+    Why one: builds send registry credentials (X-Registry-Auth) and secret env values to the
+    daemon just as deploys do, so a URL the deploy layer refuses (plain tcp://, an option-like
+    host) must not be accepted for a build either. ssh:// gets strictly checked host keys
+    (every known_hosts file, ssh config), tcp:// needs TLS client certificates (the target's,
+    the docker context's or DOCKER_CERT_PATH), unix:// and npipe:// are local."""
     url = parse_docker_host(docker_host)
     if url.scheme == "ssh":
-        return DeployDocker(url.raw, ssh=ssh_options(url, target_name), timeout=timeout)
+        return Transport(url, ssh=ssh_options(url, target_name))
     if url.scheme == "tcp":
-        return DeployDocker(url.raw, tls=tls_options(target_name or url.host), timeout=timeout)
-    return DeployDocker(url.raw, timeout=timeout)
+        return Transport(url, tls=tls_options(target_name or url.host, url.raw))
+    return Transport(url)
+
+
+def connect(docker_host: str, target_name: str | None = None, timeout: int = 120) -> DeployDocker:
+    """A client for a target's daemon with the right SSH/TLS policy."""
+    t = transport(docker_host, target_name)
+    return DeployDocker(t.url.raw, ssh=t.ssh, tls=t.tls, timeout=timeout)
 
 
 def public_host(docker_host: str, target_name: str | None = None) -> str:

@@ -27,13 +27,21 @@ from typing import Any
 
 import docker
 import docker.errors
+import docker.tls
 import requests.exceptions
 import urllib3.exceptions
 from docker import auth as docker_auth
 
-from pixel_desktop.errors import BuildError, CancelledError, DockerUnavailableError, RegistryError
+from pixel_desktop.errors import (
+    BuildError,
+    CancelledError,
+    DeployError,
+    DockerUnavailableError,
+    RegistryError,
+)
 
 API_TIMEOUT_S = 30  # ordinary (non-streaming) calls
+API_VERSION_FLOOR = "1.41"  # over ssh:// the version is negotiated once the adapter is mounted
 PING_TIMEOUT_S = 5
 BASE_IMAGE_HINT = (
     "Provide it locally: set PIXEL_BASE_IMAGE (or the spec's deployment.base_image) to an image "
@@ -64,14 +72,8 @@ def _docker_config_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".docker"
 
 
-def context_host(config_dir: Path | None = None) -> str | None:
-    """Host of the docker CLI's current context (``docker context use``), if one is set.
-
-    Read directly from the CLI's files (config.json ``currentContext`` and
-    ``contexts/meta/<sha256(name)>/meta.json``) so that the app talks to the same daemon as
-    the user's terminal without shelling out to ``docker``.
-    """
-    config_dir = config_dir or _docker_config_dir()
+def _current_context(config_dir: Path) -> tuple[str, dict[str, Any]] | None:
+    """Name and meta.json of the docker CLI's current context (None for "default")."""
     name = os.environ.get("DOCKER_CONTEXT")
     if not name:
         try:
@@ -86,10 +88,42 @@ def context_host(config_dir: Path | None = None) -> str | None:
     )
     try:
         data = json.loads(meta.read_text(encoding="utf-8"))
-        host = data["Endpoints"]["docker"]["Host"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
+        return None
+    return (name, data) if isinstance(data, dict) else None
+
+
+def context_host(config_dir: Path | None = None) -> str | None:
+    """Host of the docker CLI's current context (``docker context use``), if one is set.
+
+    Read directly from the CLI's files (config.json ``currentContext`` and
+    ``contexts/meta/<sha256(name)>/meta.json``) so that the app talks to the same daemon as
+    the user's terminal without shelling out to ``docker``.
+    """
+    found = _current_context(config_dir or _docker_config_dir())
+    if found is None:
+        return None
+    try:
+        host = found[1]["Endpoints"]["docker"]["Host"]
+    except (KeyError, TypeError):
         return None
     return host or None
+
+
+def context_tls_dir(config_dir: Path | None = None) -> Path | None:
+    """The current context's TLS folder (``contexts/tls/<sha256(name)>/docker`` holding
+    ca.pem, cert.pem and key.pem, as `docker context create --docker ca=,cert=,key=`
+    stores them), when it has one: a tcp:// context's daemon is reached with these."""
+    config_dir = config_dir or _docker_config_dir()
+    found = _current_context(config_dir)
+    if found is None:
+        return None
+    folder = (
+        config_dir / "contexts" / "tls" / hashlib.sha256(found[0].encode()).hexdigest() / "docker"
+    )
+    if all((folder / f).is_file() for f in ("ca.pem", "cert.pem", "key.pem")):
+        return folder
+    return None
 
 
 def resolve_host(host: str | None = None) -> str:
@@ -300,11 +334,27 @@ class _Watchdog(threading.Thread):
 class _Client(docker.APIClient):
     """APIClient that never sends the user's registry credentials and exposes its streams."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, ssh: Any = None, **kwargs: Any) -> None:
+        base_url = str(kwargs.get("base_url") or "")
+        is_ssh = base_url.startswith("ssh://")
+        if is_ssh:
+            # No connection yet: the version is negotiated after the strict adapter is mounted.
+            kwargs["version"] = API_VERSION_FLOOR
+            kwargs["use_ssh_client"] = True
         super().__init__(*args, **kwargs)
         self._general_configs = {}
         self._auth_configs = docker_auth.AuthConfig({})
         self._local = threading.local()
+        if is_ssh:
+            # docker-py's own SSH adapter reads only ~/.ssh/known_hosts with paramiko's
+            # loader; builds use the same strict adapter as deploys (every known_hosts file,
+            # markers handled, unknown or changed keys refused).
+            from pixel_desktop.engine.docker_deploy import SshOptions, StrictSSHAdapter
+
+            timeout = int(kwargs.get("timeout") or API_TIMEOUT_S)
+            self._custom_adapter = StrictSSHAdapter(base_url, ssh or SshOptions(), timeout, 9)
+            self.mount("http+docker://ssh", self._custom_adapter)
+            self._version = self._retrieve_server_version()
 
     def _set_auth_headers(self, headers: dict[str, str]) -> None:
         """No X-Registry-Config: builds never pull with the user's docker config."""
@@ -325,11 +375,34 @@ class DockerGateway:
     """A Docker daemon, seen through clear errors. Thread-safe for concurrent builds."""
 
     def __init__(self, host: str | None = None, *, timeout: int = API_TIMEOUT_S) -> None:
+        """Connect with the deploy layer's host policy (``deploy.hosts.transport``): builds
+        send registry credentials and secret env values to the daemon, so a plain tcp://
+        host is refused here exactly as for a deploy, tcp:// uses TLS client certificates
+        (the docker context's included) and ssh:// checks host keys strictly."""
+        # Imported here: the deploy layer imports this module, and the policy is deploy's.
+        from pixel_desktop.deploy.hosts import transport
+
         self.host = resolve_host(host)
         self._timeout = timeout
+        policy = transport(self.host)
+        tls: Any = False
+        if policy.tls is not None:
+            tls = docker.tls.TLSConfig(
+                client_cert=(str(policy.tls.client_cert), str(policy.tls.client_key)),
+                ca_cert=str(policy.tls.ca_cert),
+                verify=True,
+            )
+        self._transport = {"tls": tls, "ssh": policy.ssh}
+        self.api = self._client(timeout)
+
+    def _client(self, timeout: float) -> _Client:
+        """A client on this host with the host policy's TLS/SSH (every client, probes too)."""
         try:
-            self.api = _Client(base_url=self.host, timeout=timeout, version="auto")
+            return _Client(base_url=self.host, timeout=timeout, version="auto", **self._transport)
         except docker.errors.DockerException as exc:
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, DeployError):  # e.g. an unknown or changed SSH host key
+                raise cause from exc
             raise self._unavailable(exc) from exc
 
     # ---------------------------------------------------------------- basics
@@ -345,7 +418,7 @@ class DockerGateway:
 
     def ping(self) -> DaemonInfo:
         try:
-            probe = docker.APIClient(base_url=self.host, timeout=PING_TIMEOUT_S, version="auto")
+            probe = self._client(PING_TIMEOUT_S)
             try:
                 v = probe.version()
             finally:
@@ -406,7 +479,7 @@ class DockerGateway:
             return
         reason = "it could not be pulled"
         try:
-            client = _Client(base_url=self.host, timeout=pull_timeout_s, version="auto")
+            client = self._client(pull_timeout_s)
             try:
                 repo, _, tag = ref.rpartition(":") if ":" in ref.split("/")[-1] else (ref, "", "")
                 for chunk in client.pull(
@@ -421,6 +494,8 @@ class DockerGateway:
             reason = f"pulling it failed: {exc.explanation or exc}"
         except (docker.errors.DockerException, *_STREAM_ERRORS) as exc:
             reason = f"pulling it failed: {_short_reason(exc)}"
+        except DockerUnavailableError as exc:
+            reason = f"pulling it failed: {exc.message}"
         if not self.image_exists(ref):
             raise BuildError(
                 f"Base image {ref} is not available on {self.host} and {reason}. {BASE_IMAGE_HINT}"

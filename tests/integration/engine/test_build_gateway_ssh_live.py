@@ -1,0 +1,42 @@
+"""The build gateway reaches an ssh:// daemon through the deploy layer's strict SSH policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from pixel_desktop.engine.docker_deploy import HostKeyError
+from pixel_desktop.engine.docker_gateway import DockerGateway
+
+pytestmark = [pytest.mark.docker, pytest.mark.ssh]
+
+
+def _ssh_config(ssh_host, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    cfg = tmp_path / "ssh_config"
+    cfg.write_text(f"Host {ssh_host.host}\n  IdentityFile {ssh_host.key_path}\n", encoding="utf-8")
+    monkeypatch.setenv("PIXEL_SSH_CONFIG", str(cfg))
+
+
+def test_a_build_gateway_on_ssh_uses_pixels_known_hosts_and_config(
+    ssh_host, tmp_path, monkeypatch
+) -> None:
+    _ssh_config(ssh_host, tmp_path, monkeypatch)
+    monkeypatch.setenv("PIXEL_SSH_KNOWN_HOSTS", str(ssh_host.known_hosts))
+
+    gateway = DockerGateway(ssh_host.docker_url)
+    try:
+        assert gateway.ping().version
+    finally:
+        gateway.close()
+
+
+def test_a_build_gateway_refuses_an_unknown_ssh_host_key(ssh_host, tmp_path, monkeypatch) -> None:
+    _ssh_config(ssh_host, tmp_path, monkeypatch)
+    empty = tmp_path / "known_hosts"
+    empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("PIXEL_SSH_KNOWN_HOSTS", str(empty))
+
+    with pytest.raises(HostKeyError) as err:
+        DockerGateway(ssh_host.docker_url).ping()
+
+    assert err.value.kind == "unknown"
