@@ -145,15 +145,14 @@ class DeployService:
                 continue
             if deploy_lock.held(dep.project_slug, dep.target_name):
                 continue
-            self.store.deployments.set_status(
-                dep.id,
-                "failed",
-                error_message=(
-                    "Interrupted: Pixel stopped before this deployment finished, so the new "
-                    "version was never confirmed healthy. Check the target with `pixel targets "
-                    f"check {dep.target_name}` and deploy again (or `pixel deploy rollback`)."
-                ),
+            message = (
+                "Interrupted: Pixel stopped before this deployment finished, so the new version "
+                f"was never confirmed healthy. Check the target (`pixel targets check "
+                f"{dep.target_name}`), then deploy again or roll back (`pixel rollback "
+                f"{dep.project_slug} --target {dep.target_name}`)."
             )
+            if not self.store.deployments.fail_if_unfinished(dep.id, message):
+                continue  # it finished between the listing and the lock check
             log.warning(
                 "deployment %s was left %s by a stopped process; marked failed", dep.id, dep.status
             )

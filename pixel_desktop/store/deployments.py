@@ -132,6 +132,23 @@ class DeploymentRepository:
         with self._s.read() as s:
             return [_record(r) for r in s.scalars(query)]
 
+    def fail_if_unfinished(self, deployment_id: int, message: str) -> bool:
+        """Mark a ``pending``/``deploying`` deployment failed; False when it finished meanwhile
+        (the sweep checks the lock and then writes: a deploy may end in between)."""
+        with self._s.write() as s:
+            row = s.scalar(
+                select(Deployment)
+                .where(Deployment.id == deployment_id)
+                .where(Deployment.status.in_(("pending", "deploying")))
+                .with_for_update(of=Deployment)
+            )
+            if row is None:
+                return False
+            row.status = "failed"
+            row.error_message = message
+            row.completed_at = datetime.now(UTC)
+            return True
+
     def last_healthy(
         self, project_id: int, target_name: str, before_id: int | None = None
     ) -> DeploymentRecord | None:

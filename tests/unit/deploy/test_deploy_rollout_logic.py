@@ -526,3 +526,16 @@ def test_the_registry_password_never_reaches_a_failed_pull_message(store) -> Non
 
     assert record.status == "failed" and "registry said no" in record.error_message
     assert [t for t in _texts(record, events) if REGISTRY_PASSWORD in t] == []
+
+
+def test_the_sweep_never_fails_a_deployment_that_finished_after_it_was_listed(store) -> None:
+    """The sweep lists, checks the lock, then writes: a deploy ending in between stays as it
+    ended (the write is conditional on the record still being unfinished)."""
+    p = _project(store)
+    store.targets.add("box", "ssh://ops@box.example", "docker")
+    dep = store.deployments.create(p.id, "box", "img:x", config_snapshot={}, status="deploying")
+    store.deployments.set_status(dep.id, "healthy", url="http://box.example:8000")
+
+    assert store.deployments.fail_if_unfinished(dep.id, "Interrupted: ...") is False
+
+    assert store.deployments.get(dep.id).status == "healthy"
