@@ -7,6 +7,7 @@ The dockerd-kill test is last in the module and always restarts dockerd.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -294,6 +295,40 @@ def _restart_dockerd(gateway: DockerGateway) -> None:
     raise AssertionError("dockerd did not come back within 90 s")
 
 
+def _end_orphaned_run_step(marker: str) -> None:
+    """Kill the killed build's RUN-step processes, found by this test's unique marker.
+
+    dockerd forgets a build's RUN container when it is SIGKILLed, but containerd keeps it
+    running (here: ``sleep 120``) with its bridge address. The restarted dockerd hands that
+    address to the next container, and connections to that one's published port then reach
+    the orphan and are reset - which broke whichever test ran next (pixel eval's health wait).
+    """
+    def matching() -> list[int]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if marker in cmdline:
+                pids.append(int(entry.name))
+        return pids
+
+    for pid in matching():
+        children: list[str] = []
+        with contextlib.suppress(OSError):  # the shell's child (sleep) carries no marker
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for victim in [pid, *map(int, children)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 20  # hard ceiling against a hang
+    while matching() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not matching(), f"the orphaned RUN step ({marker}) is still running"
+
+
 def test_daemon_killed_mid_build_fails_within_10s_and_next_build_completes(
     gateway: DockerGateway, base_image: str, tmp_path: Path, docker_host: str
 ) -> None:
@@ -334,6 +369,7 @@ def test_daemon_killed_mid_build_fails_within_10s_and_next_build_completes(
         assert float(result["ended"]) - killed_at < 10  # type: ignore[arg-type]
     finally:
         _restart_dockerd(gateway)
+        _end_orphaned_run_step(marker)
     fresh = DockerGateway(docker_host)
     try:
         token = uuid.uuid4().hex[:8]
