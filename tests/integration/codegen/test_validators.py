@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from codegen_tools import find_tool
+from config_validators import NGINX_MAIN, find_tool
 
 from pixel_desktop.spec import ProjectSpec
 
@@ -53,21 +53,6 @@ def test_dockerfile_passes_hadolint_without_errors_or_warnings(acme_spec, genera
     assert [f for f in findings if f["level"] in ("error", "warning")] == [], findings
     assert proc.returncode == 0, proc.stderr
 
-
-NGINX_MAIN = """
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log;
-events {{}}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    include {prefix}/conf.d/*.conf;
-}}
-"""
 
 
 @pytest.mark.parametrize("variant", ["acme", "custom", "hostile"])

@@ -17,7 +17,7 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 import yaml
-from services import unavailable
+from config_validators import NGINX_MAIN, find_tool
 
 from pixel_desktop.codegen.render import render_project
 from pixel_desktop.deploy import bundle
@@ -27,27 +27,6 @@ REPO = Path(__file__).resolve().parents[3]
 HOSTILE = "Quote\" ' $(id) `id` ${HOME} {{ 7*7 }} # no comment: [x] &a *b ; | \\"
 CONTROL = "bell\a esc\x1b[31m nel\x85 ls\u2028 ps\u2029 tab\t del\x7f"
 
-NGINX_MAIN = """
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log;
-events {{}}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    include {prefix}/conf.d/*.conf;
-}}
-"""
-
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        unavailable(name, "not installed (a Debian package of the test services)")
-    return path
 
 
 def _specs():
@@ -84,7 +63,7 @@ def unpacked(request, tmp_path):
 def test_bundled_compose_passes_docker_compose_config_with_env_values_intact(unpacked) -> None:
     spec, folder = unpacked
     proc = subprocess.run(
-        [_tool("docker-compose"), "-f", "docker-compose.yml", "config"],
+        [find_tool("docker-compose"), "-f", "docker-compose.yml", "config"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -112,7 +91,7 @@ def test_bundled_nginx_conf_passes_nginx_t_where_compose_mounts_it(unpacked, tmp
     shutil.copy(folder / "nginx.conf", prefix / "conf.d" / "default.conf")
     (prefix / "nginx.conf").write_text(NGINX_MAIN.format(prefix=prefix), encoding="utf-8")
     proc = subprocess.run(
-        [_tool("nginx"), "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
+        [find_tool("nginx"), "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
         capture_output=True,
         text=True,
         timeout=60,

@@ -51,19 +51,5 @@ def load_service(tmp_path: Path) -> Iterator[Callable[..., Callable[[str], Modul
             sys.path.remove(entry)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def assistant_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The semantic retrieval's model, exported once; the generated service finds it through
-    ASSISTANT_MODEL_DIR (inherited by the subprocesses some tests start)."""
-    import os
-
-    from assistant_model import export_model
-
-    folder = export_model(tmp_path_factory.mktemp("assistant-model"))
-    previous = os.environ.get("ASSISTANT_MODEL_DIR")
-    os.environ["ASSISTANT_MODEL_DIR"] = str(folder)
-    yield folder
-    if previous is None:
-        os.environ.pop("ASSISTANT_MODEL_DIR", None)
-    else:
-        os.environ["ASSISTANT_MODEL_DIR"] = previous
+# The semantic retrieval's model for every test here (autouse, session-wide).
+from assistant_model import assistant_model_dir  # noqa: E402, F401
