@@ -73,7 +73,7 @@ _UNIT = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
 def build_bare_image(ws: Workspace, state: BuildState) -> str:
-    from pixel_desktop.engine.docker_gateway import DockerGateway
+    from pixel_desktop.docker.gateway import DockerGateway
 
     if state.sample_ctx is None:
         prepare(ws, state)

@@ -31,7 +31,7 @@ def _upstream(ws: Workspace) -> str:
 
 
 def _engine_run(engine: Any, proxy: BuildTimestampProxy, slug: str) -> dict[str, float]:
-    from pixel_desktop.engine.events import PhaseChanged
+    from pixel_desktop.events import PhaseChanged
 
     phases: dict[str, float] = {}
     build_id: list[int] = []
@@ -76,7 +76,7 @@ def _cli_run(ws: Workspace, proxy: BuildTimestampProxy, slug: str) -> float:
 
 def bench_context(ws: Workspace, state: BuildState, reps: int) -> list[Figure]:
     from pixel_desktop import settings as settings_mod
-    from pixel_desktop.engine.jobs import BuildEngine
+    from pixel_desktop.jobs.local import BuildEngine
 
     ensure_sample_image(ws, state)
     ensure_faq_image(ws, state)  # so the timed runs are not the first build of that project
@@ -121,7 +121,7 @@ def bench_context(ws: Workspace, state: BuildState, reps: int) -> list[Figure]:
         ))
     from bench.gui import _import_time
 
-    imports = [_import_time(ws, "import pixel_desktop.cli.main, pixel_desktop.cli.builds, pixel_desktop.engine.jobs, "
+    imports = [_import_time(ws, "import pixel_desktop.cli.main, pixel_desktop.cli.builds, pixel_desktop.jobs.local, "
                                 "pixel_desktop.store, pixel_desktop.codegen") for _ in range(3)]
     figures.append(figure("3", "  of which: interpreter + importing CLI, engine, store, codegen", median(imports), "s",
                           fmt="{:.2f}", details={"runs_s": imports}))

@@ -51,7 +51,7 @@ class Flood:
         self.done = threading.Event()
 
     def run(self) -> None:
-        from pixel_desktop.engine.events import LogLine
+        from pixel_desktop.events import LogLine
 
         start = time.perf_counter()
         publish, bid = self.bus.publish, self.build_id

@@ -91,7 +91,7 @@ def delete_project(store: Any, slug: str, secrets: Any = None) -> DeletedProject
     deleted: list[str] = []
     if names:
         if secrets is None:
-            from pixel_desktop.engine.secrets import SecretStore
+            from pixel_desktop.secrets import SecretStore
 
             secrets = SecretStore()
         try:

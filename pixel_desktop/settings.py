@@ -123,7 +123,7 @@ def command_line_password_warning(url_text: str | None, prog: str) -> str | None
 
 
 def _keyring_backend() -> Any:
-    from pixel_desktop.engine.secrets import SecretStore
+    from pixel_desktop.secrets import SecretStore
 
     return SecretStore().backend  # SecretStoreError with a how-to-fix when there is none
 

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from pixel_desktop.engine import tester
+from pixel_desktop.build import tester
 from pixel_desktop.errors import CancelledError, InputError, PixelError
 from pixel_desktop.spec.model import ProjectSpec, phrasing_key
 
@@ -606,14 +606,14 @@ class Evaluator:
     def _gateway(self) -> Gateway:
         if self.gateway_factory is not None:
             return self.gateway_factory()
-        from pixel_desktop.engine.docker_gateway import DockerGateway
+        from pixel_desktop.docker.gateway import DockerGateway
 
         return DockerGateway(self.settings.effective_docker_host())
 
     def _secrets(self) -> tester.ProjectSecrets:
         if self.secrets is not None:
             return self.secrets
-        from pixel_desktop.engine.secrets import SecretStore
+        from pixel_desktop.secrets import SecretStore
 
         return SecretStore()
 

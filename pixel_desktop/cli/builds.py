@@ -16,8 +16,8 @@ from typing import Any
 
 from pixel_desktop.cli.context import CliContext
 from pixel_desktop.cli.output import fmt_time, print_json, print_table
-from pixel_desktop.engine.events import BuildFinished, Event, LogLine
 from pixel_desktop.errors import InputError
+from pixel_desktop.events import BuildFinished, Event, LogLine
 
 CANCEL_GRACE_S = 60
 
@@ -74,7 +74,7 @@ def _duration(record: Any) -> float | None:
 
 
 def cmd_build(args: argparse.Namespace, ctx: CliContext) -> int:
-    from pixel_desktop.engine.jobs import BuildEngine
+    from pixel_desktop.jobs.local import BuildEngine
 
     stream = sys.stderr if args.json else sys.stdout
     finished: dict[str, Any] = {}
@@ -186,7 +186,7 @@ def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace, ctx: CliContext) -> int:
-    from pixel_desktop.engine.jobs import cancel_anywhere
+    from pixel_desktop.jobs.local import cancel_anywhere
 
     if args.build_id <= 0:
         raise InputError("Build ids are positive integers (see `pixel builds list`).")

@@ -280,7 +280,7 @@ def cmd_deployments_list(args: argparse.Namespace, ctx: CliContext) -> int:
 def cmd_bundle(args: argparse.Namespace, ctx: CliContext) -> int:
     from pixel_desktop.deploy import bundle, hosts
     from pixel_desktop.deploy.rollout import DeployService
-    from pixel_desktop.engine.docker_gateway import resolve_host
+    from pixel_desktop.docker.gateway import resolve_host
 
     project = ctx.store.projects.get(args.slug)
     build = DeployService(ctx.store, ctx.settings).pick_build(project, args.build)

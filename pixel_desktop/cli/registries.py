@@ -54,7 +54,7 @@ def normalize_address(url: str) -> str:
 
 
 def cmd_add(args: argparse.Namespace, ctx: CliContext) -> int:
-    from pixel_desktop.engine.secrets import SecretStore
+    from pixel_desktop.secrets import SecretStore
 
     if not _NAME_RE.match(args.name):
         raise InputError(
@@ -86,7 +86,7 @@ def cmd_add(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    from pixel_desktop.engine.secrets import SecretStore
+    from pixel_desktop.secrets import SecretStore
 
     records = ctx.store.registries.list()
     secrets = SecretStore()
@@ -133,8 +133,8 @@ def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_check(args: argparse.Namespace, ctx: CliContext) -> int:
-    from pixel_desktop.engine.registry_api import RegistryAPI
-    from pixel_desktop.engine.secrets import SecretStore
+    from pixel_desktop.build.registry_api import RegistryAPI
+    from pixel_desktop.secrets import SecretStore
 
     record = ctx.store.registries.get(args.name)
     password = None
@@ -152,7 +152,7 @@ def cmd_check(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, ctx: CliContext) -> int:
-    from pixel_desktop.engine.secrets import SecretStore
+    from pixel_desktop.secrets import SecretStore
 
     record = ctx.store.registries.get(args.name)
     if record.username:

@@ -9,7 +9,7 @@ from pixel_desktop.deploy.bundle import BundleResult, write_bundle
 from pixel_desktop.deploy.check import TargetCheck
 from pixel_desktop.deploy.events import DeployFinished, DeployProgress, DeploySample
 from pixel_desktop.deploy.rollout import VIAS, DeployService
-from pixel_desktop.engine.docker_deploy import HostKeyError
+from pixel_desktop.docker.deploy_client import HostKeyError
 
 __all__ = [
     "VIAS",

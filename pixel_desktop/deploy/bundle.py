@@ -27,7 +27,7 @@ from pixel_desktop.codegen import builders
 from pixel_desktop.codegen.literals import yaml_documents
 from pixel_desktop.codegen.render import DEFAULT_BASE_IMAGE, render_context, render_project
 from pixel_desktop.codegen.templates import get_template_set
-from pixel_desktop.engine.docker_deploy import DeployDocker
+from pixel_desktop.docker.deploy_client import DeployDocker
 from pixel_desktop.errors import DeployError, InputError
 from pixel_desktop.spec.model import ProjectSpec
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pixel_desktop.engine.docker_deploy import DeployDocker
+from pixel_desktop.docker.deploy_client import DeployDocker
 from pixel_desktop.errors import PixelError
 from pixel_desktop.store.records import TargetRecord
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pixel_desktop.engine.secrets import SecretsOwner, owner_service
 from pixel_desktop.errors import DeployError
+from pixel_desktop.secrets import SecretsOwner, owner_service
 from pixel_desktop.spec.model import ProjectSpec
 
 REDACTED = "***"

@@ -25,7 +25,7 @@ from pathlib import Path
 import paramiko
 
 from pixel_desktop import paths
-from pixel_desktop.engine.docker_deploy import (
+from pixel_desktop.docker.deploy_client import (
     DeployDocker,
     SshOptions,
     TlsOptions,
@@ -34,7 +34,7 @@ from pixel_desktop.engine.docker_deploy import (
     load_known_hosts,
     scan_host_key,
 )
-from pixel_desktop.engine.docker_gateway import context_host, context_tls_dir
+from pixel_desktop.docker.gateway import context_host, context_tls_dir
 from pixel_desktop.errors import InputError
 
 KINDS = ("docker", "swarm")

@@ -34,9 +34,9 @@ from pixel_desktop.deploy import config as cfg
 from pixel_desktop.deploy import hosts
 from pixel_desktop.deploy import lock as deploy_lock
 from pixel_desktop.deploy.events import DeployFinished, DeployProgress, DeploySample
-from pixel_desktop.engine.docker_deploy import DeployDocker, repo_digest, split_ref
-from pixel_desktop.engine.events import EventBus
+from pixel_desktop.docker.deploy_client import DeployDocker, repo_digest, split_ref
 from pixel_desktop.errors import DeployError, InputError, PixelError
+from pixel_desktop.events import EventBus
 from pixel_desktop.store.records import BuildRecord, DeploymentRecord, ProjectRecord, TargetRecord
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class DeployService:
     @property
     def secrets(self) -> cfg.SecretSource:
         if self._secrets is None:
-            from pixel_desktop.engine.secrets import SecretStore
+            from pixel_desktop.secrets import SecretStore
 
             self._secrets = SecretStore()
         return self._secrets
@@ -125,7 +125,7 @@ class DeployService:
     def _local(self) -> DeployDocker:
         host = self._local_host
         if host is None:
-            from pixel_desktop.engine.docker_gateway import resolve_host
+            from pixel_desktop.docker.gateway import resolve_host
 
             eff = getattr(self.settings, "effective_docker_host", None)
             host = resolve_host(eff() if callable(eff) else None)
@@ -223,7 +223,7 @@ class DeployService:
         reg = self.store.registries.get(plan.registry_name)
         if not reg.username:
             return None
-        from pixel_desktop.engine.secrets import SecretStore
+        from pixel_desktop.secrets import SecretStore
 
         store = self._secrets if hasattr(self._secrets, "get_registry_password") else SecretStore()
         password = store.get_registry_password(reg.name, reg.username)  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from pixel_desktop.engine.events import (
+from pixel_desktop.events import (
     BuildFinished,
     Event,
     EventBus,

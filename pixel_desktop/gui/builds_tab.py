@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pixel_desktop.engine.events import (
+from pixel_desktop.events import (
     PHASES,
     BuildFinished,
     MetricSample,

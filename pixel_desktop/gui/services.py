@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from pixel_desktop import paths
 from pixel_desktop import settings as settings_mod
-from pixel_desktop.engine.events import EventBus
 from pixel_desktop.errors import InputError, PixelError
+from pixel_desktop.events import EventBus
 from pixel_desktop.spec import ProjectSpec, dump_spec, load_spec_file
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ class Services:
     def engine(self) -> Any:
         with self._engine_lock:
             if self._engine is None:
-                from pixel_desktop.engine.jobs import BuildEngine
+                from pixel_desktop.jobs.local import BuildEngine
 
                 self._engine = BuildEngine(self.store, self.settings, self.bus)
             return self._engine
@@ -176,7 +176,7 @@ class Services:
 
     # ---------------------------------------------------------------- docker
     def daemon_state(self, host: str | None = None) -> DaemonState:
-        from pixel_desktop.engine.docker_gateway import DockerGateway
+        from pixel_desktop.docker.gateway import DockerGateway
 
         try:
             info = DockerGateway(host or self.settings.effective_docker_host()).ping()
@@ -186,7 +186,7 @@ class Services:
 
     # ---------------------------------------------------------------- secrets / registries
     def secret_store(self) -> Any:
-        from pixel_desktop.engine.secrets import SecretStore
+        from pixel_desktop.secrets import SecretStore
 
         return SecretStore()
 
@@ -233,7 +233,7 @@ class Services:
                 self.secret_store().delete_registry_password(name, record.username)
 
     def check_registry(self, name: str) -> str:
-        from pixel_desktop.engine.registry_api import RegistryAPI
+        from pixel_desktop.build.registry_api import RegistryAPI
 
         record = self.store.registries.get(name)
         password = None

@@ -104,7 +104,7 @@ class Project(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # Names the project's keyring entries (engine/secrets.py). Set once at creation and never
+    # Names the project's keyring entries (secrets.py). Set once at creation and never
     # reused, unlike the slug, which a delete or rename frees for another project.
     secrets_key: Mapped[str] = mapped_column(String(100), unique=True)
 

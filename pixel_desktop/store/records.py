@@ -51,7 +51,7 @@ class ProjectRecord:
     version: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    # Keyring namespace of the project's secret env values (never its slug; see engine/secrets.py).
+    # Keyring namespace of the project's secret env values (never its slug; see secrets.py).
     secrets_key: str = field(default="", repr=False)
 
     @cached_property

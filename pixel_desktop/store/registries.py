@@ -1,7 +1,7 @@
 """Registries and deploy targets: small named lists the user manages.
 
 Registries deliberately have no password column; the password is kept in the OS keyring
-under the registry name and user (engine/secrets.py) and only ever held in memory.
+under the registry name and user (secrets.py) and only ever held in memory.
 """
 
 from __future__ import annotations

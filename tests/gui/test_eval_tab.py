@@ -3,7 +3,7 @@ misses (matched entry and score), Cancel stops it and the container is removed.
 
 The store, the build records and the eval use case are real; the "container" is an
 in-process HTTP server (tests/eval_fakes.py) so these tests need no Docker. The same view
-against a real image runs in tests/integration/engine/test_eval_live.py.
+against a real image runs in tests/integration/app/test_eval_live.py.
 """
 
 from __future__ import annotations

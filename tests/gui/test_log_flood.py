@@ -14,8 +14,8 @@ import time
 import pytest
 
 from pixel_desktop import paths
-from pixel_desktop.engine.events import LogLine
-from pixel_desktop.engine.logwriter import LogWriter
+from pixel_desktop.build.logwriter import LogWriter
+from pixel_desktop.events import LogLine
 from pixel_desktop.gui.logview import MAX_VIEW_LINES
 
 RATE = 10_000  # lines per second

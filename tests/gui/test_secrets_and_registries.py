@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from pixel_desktop.engine.secrets import SecretStore
 from pixel_desktop.gui.settings_dialog import SettingsDialog
+from pixel_desktop.secrets import SecretStore
 
 pytestmark = pytest.mark.keyring
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "pixel_desktop"
 QT_MODULES = {"PySide6", "qasync", "pyqtgraph", "shiboken6"}
-DOCKER_ALLOWED = {"engine/docker_gateway.py", "engine/docker_deploy.py"}
+DOCKER_ALLOWED = {"docker/gateway.py", "docker/deploy_client.py"}
 
 
 def _imported_roots(path: Path) -> set[str]:

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pixel_desktop.build.wheelhouse import TargetPython
 from pixel_desktop.codegen import render_project, requirements_for, write_build_context
-from pixel_desktop.engine.wheelhouse import TargetPython
 from pixel_desktop.spec import ProjectSpec
 
 LEXICAL_MAX_OVER_BASE = 60 * 1024 * 1024

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from pixel_desktop.build.wheelhouse import TargetPython
 from pixel_desktop.codegen import render_project, requirements_for
 from pixel_desktop.codegen.context import NO_DEPS_MARKER
-from pixel_desktop.engine.wheelhouse import TargetPython
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO / "examples" / "acme-support.yaml"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from deploy_helpers import STANDIN_REPO, Standins, build_standin
 
-from pixel_desktop.engine.docker_deploy import DeployDocker
+from pixel_desktop.docker.deploy_client import DeployDocker
 from pixel_desktop.store import Store
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from pixel_desktop.engine.docker_deploy import DeployDocker
+from pixel_desktop.docker.deploy_client import DeployDocker
 from pixel_desktop.spec import spec_from_data
 from pixel_desktop.store import Store
 

@@ -21,7 +21,7 @@ from deploy_helpers import add_build, free_port, make_project, unique_slug
 from services import unavailable
 
 from pixel_desktop.cli.main import main as pixel
-from pixel_desktop.engine.docker_deploy import DeployDocker
+from pixel_desktop.docker.deploy_client import DeployDocker
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

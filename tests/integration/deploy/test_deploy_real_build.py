@@ -8,7 +8,7 @@ from deploy_helpers import free_port, unique_slug
 
 from pixel_desktop import paths
 from pixel_desktop.deploy import DeployService
-from pixel_desktop.engine.jobs import BuildEngine
+from pixel_desktop.jobs.local import BuildEngine
 from pixel_desktop.settings import Settings
 from pixel_desktop.spec import load_spec_file, spec_from_data
 from pixel_desktop.spec.yaml_io import spec_to_data

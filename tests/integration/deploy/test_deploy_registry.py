@@ -9,9 +9,9 @@ import pytest
 from deploy_helpers import free_port, make_project, unique_slug
 
 from pixel_desktop.deploy import DeployService
-from pixel_desktop.engine.docker_deploy import DeployDocker
-from pixel_desktop.engine.docker_gateway import DockerGateway
-from pixel_desktop.engine.secrets import SecretStore
+from pixel_desktop.docker.deploy_client import DeployDocker
+from pixel_desktop.docker.gateway import DockerGateway
+from pixel_desktop.secrets import SecretStore
 from pixel_desktop.settings import Settings
 
 pytestmark = [pytest.mark.docker, pytest.mark.ssh, pytest.mark.registry, pytest.mark.keyring]

@@ -7,7 +7,7 @@ import pytest
 from deploy_helpers import add_build, free_port, make_project, unique_slug
 
 from pixel_desktop.deploy import DeployService, HostKeyError
-from pixel_desktop.engine.docker_deploy import DeployDocker
+from pixel_desktop.docker.deploy_client import DeployDocker
 from pixel_desktop.settings import Settings
 
 pytestmark = [pytest.mark.docker, pytest.mark.ssh]
@@ -26,7 +26,7 @@ def _chat(url: str, text: str) -> dict:
 def test_ssh_deploy_is_healthy_and_chat_answers_then_failed_health_rolls_back_to_the_previous(
     store, standins, docker_host, ssh_env, cleanup, secret_service
 ) -> None:
-    from pixel_desktop.engine.secrets import SecretStore
+    from pixel_desktop.secrets import SecretStore
 
     slug = unique_slug("deploy-ssh-rollback")
     cleanup.append(slug)

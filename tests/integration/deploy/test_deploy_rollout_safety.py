@@ -10,7 +10,7 @@ import pytest
 from deploy_helpers import add_build, free_port, make_project, unique_slug
 
 from pixel_desktop.deploy import DeployService
-from pixel_desktop.engine.docker_deploy import DeployDocker
+from pixel_desktop.docker.deploy_client import DeployDocker
 from pixel_desktop.settings import Settings
 
 pytestmark = [pytest.mark.docker]

@@ -11,7 +11,7 @@ import services
 from deploy_helpers import add_build, free_port, make_project, unique_slug
 
 from pixel_desktop.deploy import DeployService, hosts
-from pixel_desktop.engine.docker_deploy import DeployDocker
+from pixel_desktop.docker.deploy_client import DeployDocker
 from pixel_desktop.settings import Settings
 
 pytestmark = [pytest.mark.docker]

@@ -230,7 +230,7 @@ def test_frozen_cli_builds_the_sample_against_the_real_daemon(
 def test_frozen_app_uses_the_same_keyring_backend_as_the_unfrozen_one(
     bundle: Bundle, secret_service: object, registry
 ) -> None:
-    from pixel_desktop.engine.secrets import SecretStore
+    from pixel_desktop.secrets import SecretStore
 
     # The unfrozen app, left to keyring's own entry-point discovery, picks the Secret Service.
     probe = subprocess.run(

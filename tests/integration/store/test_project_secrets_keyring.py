@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from pixel_desktop.cleanup import delete_project
-from pixel_desktop.engine.secrets import SecretStore, project_service
+from pixel_desktop.secrets import SecretStore, project_service
 from pixel_desktop.spec import spec_from_data
 from pixel_desktop.store import Store
 from pixel_desktop.store.connection import create_store_engine

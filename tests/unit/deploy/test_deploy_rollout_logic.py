@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from pixel_desktop.deploy import DeployService
-from pixel_desktop.engine.docker_deploy import ContainerInfo, ContainerState
+from pixel_desktop.docker.deploy_client import ContainerInfo, ContainerState
 from pixel_desktop.errors import InputError
 from pixel_desktop.settings import Settings
 from pixel_desktop.spec import spec_from_data

@@ -23,7 +23,7 @@ import pytest
 from services import docker_cli
 
 from pixel_desktop import paths
-from pixel_desktop.engine.registry_api import RegistryAPI
+from pixel_desktop.build.registry_api import RegistryAPI
 from pixel_desktop.errors import RegistryError
 from pixel_desktop.spec import dump_spec, load_spec_file, spec_from_data
 from pixel_desktop.spec.yaml_io import spec_to_data
@@ -314,7 +314,7 @@ def test_registries_add_list_check_remove(registry, secret_service: object) -> N
     for name in ("team", "wrong"):
         assert pixel("registries", "remove", name).returncode == 0
     assert json.loads(pixel("registries", "list", "--json").stdout) == []
-    from pixel_desktop.engine.secrets import SecretStore
+    from pixel_desktop.secrets import SecretStore
 
     assert SecretStore().get_registry_password("team", registry.username) is None
 

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from pixel_desktop import paths
-from pixel_desktop.engine import tester, wheelhouse
-from pixel_desktop.engine.docker_gateway import DockerGateway, StreamHandle
-from pixel_desktop.engine.events import (
+from pixel_desktop.build import tester, wheelhouse
+from pixel_desktop.docker.gateway import DockerGateway, StreamHandle
+from pixel_desktop.events import (
     BuildFinished,
     EventBus,
     LogLine,
@@ -28,8 +28,8 @@ from pixel_desktop.engine.events import (
     PhaseChanged,
     StepProgress,
 )
-from pixel_desktop.engine.registry_api import RegistryAPI
-from pixel_desktop.engine.secrets import SecretStore
+from pixel_desktop.build.registry_api import RegistryAPI
+from pixel_desktop.secrets import SecretStore
 from pixel_desktop.errors import CancelledError, PixelError, RegistryError
 
 PUSH_ATTEMPTS = 3

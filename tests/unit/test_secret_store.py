@@ -4,8 +4,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from pixel_desktop.engine.secrets import SecretStore, project_service, registry_service
 from pixel_desktop.errors import SecretStoreError
+from pixel_desktop.secrets import SecretStore, project_service, registry_service
 from pixel_desktop.store.records import ProjectRecord
 
 

@@ -1,6 +1,6 @@
 """Wheelhouse cache keys and pip target flags, derived from the probed base-image Python."""
 
-from pixel_desktop.engine import wheelhouse as wh
+from pixel_desktop.build import wheelhouse as wh
 
 BOOKWORM_X86 = wh.TargetPython(3, 11, "cpython", "x86_64", "glibc", "2.36")
 BOOKWORM_ARM = wh.TargetPython(3, 11, "cpython", "aarch64", "glibc", "2.36")

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from pixel_desktop.engine import docker_gateway as gw
+from pixel_desktop.docker import gateway as gw
 from pixel_desktop.errors import DockerUnavailableError, InputError
 
 

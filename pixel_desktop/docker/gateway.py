@@ -349,7 +349,7 @@ class _Client(docker.APIClient):
             # docker-py's own SSH adapter reads only ~/.ssh/known_hosts with paramiko's
             # loader; builds use the same strict adapter as deploys (every known_hosts file,
             # markers handled, unknown or changed keys refused).
-            from pixel_desktop.engine.docker_deploy import SshOptions, StrictSSHAdapter
+            from pixel_desktop.docker.deploy_client import SshOptions, StrictSSHAdapter
 
             timeout = int(kwargs.get("timeout") or API_TIMEOUT_S)
             self._custom_adapter = StrictSSHAdapter(base_url, ssh or SshOptions(), timeout, 9)

@@ -2,11 +2,11 @@
 
 import threading
 
-from engine_fakes import FakeStore
+from store_fakes import FakeStore
 
 from pixel_desktop import paths
-from pixel_desktop.engine.events import EventBus, LogLine
-from pixel_desktop.engine.logwriter import LogWriter
+from pixel_desktop.events import EventBus, LogLine
+from pixel_desktop.build.logwriter import LogWriter
 
 
 def test_a_hundred_thousand_lines_are_all_kept_in_order(tmp_path, monkeypatch):

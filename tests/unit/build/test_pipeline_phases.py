@@ -11,15 +11,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from engine_fakes import FakeStore
+from store_fakes import FakeStore
 from test_secret_store import MemoryKeyring
 
 from pixel_desktop import paths
-from pixel_desktop.engine import pipeline as pipeline_mod
-from pixel_desktop.engine.docker_gateway import BuildOutcome, ImageInfo, PushOutcome
-from pixel_desktop.engine.events import EventBus, LogLine
-from pixel_desktop.engine.secrets import SecretStore
-from pixel_desktop.engine.wheelhouse import TargetPython
+from pixel_desktop.build import pipeline as pipeline_mod
+from pixel_desktop.docker.gateway import BuildOutcome, ImageInfo, PushOutcome
+from pixel_desktop.events import EventBus, LogLine
+from pixel_desktop.secrets import SecretStore
+from pixel_desktop.build.wheelhouse import TargetPython
 from pixel_desktop.errors import CancelledError, RegistryError
 from pixel_desktop.settings import Settings
 from pixel_desktop.spec import load_spec_file

@@ -1,6 +1,6 @@
 """The build-stream parser: docker-py's quirks turned into log lines, steps and outcomes."""
 
-from pixel_desktop.engine.docker_gateway import BuildStreamParser, classify_push_error
+from pixel_desktop.docker.gateway import BuildStreamParser, classify_push_error
 
 
 def feed_all(parser, chunks):

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pixel_desktop.engine.registry_api import RegistryAPI, is_loopback_host
+from pixel_desktop.build.registry_api import RegistryAPI, is_loopback_host
 from pixel_desktop.errors import RegistryError
 
 USER, PASSWORD = "bob", "pw-4c1d9e"

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from services import unavailable
 
-from pixel_desktop.engine.docker_gateway import DockerGateway, StreamHandle
-from pixel_desktop.engine.registry_api import RegistryAPI
+from pixel_desktop.build.registry_api import RegistryAPI
+from pixel_desktop.docker.gateway import DockerGateway, StreamHandle
 from pixel_desktop.errors import BuildError, CancelledError, RegistryError
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]

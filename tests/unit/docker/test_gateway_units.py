@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from pixel_desktop.engine import docker_gateway as gw
+from pixel_desktop.docker import gateway as gw
 from pixel_desktop.errors import DockerUnavailableError
 
 

@@ -4,11 +4,11 @@ import threading
 import time
 
 import pytest
-from engine_fakes import FakeStore
+from store_fakes import FakeStore
 
-from pixel_desktop.engine import jobs
-from pixel_desktop.engine.events import EventBus, LogLine
 from pixel_desktop.errors import NotFoundError
+from pixel_desktop.events import EventBus, LogLine
+from pixel_desktop.jobs import local as jobs
 from pixel_desktop.settings import Settings
 
 HANG_GUARD_S = 10

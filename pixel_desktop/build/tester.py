@@ -17,7 +17,7 @@ from typing import Protocol
 
 import httpx
 
-from pixel_desktop.engine.secrets import SecretsOwner
+from pixel_desktop.secrets import SecretsOwner
 from pixel_desktop.errors import BuildError, CancelledError, SecretStoreError
 from pixel_desktop.spec import ProjectSpec
 
@@ -55,7 +55,7 @@ def runtime_env(
     """(env, secret values to redact) for a check container: plain env + keyring secrets.
 
     ``project`` is the project record: its secrets are keyed by its secrets_key, never by
-    its slug (engine/secrets.py). A missing or locked keyring only leaves that variable
+    its slug (secrets.py). A missing or locked keyring only leaves that variable
     out: the check also proves the offline behaviour, so it must not be blocked by a secret
     it can run without.
     """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pixel_desktop.engine.docker_deploy import HostKeyError
-from pixel_desktop.engine.docker_gateway import DockerGateway
+from pixel_desktop.docker.deploy_client import HostKeyError
+from pixel_desktop.docker.gateway import DockerGateway
 
 pytestmark = [pytest.mark.docker, pytest.mark.ssh]
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pixel_desktop.engine.events import TERMINAL
 from pixel_desktop.errors import NotFoundError
+from pixel_desktop.events import TERMINAL
 
 
 @dataclass(frozen=True)

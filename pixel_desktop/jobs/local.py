@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from pixel_desktop import paths
-from pixel_desktop.engine.docker_gateway import DockerGateway
-from pixel_desktop.engine.events import TERMINAL, BuildFinished, EventBus, LogLine, PhaseChanged
-from pixel_desktop.engine.logwriter import LogWriter
-from pixel_desktop.engine.metrics import BuildMetrics
-from pixel_desktop.engine.pipeline import BuildPipeline, Job
-from pixel_desktop.engine.secrets import SecretStore
+from pixel_desktop.build.logwriter import LogWriter
+from pixel_desktop.build.metrics import BuildMetrics
+from pixel_desktop.build.pipeline import BuildPipeline, Job
+from pixel_desktop.docker.gateway import DockerGateway
 from pixel_desktop.errors import InputError, NotFoundError
+from pixel_desktop.events import TERMINAL, BuildFinished, EventBus, LogLine, PhaseChanged
+from pixel_desktop.secrets import SecretStore
 
 CANCEL_POLL_S = 0.5
 

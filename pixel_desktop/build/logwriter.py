@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pixel_desktop import paths
-from pixel_desktop.engine.events import Event, LogLine
+from pixel_desktop.events import Event, LogLine
 
 FLUSH_INTERVAL_S = 0.2
 FLUSH_LINES = 500

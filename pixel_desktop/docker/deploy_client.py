@@ -39,7 +39,7 @@ import urllib3.exceptions
 from docker import auth as docker_auth
 from docker.transport.sshconn import SSHHTTPAdapter
 
-from pixel_desktop.engine.docker_gateway import DaemonInfo, _short_reason, cpu_mem_from_stats
+from pixel_desktop.docker.gateway import DaemonInfo, _short_reason, cpu_mem_from_stats
 from pixel_desktop.errors import DeployError, DockerUnavailableError
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Build counters: builds_total by status, cumulative duration histogram, active gauge."""
 
-from pixel_desktop.engine.metrics import BuildMetrics
+from pixel_desktop.build.metrics import BuildMetrics
 
 
 def test_counters_histogram_and_active_gauge():

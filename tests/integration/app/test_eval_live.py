@@ -26,8 +26,8 @@ from services import docker_cli
 
 from pixel_desktop import paths
 from pixel_desktop.app.eval import Evaluator
-from pixel_desktop.engine.jobs import BuildEngine
 from pixel_desktop.errors import BuildError
+from pixel_desktop.jobs.local import BuildEngine
 from pixel_desktop.settings import Settings
 from pixel_desktop.spec import load_spec_file, spec_from_data
 from pixel_desktop.spec.yaml_io import spec_to_data

@@ -1,4 +1,4 @@
-"""Pure helpers of engine/docker_deploy.py: image references, digests, SSH key fingerprints."""
+"""Pure helpers of docker/deploy_client.py: image references, digests, SSH key fingerprints."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import hashlib
 import paramiko
 import pytest
 
-from pixel_desktop.engine.docker_deploy import (
+from pixel_desktop.docker.deploy_client import (
     HostKeyError,
     _StrictPolicy,
     fingerprint,

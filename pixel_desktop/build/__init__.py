@@ -1,0 +1,1 @@
+"""The build pipeline: build context, wheelhouse, image build, container test, push."""

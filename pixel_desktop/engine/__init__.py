@@ -1,1 +1,0 @@
-"""Headless build engine: job queue, pipeline phases, events, Docker gateway, registry, secrets."""

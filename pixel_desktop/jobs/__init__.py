@@ -1,0 +1,1 @@
+"""Background jobs (builds, deploys, rollbacks): submit, cancel, events with the job id."""
