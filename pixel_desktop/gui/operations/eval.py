@@ -1,0 +1,3 @@
+"""Evaluation operations (used by the Evaluate tab)."""
+
+from __future__ import annotations
