@@ -11,7 +11,7 @@ SERVICES_ENV ?= $(CURDIR)/.test-services/env
 $(STAMP): pyproject.toml
 	@bash scripts/bootstrap-python.sh "$(PYTHON)" "$(VENV)"
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[gui,dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
