@@ -26,13 +26,17 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
 from pixel_desktop.build import tester
+from pixel_desktop.docker.models import ImageInfo
 from pixel_desktop.errors import CancelledError, InputError, PixelError
 from pixel_desktop.spec.model import ProjectSpec, phrasing_key
+
+if TYPE_CHECKING:
+    from pixel_desktop.app.context import AppContext
 
 FALLBACK = "fallback"
 RULE_PREFIX = "rule:"
@@ -438,7 +442,7 @@ class Gateway(tester.ContainerHost, Protocol):
 
     def image_exists(self, ref: str) -> bool: ...
 
-    def inspect_image(self, ref: str) -> Any: ...
+    def inspect_image(self, ref: str) -> ImageInfo: ...
 
     def close(self) -> None: ...
 
@@ -606,9 +610,9 @@ class Evaluator:
     def _gateway(self) -> Gateway:
         if self.gateway_factory is not None:
             return self.gateway_factory()
-        from pixel_desktop.docker.gateway import DockerGateway
+        from pixel_desktop.docker.client import DockerClient
 
-        return DockerGateway(self.settings.effective_docker_host())
+        return DockerClient(self.settings.effective_docker_host())
 
     def _secrets(self) -> tester.ProjectSecrets:
         if self.secrets is not None:
@@ -673,9 +677,9 @@ def _read_reply(resp: httpx.Response, knowledge: Knowledge) -> tuple[Answer, str
     return knowledge.classify(data), reply if isinstance(reply, str) else ""
 
 
-def _service_port(image: Any, default: int) -> int:
+def _service_port(image: ImageInfo, default: int) -> int:
     """The port the image itself exposes (the spec may have changed since the build)."""
-    config = getattr(image, "config", None) or {}
+    config = image.config
     exposed = (config.get("Config") or {}).get("ExposedPorts") or {}
     ports = [p.split("/")[0] for p in exposed if p.endswith("/tcp")]
     if len(ports) == 1 and ports[0].isdigit():
@@ -688,3 +692,40 @@ def _redacted(text: str, secrets: list[str]) -> str:
         if secret:
             text = text.replace(secret, "********")
     return text
+
+
+class EvalUseCases:
+    """``app.eval``: the Evaluator on the app's store and settings, and the builds it can
+    evaluate."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self._ctx = ctx
+
+    def evaluator(self) -> Evaluator:
+        return Evaluator(self._ctx.store, self._ctx.settings)
+
+    def builds(self, slug: str, limit: int = 50) -> list[Any]:
+        """Finished builds of ``slug`` that have an image to evaluate, newest first."""
+        from pixel_desktop.store.records import TERMINAL_BUILD_STATUSES
+
+        return [
+            b
+            for b in self._ctx.store.builds.list(slug, limit=limit)
+            if b.image_name and b.status in TERMINAL_BUILD_STATUSES
+        ]
+
+    def prepare(self, slug: str, csv_path: Path, build_id: int | None = None) -> EvalPlan:
+        return self.evaluator().prepare(slug, csv_path, build_id)
+
+    def evaluate(
+        self,
+        slug: str,
+        csv_path: Path,
+        build_id: int | None = None,
+        *,
+        cancel: threading.Event | None = None,
+        on_progress: Callable[[EvalProgress], None] | None = None,
+    ) -> EvalReport:
+        return self.evaluator().evaluate(
+            slug, csv_path, build_id, cancel=cancel, on_progress=on_progress
+        )

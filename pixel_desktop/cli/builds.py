@@ -1,6 +1,6 @@
 """`pixel build SLUG` and `pixel builds list/show/cancel`.
 
-`pixel build` runs the engine in this process and streams the log; Ctrl-C cancels the build
+`pixel build` runs the build queue in this process (``app.builds``) and streams the log; Ctrl-C cancels the build
 cleanly (the daemon-side build and any test container are stopped) instead of leaving it
 running. `pixel builds cancel` works from another terminal through a cancel request that the
 building process polls.
@@ -14,9 +14,9 @@ import sys
 import threading
 from typing import Any
 
-from pixel_desktop.cli.context import CliContext
+from pixel_desktop.app import App
+from pixel_desktop.app.builds import duration_s
 from pixel_desktop.cli.output import fmt_time, print_json, print_table
-from pixel_desktop.errors import InputError
 from pixel_desktop.events import BuildFinished, Event, LogLine
 
 CANCEL_GRACE_S = 60
@@ -67,15 +67,10 @@ def _result(record: Any, finished: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _duration(record: Any) -> float | None:
-    if record.started_at and record.completed_at:
-        return round((record.completed_at - record.started_at).total_seconds(), 3)
-    return None
+_duration = duration_s
 
 
-def cmd_build(args: argparse.Namespace, ctx: CliContext) -> int:
-    from pixel_desktop.jobs.local import BuildEngine
-
+def cmd_build(args: argparse.Namespace, app: App) -> int:
     stream = sys.stderr if args.json else sys.stdout
     finished: dict[str, Any] = {}
     done = threading.Event()
@@ -94,10 +89,9 @@ def cmd_build(args: argparse.Namespace, ctx: CliContext) -> int:
             finished.update(event.result)
             done.set()
 
-    engine = BuildEngine(ctx.store, ctx.settings, concurrency=1)
-    engine.bus.subscribe(on_event)
+    unsubscribe = app.bus.subscribe(on_event)
     try:
-        build_id = engine.submit(
+        build_id = app.builds.submit(
             args.slug, run_tests=not args.no_test, push_registry=args.push, no_cache=args.no_cache
         )
         try:
@@ -106,11 +100,12 @@ def cmd_build(args: argparse.Namespace, ctx: CliContext) -> int:
         except KeyboardInterrupt:
             stream.write(f"\nCancelling build {build_id} ...\n")
             stream.flush()
-            engine.cancel(build_id)
+            app.builds.cancel_here(build_id)
             done.wait(CANCEL_GRACE_S)
-        record = engine.wait(build_id, timeout=CANCEL_GRACE_S)
+        record = app.builds.wait(build_id, timeout=CANCEL_GRACE_S)
     finally:
-        engine.shutdown(timeout=CANCEL_GRACE_S)
+        app.builds.shutdown(timeout=CANCEL_GRACE_S)
+        unsubscribe()
     result = _result(record, finished)
     if args.json:
         print_json(result)
@@ -122,10 +117,8 @@ def cmd_build(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0 if record.status == "completed" else 1
 
 
-def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    if args.slug:
-        ctx.store.projects.get(args.slug)  # unknown project → clear NotFoundError
-    records = ctx.store.builds.list(args.slug, limit=args.limit)
+def cmd_list(args: argparse.Namespace, app: App) -> int:
+    records = app.builds.list(args.slug, limit=args.limit)
     if args.json:
         print_json([_record_dict(r) for r in records])
         return 0
@@ -153,16 +146,16 @@ def _record_dict(record: Any) -> dict[str, Any]:
     return data
 
 
-def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
-    record = ctx.store.builds.get(args.build_id)
+def cmd_show(args: argparse.Namespace, app: App) -> int:
+    record = app.builds.get(args.build_id)
     if args.json:
         data = _record_dict(record)
         if args.logs:
-            data["log"] = list(ctx.store.builds.read_log(record.id))
+            data["log"] = app.builds.log(record.id)
         print_json(data)
         return 0
     if args.logs:
-        for line in ctx.store.builds.read_log(record.id):
+        for line in app.builds.log(record.id):
             sys.stdout.write(line + "\n")
         return 0
     took = _duration(record)
@@ -185,10 +178,6 @@ def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
-def cmd_cancel(args: argparse.Namespace, ctx: CliContext) -> int:
-    from pixel_desktop.jobs.local import cancel_anywhere
-
-    if args.build_id <= 0:
-        raise InputError("Build ids are positive integers (see `pixel builds list`).")
-    print(cancel_anywhere(ctx.store, args.build_id))
+def cmd_cancel(args: argparse.Namespace, app: App) -> int:
+    print(app.builds.cancel(args.build_id))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from pixel_desktop.cli.context import CliContext
+from pixel_desktop.app import App
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,20 +20,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     init.set_defaults(func=cmd_init)
 
 
-def cmd_init(args: argparse.Namespace, ctx: CliContext) -> int:
+def cmd_init(args: argparse.Namespace, app: App) -> int:
     """The one command that may create a SQLite store at a path that is not the default:
     anywhere else a missing file is taken for a typo and refused."""
-    ctx.create_store = True
-    print(f"{ctx.store.describe()} is ready.")
+    app.context.create_store = True
+    print(f"{app.settings.describe_store()} is ready.")
     return 0
 
 
-def cmd_upgrade(args: argparse.Namespace, ctx: CliContext) -> int:
-    store = ctx.store  # opening migrates to head
-    print(f"{store.describe()} is at the latest schema revision.")
+def cmd_upgrade(args: argparse.Namespace, app: App) -> int:
+    description = app.settings.describe_store()  # opening migrates to head
+    print(f"{description} is at the latest schema revision.")
     return 0
 
 
-def cmd_info(args: argparse.Namespace, ctx: CliContext) -> int:
-    print(ctx.store.describe())
+def cmd_info(args: argparse.Namespace, app: App) -> int:
+    print(app.settings.describe_store())
     return 0

@@ -1,6 +1,6 @@
 """`pixel targets|deploy|rollback|deployments|bundle`: getting a built assistant to the client.
 
-Thin over ``pixel_desktop.deploy``: the same DeployService the GUI's Deploy tab uses.
+Thin over ``app.targets`` and ``app.deploys``: the same use cases the GUI's Deploy tab uses.
 ``pixel deploy`` exits 0 only when the new deployment is healthy (1 when it failed or was
 rolled back), so scripts can gate on it; ``--json`` prints one object with the outcome.
 """
@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pixel_desktop.cli.context import CliContext
+from pixel_desktop.app import App
+from pixel_desktop.app.deploys import is_progress
 from pixel_desktop.cli.output import fmt_time, print_json, print_table
 from pixel_desktop.errors import InputError
 
@@ -29,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="URL",
         help="unix:///var/run/docker.sock, ssh://user@host[:port] or tcp://host:2376 (TLS)",
     )
-    add.add_argument("--kind", choices=("docker", "swarm"), default="docker")
+    # No argparse choices: the app layer checks the kind, with the message the GUI shows too.
+    add.add_argument("--kind", default="docker", help="docker (default; also over ssh:// or tcp://) or swarm")
     add.add_argument("--tls-dir", type=Path, help="folder with ca.pem, cert.pem, key.pem (tcp://)")
     add.set_defaults(func=cmd_targets_add)
     lst = tsub.add_parser("list", help="list targets")
@@ -86,42 +88,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     bundle.set_defaults(func=cmd_bundle)
 
 
-def _service(ctx: CliContext) -> Any:
-    from pixel_desktop.deploy import DeployService
-
-    return DeployService(ctx.store, ctx.settings)
-
-
 def _printer(enabled: bool) -> Any:
-    from pixel_desktop.deploy.events import DeployProgress
-
     def show(event: Any) -> None:
-        if enabled and isinstance(event, DeployProgress):
+        if enabled and is_progress(event):
             print(f"[{event.stage}] {event.message}", file=sys.stderr, flush=True)
 
     return show
 
 
 # --------------------------------------------------------------------------- targets
-def cmd_targets_add(args: argparse.Namespace, ctx: CliContext) -> int:
-    from pixel_desktop.deploy import hosts
-
-    _, url, _ = hosts.validate_target(args.name, args.docker_host, args.kind)
-    if args.tls_dir and url.scheme != "tcp":
-        raise InputError("--tls-dir only applies to tcp:// hosts.")
-    if url.scheme == "tcp" and not args.tls_dir:
-        hosts.tls_options(args.name)  # explains what is missing unless DOCKER_CERT_PATH has them
-    if args.tls_dir:
-        hosts.install_tls(args.name, args.tls_dir)
-    record = ctx.store.targets.add(args.name, url.raw, args.kind)
+def cmd_targets_add(args: argparse.Namespace, app: App) -> int:
+    record = app.targets.add(args.name, args.docker_host, args.kind, tls_dir=args.tls_dir)
     print(f"Added target {record.name}: {record.docker_host} ({record.kind}).")
-    if url.scheme == "ssh":
+    if app.targets.is_ssh(record):
         print(f"Check it with: pixel targets check {record.name}")
     return 0
 
 
-def cmd_targets_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    rows = ctx.store.targets.list()
+def cmd_targets_list(args: argparse.Namespace, app: App) -> int:
+    rows = app.targets.list()
     if args.json:
         print_json([{"name": t.name, "docker_host": t.docker_host, "kind": t.kind} for t in rows])
     elif not rows:
@@ -133,8 +118,8 @@ def cmd_targets_list(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
-def cmd_targets_check(args: argparse.Namespace, ctx: CliContext) -> int:
-    result = _service(ctx).check_target(args.name, port=args.port, slug=args.project)
+def cmd_targets_check(args: argparse.Namespace, app: App) -> int:
+    result = app.targets.check(args.name, port=args.port, slug=args.project)
     if args.json:
         print_json(result.to_dict())
     else:
@@ -152,21 +137,14 @@ def cmd_targets_check(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0 if result.ok else 1
 
 
-def cmd_targets_trust(args: argparse.Namespace, ctx: CliContext) -> int:
-    from pixel_desktop.deploy import hosts
-
-    target = ctx.store.targets.get(args.name)
-    key = hosts.presented_key(hosts.parse_docker_host(target.docker_host), target.name)
+def cmd_targets_trust(args: argparse.Namespace, app: App) -> int:
+    key = app.targets.host_key(args.name)
     print(f"{key.host} port {key.port} presents {key.key_type} {key.fingerprint}")
     if key.already_trusted:
         print("This key is already trusted.")
         return 0
-    if key.revoked:
-        raise InputError(
-            f"This key is marked @revoked in known_hosts; it cannot be trusted. Ask the "
-            f"administrator of {key.host} for its current key."
-        )
-    warning = hosts.changed_key_warning(key)
+    app.targets.refuse_revoked(key)
+    warning = app.targets.changed_key_warning(key)
     if warning:  # shown even with --yes: a script's log must say the key changed
         print(warning, file=sys.stderr)
     if not args.yes:
@@ -176,7 +154,7 @@ def cmd_targets_trust(args: argparse.Namespace, ctx: CliContext) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("Not trusted.")
             return 1
-    path = hosts.trust(key)
+    path = app.targets.trust(key)
     if warning:
         print(f"Trusted the CHANGED key {key.fingerprint}; written to {path}")
     else:
@@ -184,8 +162,8 @@ def cmd_targets_trust(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
-def cmd_targets_remove(args: argparse.Namespace, ctx: CliContext) -> int:
-    ctx.store.targets.remove(args.name)
+def cmd_targets_remove(args: argparse.Namespace, app: App) -> int:
+    app.targets.remove(args.name)
     print(f"Removed target {args.name} (its deployment history is kept).")
     return 0
 
@@ -215,8 +193,8 @@ def _report(record: Any, as_json: bool) -> int:
     return 0 if record.status == "healthy" else 1
 
 
-def cmd_deploy(args: argparse.Namespace, ctx: CliContext) -> int:
-    record = _service(ctx).deploy(
+def cmd_deploy(args: argparse.Namespace, app: App) -> int:
+    record = app.deploys.deploy(
         args.slug,
         args.target,
         build_id=args.build,
@@ -226,15 +204,13 @@ def cmd_deploy(args: argparse.Namespace, ctx: CliContext) -> int:
     return _report(record, args.json)
 
 
-def cmd_rollback(args: argparse.Namespace, ctx: CliContext) -> int:
-    record = _service(ctx).rollback(args.slug, args.target, on_progress=_printer(not args.json))
+def cmd_rollback(args: argparse.Namespace, app: App) -> int:
+    record = app.deploys.rollback(args.slug, args.target, on_progress=_printer(not args.json))
     return _report(record, args.json)
 
 
-def cmd_deployments_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    if args.slug:
-        ctx.store.projects.get(args.slug)  # NotFoundError for a typo, not an empty list
-    rows = _service(ctx).list(args.slug)
+def cmd_deployments_list(args: argparse.Namespace, app: App) -> int:
+    rows = app.deploys.list(args.slug)
     if args.json:
         print_json(
             [
@@ -277,29 +253,16 @@ def cmd_deployments_list(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 # --------------------------------------------------------------------------- bundle
-def cmd_bundle(args: argparse.Namespace, ctx: CliContext) -> int:
-    from pixel_desktop.deploy import bundle, hosts
-    from pixel_desktop.deploy.rollout import DeployService
-    from pixel_desktop.docker.gateway import resolve_host
-
-    project = ctx.store.projects.get(args.slug)
-    build = DeployService(ctx.store, ctx.settings).pick_build(project, args.build)
-    if not build.image_name:
-        raise InputError(f"Build {build.id} of {args.slug} has no image; rebuild it.")
-    mtime = int(build.completed_at.timestamp()) if build.completed_at else 0
-    with hosts.connect(resolve_host(ctx.settings.effective_docker_host())) as local:
-        result = bundle.write_bundle(
-            slug=project.slug,
-            spec=project.spec,
-            image_ref=build.image_name,
-            output=args.output.expanduser().resolve(),
-            local=local,
-            nginx_image=args.nginx_image or bundle.DEFAULT_NGINX_IMAGE,
-            mtime=mtime,
-            on_log=None if args.json else (lambda m: print(m, file=sys.stderr)),
-        )
+def cmd_bundle(args: argparse.Namespace, app: App) -> int:
+    result = app.deploys.bundle(
+        args.slug,
+        args.output,
+        build_id=args.build,
+        nginx_image=args.nginx_image,
+        on_log=None if args.json else (lambda m: print(m, file=sys.stderr)),
+    )
     if args.json:
-        print_json(bundle.bundle_summary(result))
+        print_json(app.deploys.bundle_summary(result))
     else:
         print(
             f"Bundle {result.path} ({result.size_bytes / 1e6:.1f} MB): "

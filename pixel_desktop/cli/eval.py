@@ -12,8 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from pixel_desktop.app.eval import CaseResult, EvalProgress, EvalReport, Evaluator
-from pixel_desktop.cli.context import CliContext
+from pixel_desktop.app import App
+from pixel_desktop.app.eval import CaseResult, EvalProgress, EvalReport
 from pixel_desktop.cli.output import print_json, print_table
 
 
@@ -38,8 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=cmd_eval)
 
 
-def cmd_eval(args: argparse.Namespace, ctx: CliContext) -> int:
-    evaluator = Evaluator(ctx.store, ctx.settings)
+def cmd_eval(args: argparse.Namespace, app: App) -> int:
+    evaluator = app.eval.evaluator()
     plan = evaluator.prepare(args.slug, args.csv, build_id=args.build)
     last_stage = ""
 

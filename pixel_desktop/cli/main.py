@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok, 1 the operation failed, 2 bad input. Errors are one line on stderr; a
 traceback only with ``--debug``. Each command group lives in its own module exposing
-``register(subparsers)``; commands receive the parsed args and a lazily opened context.
+``register(subparsers)``; commands receive the parsed args and the application layer
+(``pixel_desktop.app.App``, whose store opens on first use) and only format what it returns.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from pixel_desktop import __version__
-from pixel_desktop.cli.context import CliContext
+from pixel_desktop.app import App
 from pixel_desktop.errors import PixelError
 from pixel_desktop.settings import command_line_password_warning
 
@@ -71,9 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     warning = command_line_password_warning(args.store, "pixel")
     if warning:
         print(warning, file=sys.stderr)
-    ctx = CliContext(store_url=args.store)
+    app = App(store_url=args.store, build_concurrency=1)
     try:
-        code = args.func(args, ctx)
+        code = args.func(args, app)
         return int(code or 0)
     except PixelError as exc:
         if args.debug:
@@ -94,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     finally:
-        ctx.close()
+        app.close()
 
 
 if __name__ == "__main__":

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from pixel_desktop.cleanup import delete_project
-from pixel_desktop.cli.context import CliContext
+from pixel_desktop.app import App
+from pixel_desktop.app.projects import spec_size_limit
 from pixel_desktop.cli.output import fmt_time, print_json, print_table, terminal_text
-from pixel_desktop.codegen import get_template_set
-from pixel_desktop.errors import AlreadyExistsError, InputError
-from pixel_desktop.spec import dump_spec, load_spec_file, load_spec_text
-from pixel_desktop.spec.yaml_io import MAX_SPEC_BYTES, spec_to_data
+from pixel_desktop.errors import AlreadyExistsError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,52 +42,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     delete.set_defaults(func=cmd_delete)
 
 
-def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
-    # Parse and validate fully before the store is even opened: bad input writes nothing.
-    if args.file == "-":
-        # Bounded like a file: an endless stdin is refused at the limit, not read to the end.
-        spec = load_spec_text(sys.stdin.read(MAX_SPEC_BYTES + 1), source="<stdin>")
-    else:
-        spec = load_spec_file(Path(args.file))
-    # The template must exist here, or the first build would fail far from the cause.
-    get_template_set(spec.template)
-    projects = ctx.store.projects
-    if args.replace:
-        record = projects.replace(spec)
-    else:
-        try:
-            record = projects.create(spec)
-        except AlreadyExistsError:
-            raise AlreadyExistsError(
-                f"A project with slug '{spec.project_slug}' already exists.",
-                hint="Use --replace to overwrite it, or change `slug` in the file.",
-            ) from None
+def cmd_import(args: argparse.Namespace, app: App) -> int:
+    # Parsed and validated fully before the store is even opened: bad input writes nothing.
+    try:
+        if args.file == "-":
+            # Bounded like a file: an endless stdin is refused at the limit, not read to the end.
+            text = sys.stdin.read(spec_size_limit() + 1)
+            record = app.projects.import_text(text, source="<stdin>", replace=args.replace)
+        else:
+            record = app.projects.import_file(Path(args.file), replace=args.replace)
+    except AlreadyExistsError as exc:
+        raise AlreadyExistsError(
+            exc.message, hint="Use --replace to overwrite it, or change `slug` in the file."
+        ) from None
     print(record.slug)
     return 0
 
 
-def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
-    record = ctx.store.projects.get(args.slug)
-    text = dump_spec(record.spec)
+def cmd_export(args: argparse.Namespace, app: App) -> int:
     if args.output:
-        target = Path(args.output)
-        if target.is_dir():
-            raise InputError(f"{target} is a folder; give a file name such as {target / (args.slug + '.yaml')}.")
-        try:
-            # A private temp file next to the target, then an atomic rename: a crash never
-            # leaves half a spec, and a planted FILE.tmp symlink is never followed.
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                os.replace(tmp_name, target)
-            except BaseException:
-                Path(tmp_name).unlink(missing_ok=True)
-                raise
-        except OSError as exc:
-            raise InputError(f"Cannot write {target}: {exc.strerror}.") from None
+        app.projects.export_file(args.slug, Path(args.output))
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(app.projects.export_text(args.slug))
     return 0
 
 
@@ -126,8 +97,8 @@ def _summary(record: Any) -> dict[str, Any]:
     }
 
 
-def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    records = ctx.store.projects.list(args.search)
+def cmd_list(args: argparse.Namespace, app: App) -> int:
+    records = app.projects.list(args.search)
     if args.json:
         print_json([_summary(r) for r in records])
         return 0
@@ -147,11 +118,11 @@ def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
-def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
-    record = ctx.store.projects.get(args.slug)
+def cmd_show(args: argparse.Namespace, app: App) -> int:
+    record = app.projects.get(args.slug)
     if args.json:
         data = _summary(record)
-        data["spec"] = spec_to_data(record.spec)
+        data["spec"] = app.projects.spec_data(record)
         print_json(data)
         return 0
     spec = record.spec
@@ -178,8 +149,8 @@ def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
-def cmd_delete(args: argparse.Namespace, ctx: CliContext) -> int:
-    result = delete_project(ctx.store, args.slug)
+def cmd_delete(args: argparse.Namespace, app: App) -> int:
+    result = app.projects.delete(args.slug)
     for problem in result.problems:
         print(f"pixel: warning: {problem}", file=sys.stderr)
     builds = len(result.build_ids)

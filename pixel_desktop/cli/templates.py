@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from pixel_desktop.cli.context import CliContext
+from pixel_desktop.app import App
 from pixel_desktop.cli.output import print_json, print_table
-from pixel_desktop.codegen import list_template_sets
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,8 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     lst.set_defaults(func=cmd_list)
 
 
-def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    sets = list_template_sets()
+def cmd_list(args: argparse.Namespace, app: App) -> int:
+    sets = app.templates.list()
     if args.json:
         print_json(
             [

@@ -1,0 +1,131 @@
+"""Builds: submit, cancel (here or in another process), list, show, logs and queue counts.
+
+Why one place: the CLI's ``pixel build`` and the GUI's Build button submit to the same
+queue with the same checks (the project exists, a push registry is configured), and
+``cancel`` reaches a build wherever it runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pixel_desktop import paths
+from pixel_desktop.app.context import AppContext
+from pixel_desktop.errors import InputError
+from pixel_desktop.events import EventBus
+from pixel_desktop.store.records import RUNNING_BUILD_STATUSES, BuildRecord, ProjectRecord
+
+if TYPE_CHECKING:
+    from pixel_desktop.jobs.local import BuildEngine
+
+
+@dataclass(frozen=True, slots=True)
+class BuildCounts:
+    queued: int
+    running: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"queued": self.queued, "running": self.running}
+
+
+def duration_s(record: BuildRecord) -> float | None:
+    """Seconds from start to end of a finished build, None while it runs or never started."""
+    if record.started_at and record.completed_at:
+        return round((record.completed_at - record.started_at).total_seconds(), 3)
+    return None
+
+
+class Builds:
+    def __init__(self, ctx: AppContext, bus: EventBus, *, concurrency: int | None = None) -> None:
+        self._ctx = ctx
+        self._bus = bus
+        self._concurrency = concurrency
+        self._engine: BuildEngine | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> BuildEngine:
+        """This process's build queue, started on the first submit."""
+        with self._lock:
+            if self._engine is None:
+                from pixel_desktop.jobs.local import BuildEngine
+
+                self._engine = BuildEngine(
+                    self._ctx.store, self._ctx.settings, self._bus, concurrency=self._concurrency
+                )
+            return self._engine
+
+    def submit(
+        self,
+        slug: str,
+        *,
+        run_tests: bool = True,
+        push_registry: str | None = None,
+        no_cache: bool = False,
+    ) -> int:
+        return self.engine.submit(
+            slug, run_tests=run_tests, push_registry=push_registry, no_cache=no_cache
+        )
+
+    def wait(self, build_id: int, timeout: float | None = None) -> BuildRecord:
+        return self.engine.wait(build_id, timeout=timeout)
+
+    def cancel_here(self, build_id: int) -> bool:
+        """Cancel a build of this process's queue; False when it is not ours or not active."""
+        engine = self._engine
+        return engine.cancel(build_id) if engine is not None else False
+
+    def cancel(self, build_id: int) -> str:
+        """Cancel ``build_id`` wherever it runs; returns a sentence saying what happened."""
+        from pixel_desktop.jobs.local import cancel_anywhere
+
+        if build_id <= 0:
+            raise InputError("Build ids are positive integers (see `pixel builds list`).")
+        return cancel_anywhere(self._ctx.store, build_id, self._engine)
+
+    def list(self, slug: str | None = None, limit: int = 50) -> list[BuildRecord]:
+        store = self._ctx.store
+        if slug:
+            store.projects.get(slug)  # unknown project → clear NotFoundError, not an empty list
+        return store.builds.list(slug, limit=limit)
+
+    def completed(self, slug: str, limit: int = 50) -> list[BuildRecord]:
+        return [b for b in self.list(slug, limit=limit) if b.status == "completed"]
+
+    def get(self, build_id: int) -> BuildRecord:
+        return self._ctx.store.builds.get(build_id)
+
+    def log(self, build_id: int, tail: int | None = None) -> list[str]:
+        lines = list(self._ctx.store.builds.read_log(build_id))
+        return lines[-tail:] if tail else lines
+
+    def log_file(self, build_id: int) -> Path:
+        """Where the queue's log writer keeps the complete log of a build."""
+        return paths.build_logs_dir() / f"{int(build_id)}.log"
+
+    def last_files(self, project: ProjectRecord | int) -> tuple[BuildRecord | None, dict[str, bytes]]:
+        """(build, {path: content}) of the project's last successful build, or (None, {})."""
+        store = self._ctx.store
+        project_id = project if isinstance(project, int) else project.id
+        build = store.builds.last_successful(project_id)
+        if build is None:
+            return None, {}
+        return build, {a.path: a.content for a in store.builds.artifacts(build.id)}
+
+    def counts(self) -> BuildCounts:
+        """Queued and running builds: this process's queue when it runs, else the store's."""
+        if self._engine is not None:
+            counts = self._engine.counts()
+            return BuildCounts(int(counts.get("queued", 0)), int(counts.get("running", 0)))
+        by_status = self._ctx.store.builds.count_by_status()
+        running = sum(n for s, n in by_status.items() if s in RUNNING_BUILD_STATUSES)
+        return BuildCounts(int(by_status.get("queued", 0)), int(running))
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        with self._lock:
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.shutdown(timeout=timeout)

@@ -1,0 +1,159 @@
+"""Projects: create, edit, import, export and delete specs, with one set of input rules.
+
+Why here: an import from the GUI used to skip the CLI's template check (the first build then
+failed far from the cause) and its export followed a planted ``FILE.tmp`` symlink. Every
+front end now goes through :class:`Projects`, which validates fully before it writes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pixel_desktop import paths
+from pixel_desktop.app.context import AppContext
+from pixel_desktop.app.secrets_port import SecretsFactory, os_keyring
+from pixel_desktop.cleanup import DeletedProject
+from pixel_desktop.errors import AlreadyExistsError, InputError, PixelError
+from pixel_desktop.spec import ProjectSpec, dump_spec, load_spec_file, load_spec_text
+from pixel_desktop.store.records import ProjectRecord
+
+__all__ = ["DeletedProject", "Projects", "new_spec", "spec_size_limit"]
+
+
+def spec_size_limit() -> int:
+    """The most bytes a spec may have; a reader of an endless stream stops one past it."""
+    from pixel_desktop.spec import yaml_io
+
+    return yaml_io.MAX_SPEC_BYTES
+
+
+def new_spec(name: str, client: str) -> ProjectSpec:
+    """A fresh spec from the New Project fields; a bad field is a SpecError naming it."""
+    from pydantic import ValidationError
+
+    from pixel_desktop.spec.yaml_io import spec_error_from_validation
+
+    try:
+        return ProjectSpec(name=name, client=client)
+    except ValidationError as exc:
+        raise spec_error_from_validation(exc, source="new project") from None
+
+
+def check_template(spec: ProjectSpec) -> None:
+    """The spec's template set must exist, or the first build would fail far from the cause."""
+    from pixel_desktop.codegen import get_template_set
+
+    get_template_set(spec.template)
+
+
+class Projects:
+    def __init__(self, ctx: AppContext, secrets: SecretsFactory = os_keyring) -> None:
+        self._ctx = ctx
+        self._secrets = secrets
+
+    # ---------------------------------------------------------------- reading
+    def list(self, search: str | None = None) -> list[ProjectRecord]:
+        return self._ctx.store.projects.list(search or None)
+
+    def get(self, slug: str) -> ProjectRecord:
+        return self._ctx.store.projects.get(slug)
+
+    def count(self) -> int:
+        return self._ctx.store.projects.count()
+
+    # ---------------------------------------------------------------- writing
+    def create(self, spec: ProjectSpec) -> ProjectRecord:
+        check_template(spec)
+        return self._ctx.store.projects.create(spec)
+
+    def create_new(self, name: str, client: str) -> ProjectRecord:
+        return self.create(new_spec(name, client))
+
+    def update(self, slug: str, spec: ProjectSpec, expected_version: int) -> ProjectRecord:
+        """Save against the version the editor loaded (ConflictError if someone saved since)."""
+        check_template(spec)
+        return self._ctx.store.projects.update(slug, spec, expected_version)
+
+    def overwrite(self, slug: str, spec: ProjectSpec) -> ProjectRecord:
+        """Keep mine after a conflict: save against whatever version is stored now."""
+        check_template(spec)
+        current = self._ctx.store.projects.get(slug)
+        return self._ctx.store.projects.update(slug, spec, current.version)
+
+    def import_spec(self, spec: ProjectSpec, *, replace: bool = False) -> ProjectRecord:
+        """Store an already parsed spec; an existing slug is refused unless ``replace``."""
+        check_template(spec)
+        projects = self._ctx.store.projects
+        if replace:
+            return projects.replace(spec)
+        try:
+            return projects.create(spec)
+        except AlreadyExistsError:
+            raise AlreadyExistsError(
+                f"A project with slug '{spec.project_slug}' already exists."
+            ) from None
+
+    def import_file(self, path: Path, *, replace: bool = False) -> ProjectRecord:
+        # Parse and validate fully before the store is even opened: bad input writes nothing.
+        return self.import_spec(load_spec_file(Path(path)), replace=replace)
+
+    def import_text(self, text: str, *, source: str, replace: bool = False) -> ProjectRecord:
+        """``text`` read by the caller, at most spec_size_limit() + 1 characters of it, so an
+        endless stream is refused at the limit instead of read to the end."""
+        return self.import_spec(load_spec_text(text, source=source), replace=replace)
+
+    def import_sample_if_empty(self) -> ProjectRecord | None:
+        if self.count():
+            return None
+        return self._ctx.store.projects.replace(load_spec_file(paths.sample_spec_file()))
+
+    def export_text(self, slug: str) -> str:
+        return dump_spec(self.get(slug).spec)
+
+    def spec_data(self, record: ProjectRecord) -> dict[str, Any]:
+        """The spec as the plain data its YAML holds (for JSON output)."""
+        from pixel_desktop.spec.yaml_io import spec_to_data
+
+        return spec_to_data(record.spec)
+
+    def export_file(self, slug: str, path: Path) -> Path:
+        """Write the spec as YAML through a private temp file and an atomic rename: a crash
+        never leaves half a spec, and a planted FILE.tmp symlink is never followed."""
+        target = Path(path)
+        text = self.export_text(slug)
+        if target.is_dir():
+            raise InputError(
+                f"{target} is a folder; give a file name such as {target / (slug + '.yaml')}."
+            )
+        try:
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                os.replace(tmp_name, target)
+            except BaseException:
+                Path(tmp_name).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise InputError(f"Cannot write {target}: {exc.strerror}.") from None
+        return target
+
+    def delete(self, slug: str) -> DeletedProject:
+        """Delete the project, its builds' files and its keyring secrets (see cleanup.py)."""
+        from pixel_desktop.cleanup import delete_project
+
+        return delete_project(self._ctx.store, slug)
+
+    # ---------------------------------------------------------------- secret env values
+    def set_secret(self, project: ProjectRecord, name: str, value: str) -> None:
+        """Secrets are keyed by the project's secrets_key, never its slug, and never stored."""
+        self._secrets().set_project_secret(project, name, value)
+
+    def has_secret(self, project: ProjectRecord, name: str) -> bool:
+        try:
+            return self._secrets().get_project_secret(project, name) is not None
+        except PixelError:
+            return False
