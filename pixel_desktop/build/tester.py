@@ -17,8 +17,9 @@ from typing import Protocol
 
 import httpx
 
-from pixel_desktop.secrets import SecretsOwner
 from pixel_desktop.errors import BuildError, CancelledError, SecretStoreError
+from pixel_desktop.kinds import health_answer_ok
+from pixel_desktop.secrets import SecretsOwner
 from pixel_desktop.spec import ProjectSpec
 
 
@@ -131,9 +132,9 @@ def wait_healthy(
                 raise CancelledError(cancel_message)
             try:
                 resp = client.get(base_url + health_path)
-                if resp.status_code == 200:
+                if health_answer_ok(resp.status_code):
                     data = resp.json()
-                    if isinstance(data, dict) and data.get("status") == "ok":
+                    if health_answer_ok(resp.status_code, data, body_read=True):
                         return data
                     last = f"answered {resp.text[:200]!r}"
                 else:

@@ -1,7 +1,6 @@
-"""Deploy progress events, published on the engine's EventBus and/or given to a callback.
-
-Plain frozen dataclasses like the build events, so the GUI bridge can forward them as Qt
-signals and the CLI can print them; ``deployment_id`` is 0 before the record exists.
+"""Deploy events. Progress and finish are job events and live with the others in
+``pixel_desktop/events.py`` (one Event type, each carrying its job); re-exported here for the
+deploy package's users. ``DeploySample`` is a chart reading, not a job event.
 """
 
 from __future__ import annotations
@@ -9,32 +8,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-STAGES = (
-    "preparing",
-    "connecting",
-    "transferring",
-    "starting",
-    "health",
-    "finishing",
-    "rolling_back",
-)
+from pixel_desktop.events import DeployFinished, DeployProgress
+from pixel_desktop.kinds import DEPLOY_STAGES
 
+STAGES = DEPLOY_STAGES
 
-@dataclass(frozen=True, slots=True)
-class DeployProgress:
-    deployment_id: int
-    stage: str  # one of STAGES
-    message: str
-    ts: float = field(default_factory=time.time)
-
-
-@dataclass(frozen=True, slots=True)
-class DeployFinished:
-    deployment_id: int
-    status: str  # healthy | failed | rolled_back
-    url: str | None
-    error: str | None
-    ts: float = field(default_factory=time.time)
+__all__ = ["STAGES", "DeployFinished", "DeployProgress", "DeploySample"]
 
 
 @dataclass(frozen=True, slots=True)

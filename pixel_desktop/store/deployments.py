@@ -17,6 +17,7 @@ from pixel_desktop.store.models import Build, Deployment, DeployTarget, Project
 from pixel_desktop.store.records import (
     DEPLOYMENT_STATUSES,
     TERMINAL_DEPLOYMENT_STATUSES,
+    UNFINISHED_DEPLOYMENT_STATUSES,
     DeploymentRecord,
 )
 
@@ -89,7 +90,7 @@ class DeploymentRepository:
             return _record(row)
 
     def set_status(self, deployment_id: int, status: str, **fields: Any) -> DeploymentRecord:
-        """Record progress; a terminal status (healthy, failed, rolled_back) stamps completed_at."""
+        """Record progress; a terminal status (healthy, failed, rolled_back, cancelled) stamps completed_at."""
         _check_status(status)
         unknown = sorted(set(fields) - UPDATABLE)
         if unknown:
@@ -126,7 +127,7 @@ class DeploymentRepository:
         that died mid-deploy (the deploy layer tells them apart by their lock)."""
         query = (
             select(Deployment)
-            .where(Deployment.status.in_(("pending", "deploying")))
+            .where(Deployment.status.in_(UNFINISHED_DEPLOYMENT_STATUSES))
             .order_by(Deployment.id)
         )
         with self._s.read() as s:
@@ -139,7 +140,7 @@ class DeploymentRepository:
             row = s.scalar(
                 select(Deployment)
                 .where(Deployment.id == deployment_id)
-                .where(Deployment.status.in_(("pending", "deploying")))
+                .where(Deployment.status.in_(UNFINISHED_DEPLOYMENT_STATUSES))
                 .with_for_update(of=Deployment)
             )
             if row is None:

@@ -13,24 +13,31 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from pixel_desktop.kinds import (  # the one definition, re-exported for the store's users
+    BUILD_STATUSES,
+    DEPLOYMENT_STATUSES,
+    RUNNING_BUILD_STATUSES,
+    TERMINAL_BUILD_STATUSES,
+    TERMINAL_DEPLOYMENT_STATUSES,
+    UNFINISHED_DEPLOYMENT_STATUSES,
+)
 from pixel_desktop.spec.model import ProjectSpec
 
-BUILD_STATUSES = (
-    "queued",
-    "generating",
-    "building",
-    "testing",
-    "pushing",
-    "completed",
-    "failed",
-    "cancelled",
-    "interrupted",
-)
-TERMINAL_BUILD_STATUSES = ("completed", "failed", "cancelled", "interrupted")
-RUNNING_BUILD_STATUSES = ("generating", "building", "testing", "pushing")
+__all__ = [
+    "BUILD_STATUSES",
+    "DEPLOYMENT_STATUSES",
+    "RUNNING_BUILD_STATUSES",
+    "TERMINAL_BUILD_STATUSES",
+    "TERMINAL_DEPLOYMENT_STATUSES",
+    "UNFINISHED_DEPLOYMENT_STATUSES",
+    "ArtifactRecord",
+    "BuildRecord",
+    "DeploymentRecord",
+    "ProjectRecord",
+    "RegistryRecord",
+    "TargetRecord",
+]
 
-DEPLOYMENT_STATUSES = ("pending", "deploying", "healthy", "failed", "rolled_back")
-TERMINAL_DEPLOYMENT_STATUSES = ("healthy", "failed", "rolled_back")
 
 
 @dataclass(frozen=True)
