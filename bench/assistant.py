@@ -3,7 +3,7 @@
 Three images, all on the same base image with the same wheels and the same uvicorn
 settings: the sample assistant and the 5,000-FAQ assistant (both built by `pixel build`),
 and a bare FastAPI hello-world built from the sample's generated context with only
-``main.py`` replaced, through the engine's own DockerGateway. Each runs as a container
+``main.py`` replaced, through the app's own DockerClient. Each runs as a container
 published on 127.0.0.1 only; `wrk` POSTs the same /chat body to each, interleaved, and
 medians of requests/s and p99 latency are reported. The assistant's peak RSS is VmHWM of
 the container's main process after the load (plus the cgroup's peak, page cache included).
@@ -73,7 +73,7 @@ _UNIT = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
 def build_bare_image(ws: Workspace, state: BuildState) -> str:
-    from pixel_desktop.docker.gateway import DockerGateway
+    from pixel_desktop.docker.client import DockerClient
 
     if state.sample_ctx is None:
         prepare(ws, state)
@@ -82,11 +82,8 @@ def build_bare_image(ws: Workspace, state: BuildState) -> str:
     shutil.rmtree(ctx, ignore_errors=True)
     shutil.copytree(state.sample_ctx, ctx)
     (ctx / "main.py").write_text(BARE_MAIN, encoding="utf-8")
-    gateway = DockerGateway(ws.docker_host)
-    try:
-        gateway.build(ctx, BARE_IMAGE, base_image=ws.base_image)
-    finally:
-        gateway.close()
+    with DockerClient(ws.docker_host) as docker:
+        docker.build(ctx, BARE_IMAGE, base_image=ws.base_image)
     return BARE_IMAGE
 
 

@@ -53,8 +53,20 @@ class StoreError(PixelError):
     """The database could not be opened, migrated or reached."""
 
 
-class DockerUnavailableError(PixelError):
+class DockerError(PixelError):
+    """A Docker daemon refused an operation or reported an error inside its answer.
+
+    One type whichever caller asked (build, deploy, eval, check): the daemon's refusal means
+    the same thing everywhere, so ``pixel_desktop.docker.errors`` raises it once and callers
+    add their own context only where they have some. The message names the host."""
+
+
+class DockerUnavailableError(DockerError):
     """The Docker daemon cannot be reached; the message names the host."""
+
+
+class DockerNotFoundError(DockerError):
+    """The daemon has no such image, container or service; the message names the host."""
 
 
 class BuildError(PixelError):

@@ -19,7 +19,10 @@ from typing import Any
 
 from pixel_desktop import paths
 from pixel_desktop.build import tester, wheelhouse
-from pixel_desktop.docker.gateway import DockerGateway, StreamHandle
+from pixel_desktop.build.registry_api import RegistryAPI
+from pixel_desktop.docker.client import DockerClient
+from pixel_desktop.docker.stream import StreamHandle
+from pixel_desktop.errors import CancelledError, PixelError, RegistryError
 from pixel_desktop.events import (
     BuildFinished,
     EventBus,
@@ -28,9 +31,7 @@ from pixel_desktop.events import (
     PhaseChanged,
     StepProgress,
 )
-from pixel_desktop.build.registry_api import RegistryAPI
 from pixel_desktop.secrets import SecretStore
-from pixel_desktop.errors import CancelledError, PixelError, RegistryError
 
 PUSH_ATTEMPTS = 3
 
@@ -81,7 +82,7 @@ class BuildPipeline:
         store: Any,
         settings: Any,
         bus: EventBus,
-        gateway_factory: Callable[[], DockerGateway],
+        gateway_factory: Callable[[], DockerClient],
         secrets: SecretStore,
         store_lock: threading.RLock,
     ) -> None:
@@ -126,7 +127,7 @@ class BuildPipeline:
         run = _Run(job)
         job.started = time.monotonic()
         status, error = "completed", None
-        gateway: DockerGateway | None = None
+        gateway: DockerClient | None = None
         try:
             project = self._db(self.store.projects.get_by_id, job.project_id)
             self._enter(run, "generating")
@@ -190,7 +191,7 @@ class BuildPipeline:
         return text
 
     # ---------------------------------------------------------------- generating
-    def _generate(self, run: _Run, project: Any, gateway: DockerGateway) -> tuple[Path, str, str]:
+    def _generate(self, run: _Run, project: Any, gateway: DockerClient) -> tuple[Path, str, str]:
         from pixel_desktop import codegen
 
         spec = project.spec
@@ -216,7 +217,7 @@ class BuildPipeline:
         self,
         run: _Run,
         project: Any,
-        gateway: DockerGateway,
+        gateway: DockerClient,
         context_dir: Path,
         requirements: str,
         base_image: str,
@@ -287,7 +288,7 @@ class BuildPipeline:
         run.redact.extend(redact)
         return env
 
-    def _test(self, run: _Run, project: Any, gateway: DockerGateway, image_ref: str) -> None:
+    def _test(self, run: _Run, project: Any, gateway: DockerClient, image_ref: str) -> None:
         spec = project.spec
         bid = run.job.build_id
         env = self._runtime_env(run, project)
@@ -345,7 +346,7 @@ class BuildPipeline:
                 sampler.join(timeout=5)
 
     def _sample_stats(
-        self, gateway: DockerGateway, container_id: str, bid: int, stop: threading.Event
+        self, gateway: DockerClient, container_id: str, bid: int, stop: threading.Event
     ) -> None:
         while not stop.is_set():
             sample = gateway.stats_once(container_id)
@@ -357,7 +358,7 @@ class BuildPipeline:
             stop.wait(1.0)
 
     # ---------------------------------------------------------------- pushing
-    def _push(self, run: _Run, project: Any, gateway: DockerGateway, image_ref: str) -> None:
+    def _push(self, run: _Run, project: Any, gateway: DockerClient, image_ref: str) -> None:
         name = run.job.push_registry
         assert name is not None
         registry = self._db(self.store.registries.get, name)

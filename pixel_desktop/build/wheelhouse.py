@@ -21,9 +21,11 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
 
 from pixel_desktop import paths
 from pixel_desktop.codegen.context import NO_DEPS_MARKER
+from pixel_desktop.docker.models import ImageInfo
 from pixel_desktop.errors import BuildError, CancelledError
 
 PROBE_SCRIPT = (
@@ -79,12 +81,17 @@ def _probe_cache_file() -> Path:
     return paths.wheelhouse_dir() / "targets.json"
 
 
-def probe_target(gateway: object, image: str) -> TargetPython:
-    """Run the base image once to learn its Python and arch; cached by image id.
+class ImageRunner(Protocol):
+    """What probing a base image needs from the Docker client."""
 
-    ``gateway`` is a DockerGateway (typed loosely to keep this module free of docker).
-    """
-    image_id = gateway.inspect_image(image).id  # type: ignore[attr-defined]
+    def inspect_image(self, ref: str) -> ImageInfo: ...
+
+    def run_once(self, image: str, command: list[str], *, timeout_s: int = 60) -> str: ...
+
+
+def probe_target(docker: ImageRunner, image: str) -> TargetPython:
+    """Run the base image once to learn its Python and arch; cached by image id."""
+    image_id = docker.inspect_image(image).id
     cache_file = _probe_cache_file()
     with _LOCK:
         try:
@@ -93,7 +100,7 @@ def probe_target(gateway: object, image: str) -> TargetPython:
             cache = {}
         if image_id in cache:
             return TargetPython(**cache[image_id])
-    out = gateway.run_once(image, ["python3", "-c", PROBE_SCRIPT])  # type: ignore[attr-defined]
+    out = docker.run_once(image, ["python3", "-c", PROBE_SCRIPT])
     try:
         data = json.loads(out.strip().splitlines()[-1])
         target = TargetPython(**data)

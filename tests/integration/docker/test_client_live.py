@@ -1,4 +1,4 @@
-"""DockerGateway against the real daemon and the htpasswd registry.
+"""DockerClient against the real daemon and the htpasswd registry.
 
 Build contexts here are hand-made and tiny (FROM the local base image) so that the slow
 paths — cancel, watchdog, daemon death — are proven without generating a whole service.
@@ -21,7 +21,8 @@ import pytest
 from services import unavailable
 
 from pixel_desktop.build.registry_api import RegistryAPI
-from pixel_desktop.docker.gateway import DockerGateway, StreamHandle
+from pixel_desktop.docker.client import DockerClient
+from pixel_desktop.docker.stream import StreamHandle
 from pixel_desktop.errors import BuildError, CancelledError, RegistryError
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -34,13 +35,13 @@ def make_context(tmp_path: Path, base_image: str, *lines: str) -> Path:
     return ctx
 
 
-def leftover_containers(gateway: DockerGateway, marker: str) -> list[str]:
+def leftover_containers(client: DockerClient, marker: str) -> list[str]:
     """Containers of the build step whose command carries this test's unique ``marker``.
 
     Only that RUN step's containers count, so other Docker users on the same daemon (a
     parallel test session, the user's own containers) cannot make the check flaky.
     """
-    return [c["Id"] for c in gateway.list_containers() if marker in str(c.get("Command", ""))]
+    return [c.id for c in client.list_containers() if marker in c.command]
 
 
 def _start_time(pid: int) -> str | None:
@@ -52,13 +53,13 @@ def _start_time(pid: int) -> str | None:
     return None if fields[0] == "Z" else fields[19]
 
 
-def step_processes(gateway: DockerGateway, marker: str) -> dict[int, str]:
+def step_processes(client: DockerClient, marker: str) -> dict[int, str]:
     """Host PIDs (with start times) of the processes in the running RUN-step container that
     carries ``marker``: exactly the processes this test started, never a look-alike
     ``sleep 120`` elsewhere on the host."""
     found: dict[int, str] = {}
-    for cid in leftover_containers(gateway, marker):
-        top = gateway.api.top(cid)
+    for cid in leftover_containers(client, marker):
+        top = client.api.top(cid)
         column = top["Titles"].index("PID")
         for row in top.get("Processes") or []:
             pid = int(row[column])
@@ -74,28 +75,27 @@ def surviving(processes: dict[int, str]) -> list[int]:
 
 
 @pytest.fixture
-def gateway(docker_host: str):
-    gw = DockerGateway(docker_host)
-    yield gw
-    gw.close()
+def client(docker_host: str):
+    with DockerClient(docker_host) as docker:
+        yield docker
 
 
 @pytest.fixture
-def cleanup_images(gateway: DockerGateway):
+def cleanup_images(client: DockerClient):
     refs: list[str] = []
     yield refs
     for ref in refs:
-        gateway.remove_image(ref)
+        client.remove_image(ref)
 
 
-def test_ping_reports_daemon_version_and_host(gateway: DockerGateway, docker_host: str) -> None:
-    info = gateway.ping()
+def test_ping_reports_daemon_version_and_host(client: DockerClient, docker_host: str) -> None:
+    info = client.ping()
     assert info.host == docker_host
     assert info.version and info.api_version and info.arch
 
 
 def test_build_streams_steps_and_second_build_hits_the_layer_cache(
-    gateway: DockerGateway, base_image: str, tmp_path: Path, cleanup_images: list[str]
+    client: DockerClient, base_image: str, tmp_path: Path, cleanup_images: list[str]
 ) -> None:
     token = uuid.uuid4().hex
     ctx = make_context(tmp_path, base_image, f"RUN echo {token} > /marker", "LABEL purpose=test")
@@ -103,43 +103,43 @@ def test_build_streams_steps_and_second_build_hits_the_layer_cache(
     cleanup_images.append(tag)
     steps: list[tuple[int, int, str]] = []
     logs: list[str] = []
-    first = gateway.build(ctx, tag, on_log=logs.append, on_step=lambda *s: steps.append(s))
+    first = client.build(ctx, tag, on_log=logs.append, on_step=lambda *s: steps.append(s))
     assert [s[:2] for s in steps] == [(1, 3), (2, 3), (3, 3)]
     assert token in "\n".join(logs)
     assert first.image_id.startswith("sha256:")
-    assert gateway.inspect_image(tag).id == first.image_id
-    again = gateway.build(ctx, tag)
+    assert client.inspect_image(tag).id == first.image_id
+    again = client.build(ctx, tag)
     assert again.image_id == first.image_id
     assert again.cached_steps == 2  # RUN and LABEL both "Using cache"
 
 
 def test_error_inside_the_stream_fails_with_the_daemons_message(
-    gateway: DockerGateway, base_image: str, tmp_path: Path
+    client: DockerClient, base_image: str, tmp_path: Path
 ) -> None:
     ctx = make_context(tmp_path, base_image, "RUN echo about to fail && exit 3")
     with pytest.raises(BuildError) as err:
-        gateway.build(ctx, "pixel-test/gw:fails")
+        client.build(ctx, "pixel-test/gw:fails")
     assert "returned a non-zero code: 3" in str(err.value)
     assert "step 2/2" in str(err.value)
 
 
 def test_missing_base_image_names_it_and_says_how_to_provide_it(
-    gateway: DockerGateway, tmp_path: Path
+    client: DockerClient, tmp_path: Path
 ) -> None:
     missing = f"pixel-local/does-not-exist-{uuid.uuid4().hex[:6]}:1"
     with pytest.raises(BuildError) as err:
-        gateway.ensure_base_image(missing, pull_timeout_s=30)
+        client.ensure_base_image(missing, pull_timeout_s=30)
     message = str(err.value)
     assert missing in message
     assert "PIXEL_BASE_IMAGE" in message and "make-local-base-image.sh" in message
     ctx = make_context(tmp_path, missing, "RUN true")
     with pytest.raises(BuildError) as err:
-        gateway.build(ctx, "pixel-test/gw:nobase", base_image=missing)
+        client.build(ctx, "pixel-test/gw:nobase", base_image=missing)
     assert missing in str(err.value) and "PIXEL_BASE_IMAGE" in str(err.value)
 
 
 def test_cancel_during_a_long_run_step_stops_within_5s_and_leaves_no_container_or_process(
-    gateway: DockerGateway, base_image: str, tmp_path: Path, docker_host: str
+    client: DockerClient, base_image: str, tmp_path: Path, docker_host: str
 ) -> None:
     marker = f"started-{uuid.uuid4().hex}"
     ctx = make_context(tmp_path, base_image, f"RUN echo {marker} && sleep 120")
@@ -160,20 +160,20 @@ def test_cancel_during_a_long_run_step_stops_within_5s_and_leaves_no_container_o
         if started.wait(120):
             deadline = time.monotonic() + 10
             while local_daemon and not processes and time.monotonic() < deadline:
-                processes.update(step_processes(gateway, marker))
+                processes.update(step_processes(client, marker))
                 time.sleep(0.1)
             cancelled_at.append(time.monotonic())
             handle.close("cancelled")
 
     threading.Thread(target=cancel_when_running, daemon=True).start()
     with pytest.raises(CancelledError):
-        gateway.build(ctx, "pixel-test/gw:cancel", on_log=on_log, handle=handle, nocache=True)
+        client.build(ctx, "pixel-test/gw:cancel", on_log=on_log, handle=handle, nocache=True)
     assert cancelled_at, "the RUN step never started"
     assert time.monotonic() - cancelled_at[0] < 5
     deadline = time.monotonic() + 5
-    while leftover_containers(gateway, marker) and time.monotonic() < deadline:
+    while leftover_containers(client, marker) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert leftover_containers(gateway, marker) == []
+    assert leftover_containers(client, marker) == []
     if local_daemon:
         assert processes, "the RUN step's processes were not found on this host"
         while surviving(processes) and time.monotonic() < deadline:
@@ -182,36 +182,36 @@ def test_cancel_during_a_long_run_step_stops_within_5s_and_leaves_no_container_o
 
 
 def test_idle_watchdog_stops_a_silent_build(
-    gateway: DockerGateway, base_image: str, tmp_path: Path
+    client: DockerClient, base_image: str, tmp_path: Path
 ) -> None:
     marker = f"idle-{uuid.uuid4().hex}"
     ctx = make_context(tmp_path, base_image, f"RUN echo {marker} && sleep 60")
     t0 = time.monotonic()
     with pytest.raises(BuildError) as err:
-        gateway.build(ctx, "pixel-test/gw:idle", idle_timeout_s=5, nocache=True)
+        client.build(ctx, "pixel-test/gw:idle", idle_timeout_s=5, nocache=True)
     assert "idle" in str(err.value)
     assert time.monotonic() - t0 < 30
     deadline = time.monotonic() + 5
-    while leftover_containers(gateway, marker) and time.monotonic() < deadline:
+    while leftover_containers(client, marker) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert leftover_containers(gateway, marker) == []
+    assert leftover_containers(client, marker) == []
 
 
 @pytest.mark.registry
 def test_push_with_explicit_auth_and_registry_digest_matches(
-    gateway: DockerGateway, base_image: str, tmp_path: Path, registry, cleanup_images: list[str]
+    client: DockerClient, base_image: str, tmp_path: Path, registry, cleanup_images: list[str]
 ) -> None:
     token = uuid.uuid4().hex[:10]
     repo = f"{registry.address}/pixel-test/gw-push"
     ctx = make_context(tmp_path, base_image, f"LABEL token={token}")
-    gateway.build(ctx, f"{repo}:{token}")
+    client.build(ctx, f"{repo}:{token}")
     cleanup_images.append(f"{repo}:{token}")
     auth = {
         "username": registry.username,
         "password": registry.password,
         "serveraddress": registry.address,
     }
-    outcome = gateway.push(repo, token, auth)
+    outcome = client.push(repo, token, auth)
     assert outcome.digest.startswith("sha256:")
     api = RegistryAPI(registry.address, registry.username, registry.password)
     assert api.manifest_digest("pixel-test/gw-push", token) == outcome.digest
@@ -219,11 +219,11 @@ def test_push_with_explicit_auth_and_registry_digest_matches(
 
 @pytest.mark.registry
 def test_push_with_a_wrong_password_is_unauthorized(
-    gateway: DockerGateway, base_image: str, tmp_path: Path, registry, cleanup_images: list[str]
+    client: DockerClient, base_image: str, tmp_path: Path, registry, cleanup_images: list[str]
 ) -> None:
     token = uuid.uuid4().hex[:10]
     repo = f"{registry.address}/pixel-test/gw-denied"
-    gateway.build(make_context(tmp_path, base_image, f"LABEL token={token}"), f"{repo}:{token}")
+    client.build(make_context(tmp_path, base_image, f"LABEL token={token}"), f"{repo}:{token}")
     cleanup_images.append(f"{repo}:{token}")
     bad = {
         "username": registry.username,
@@ -231,7 +231,7 @@ def test_push_with_a_wrong_password_is_unauthorized(
         "serveraddress": registry.address,
     }
     with pytest.raises(RegistryError) as err:
-        gateway.push(repo, token, bad)
+        client.push(repo, token, bad)
     assert err.value.kind == "unauthorized"
     api = RegistryAPI(registry.address, registry.username, registry.password)
     with pytest.raises(RegistryError) as missing:
@@ -262,10 +262,10 @@ def _running(pid: int | None) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def _restart_dockerd(gateway: DockerGateway) -> None:
+def _restart_dockerd(client: DockerClient) -> None:
     """Start dockerd the way scripts/test-services.sh does (detached, own session)."""
     try:
-        gateway.ping()
+        client.ping()
         return
     except Exception:
         pass
@@ -288,7 +288,7 @@ def _restart_dockerd(gateway: DockerGateway) -> None:
                     start_new_session=True,
                 )
         try:
-            gateway.ping()
+            client.ping()
             return
         except Exception:
             time.sleep(0.5)
@@ -330,7 +330,7 @@ def _end_orphaned_run_step(marker: str) -> None:
 
 
 def test_daemon_killed_mid_build_fails_within_10s_and_next_build_completes(
-    gateway: DockerGateway, base_image: str, tmp_path: Path, docker_host: str
+    client: DockerClient, base_image: str, tmp_path: Path, docker_host: str
 ) -> None:
     # A laptop's Docker Desktop is not ours to kill: skipped there, a failure under CI=true.
     if os.geteuid() != 0:
@@ -344,7 +344,7 @@ def test_daemon_killed_mid_build_fails_within_10s_and_next_build_completes(
 
     def run_build() -> None:
         try:
-            gateway.build(
+            client.build(
                 ctx,
                 "pixel-test/gw:killed",
                 nocache=True,
@@ -368,9 +368,9 @@ def test_daemon_killed_mid_build_fails_within_10s_and_next_build_completes(
         assert docker_host in str(result["error"])
         assert float(result["ended"]) - killed_at < 10  # type: ignore[arg-type]
     finally:
-        _restart_dockerd(gateway)
+        _restart_dockerd(client)
         _end_orphaned_run_step(marker)
-    fresh = DockerGateway(docker_host)
+    fresh = DockerClient(docker_host)
     try:
         token = uuid.uuid4().hex[:8]
         outcome = fresh.build(
@@ -380,10 +380,10 @@ def test_daemon_killed_mid_build_fails_within_10s_and_next_build_completes(
         assert outcome.image_id.startswith("sha256:")
         fresh.remove_image(f"pixel-test/gw:after-{token}")
         # the killed build's RUN container survived the restart; the next build reaped it
-        commands = [c.get("Command") or "" for c in fresh.list_containers()]
+        commands = [c.command for c in fresh.list_containers()]
         assert not any(marker in c for c in commands)
     finally:
         for c in fresh.list_containers():
-            if marker in (c.get("Command") or ""):
-                fresh.remove_container(c["Id"])
+            if marker in c.command:
+                fresh.remove_container(c.id)
         fresh.close()

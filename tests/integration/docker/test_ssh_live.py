@@ -1,11 +1,12 @@
-"""The build gateway reaches an ssh:// daemon through the deploy layer's strict SSH policy."""
+"""Every client reaches an ssh:// daemon through the one strict SSH policy (the known_hosts
+`pixel targets trust` writes, the ssh config), builds and deploys alike."""
 
 from __future__ import annotations
 
 import pytest
 
-from pixel_desktop.docker.deploy_client import HostKeyError
-from pixel_desktop.docker.gateway import DockerGateway
+from pixel_desktop.docker.client import DockerClient
+from pixel_desktop.docker.ssh import HostKeyError
 
 pytestmark = [pytest.mark.docker, pytest.mark.ssh]
 
@@ -17,26 +18,23 @@ def _ssh_config(ssh_host, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("PIXEL_SSH_CONFIG", str(cfg))
 
 
-def test_a_build_gateway_on_ssh_uses_pixels_known_hosts_and_config(
+def test_a_client_on_ssh_uses_pixels_known_hosts_and_config(
     ssh_host, tmp_path, monkeypatch
 ) -> None:
     _ssh_config(ssh_host, tmp_path, monkeypatch)
     monkeypatch.setenv("PIXEL_SSH_KNOWN_HOSTS", str(ssh_host.known_hosts))
 
-    gateway = DockerGateway(ssh_host.docker_url)
-    try:
-        assert gateway.ping().version
-    finally:
-        gateway.close()
+    with DockerClient(ssh_host.docker_url) as client:
+        assert client.ping().version
 
 
-def test_a_build_gateway_refuses_an_unknown_ssh_host_key(ssh_host, tmp_path, monkeypatch) -> None:
+def test_a_client_refuses_an_unknown_ssh_host_key(ssh_host, tmp_path, monkeypatch) -> None:
     _ssh_config(ssh_host, tmp_path, monkeypatch)
     empty = tmp_path / "known_hosts"
     empty.write_text("", encoding="utf-8")
     monkeypatch.setenv("PIXEL_SSH_KNOWN_HOSTS", str(empty))
 
     with pytest.raises(HostKeyError) as err:
-        DockerGateway(ssh_host.docker_url).ping()
+        DockerClient(ssh_host.docker_url).ping()
 
     assert err.value.kind == "unknown"

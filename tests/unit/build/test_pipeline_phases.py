@@ -16,11 +16,11 @@ from test_secret_store import MemoryKeyring
 
 from pixel_desktop import paths
 from pixel_desktop.build import pipeline as pipeline_mod
-from pixel_desktop.docker.gateway import BuildOutcome, ImageInfo, PushOutcome
+from pixel_desktop.build.wheelhouse import TargetPython
+from pixel_desktop.docker.models import BuildOutcome, ImageInfo, PushOutcome
+from pixel_desktop.errors import CancelledError, RegistryError
 from pixel_desktop.events import EventBus, LogLine
 from pixel_desktop.secrets import SecretStore
-from pixel_desktop.build.wheelhouse import TargetPython
-from pixel_desktop.errors import CancelledError, RegistryError
 from pixel_desktop.settings import Settings
 from pixel_desktop.spec import load_spec_file
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 from pixel_desktop.deploy.check import check_target
-from pixel_desktop.docker.gateway import DaemonInfo
+from pixel_desktop.docker.models import DaemonInfo
 from pixel_desktop.errors import DockerUnavailableError
 from pixel_desktop.store.records import TargetRecord
 

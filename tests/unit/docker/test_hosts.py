@@ -1,20 +1,19 @@
-"""Gateway pieces that need no daemon: host resolution, stream closing, watchdog, stats math."""
+"""The host policy: which Docker host (explicit, DOCKER_HOST, the docker CLI's context, the
+socket), which URLs are accepted, and what ssh config and known_hosts files say."""
 
 import hashlib
 import json
-import socket
-import time
 
 import pytest
 
-from pixel_desktop.docker import gateway as gw
-from pixel_desktop.errors import DockerUnavailableError
+from pixel_desktop.docker import hosts
+from pixel_desktop.errors import InputError
 
 
 def test_explicit_host_wins_over_env_and_context(monkeypatch, tmp_path):
     monkeypatch.setenv("DOCKER_HOST", "tcp://env:2375")
-    assert gw.resolve_host("unix:///x.sock") == "unix:///x.sock"
-    assert gw.resolve_host(None) == "tcp://env:2375"
+    assert hosts.resolve_host("unix:///x.sock") == "unix:///x.sock"
+    assert hosts.resolve_host(None) == "tcp://env:2375"
 
 
 def test_current_cli_context_is_used_when_no_docker_host(monkeypatch, tmp_path):
@@ -32,115 +31,90 @@ def test_current_cli_context_is_used_when_no_docker_host(monkeypatch, tmp_path):
             }
         )
     )
-    assert gw.resolve_host() == "unix:///home/u/.colima/docker.sock"
+    assert hosts.resolve_host() == "unix:///home/u/.colima/docker.sock"
 
 
 def test_default_socket_when_nothing_is_configured(monkeypatch, tmp_path):
     monkeypatch.delenv("DOCKER_HOST", raising=False)
     monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
-    assert gw.resolve_host() == gw.default_socket_url()
+    assert hosts.resolve_host() == hosts.default_socket_url()
 
 
-def test_ping_of_a_dead_socket_names_the_host(tmp_path):
-    host = f"unix://{tmp_path}/docker.sock"
-    with pytest.raises(DockerUnavailableError) as err:
-        gw.DockerGateway(host).ping()
-    assert host in str(err.value)
-    assert "Start Docker (or set DOCKER_HOST)" in str(err.value)
+@pytest.mark.parametrize(
+    ("url", "scheme", "host", "port", "user"),
+    [
+        ("ssh://root@127.0.0.1:2222", "ssh", "127.0.0.1", 2222, "root"),
+        ("ssh://deploy@server.example", "ssh", "server.example", None, "deploy"),
+        ("tcp://server.example:2376", "tcp", "server.example", 2376, None),
+        ("unix:///var/run/docker.sock", "unix", "127.0.0.1", None, None),
+    ],
+)
+def test_supported_docker_hosts_parse(url, scheme, host, port, user) -> None:
+    parsed = hosts.parse_docker_host(url)
+    assert (parsed.scheme, parsed.host, parsed.port, parsed.user) == (scheme, host, port, user)
 
 
-def test_closing_a_handle_shuts_the_socket_and_unblocks_a_reader():
-    a, b = socket.socketpair()
-    handle = gw.StreamHandle()
-    handle.attach(None, a)
-    handle.close("cancelled")
-    assert a.recv(10) == b""  # a blocked reader would wake with EOF
-    assert handle.reason == "cancelled"
-    b.close()
-    a.close()
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("http://server:2375", "Unsupported"),
+        ("ssh://user:secret@server", "password"),
+        ("tcp://server", "needs a port"),
+        ("ssh://server/path", "expected ssh://host"),
+        ("unix://relative.sock", "absolute path"),
+        ("ssh://server:99999", "bad port"),
+        ("", "Unsupported"),
+    ],
+)
+def test_bad_docker_hosts_are_refused_with_the_reason(url, needle) -> None:
+    with pytest.raises(InputError) as err:
+        hosts.parse_docker_host(url)
+    assert needle in str(err.value)
 
 
-def test_handle_closed_before_attach_closes_on_attach():
-    a, b = socket.socketpair()
-    handle = gw.StreamHandle()
-    handle.close("cancelled")
-    handle.attach(None, a)
-    assert a.recv(10) == b""
-    a.close()
-    b.close()
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ssh://-oProxyCommand=touch${IFS}/tmp/pwned",
+        "ssh://-oProxyCommand=x@server.example",
+        "ssh://-luser@server.example",
+        "ssh://deploy@-server.example",
+        "ssh://de ploy@server.example",
+        "ssh://deploy@server\n.example",
+        "ssh://deploy;id@server.example",
+        "ssh://deploy@serv$er.example",
+        "ssh://deploy@server.example:0",
+        "tcp://-H:2376",
+        "tcp://server\x1b[31m.example:2376",
+    ],
+)
+def test_docker_host_urls_with_option_like_or_odd_host_user_or_port_are_refused(url) -> None:
+    with pytest.raises(InputError) as err:
+        hosts.parse_docker_host(url)
+    assert "Invalid Docker host" in str(err.value)
 
 
-def test_watchdog_closes_an_idle_stream_and_keeps_an_active_one():
-    idle = gw.StreamHandle()
-    dog = gw._Watchdog(idle, idle_s=0.2, poll_s=0.05)
-    dog.start()
-    dog.join(timeout=5)
-    assert idle.reason == "idle"
+def test_ssh_options_read_identity_hostname_and_known_hosts_from_config_and_env(
+    tmp_path, monkeypatch
+) -> None:
+    key = tmp_path / "id_test"
+    key.write_text("not really a key", encoding="utf-8")
+    extra_known = tmp_path / "extra_known"
+    cfg_file = tmp_path / "config"
+    cfg_file.write_text(
+        f"Host box\n  HostName 10.1.2.3\n  Port 2200\n  User ops\n  IdentityFile {key}\n"
+        f"  UserKnownHostsFile {tmp_path / 'cfg_known'}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PIXEL_SSH_CONFIG", str(cfg_file))
+    monkeypatch.setenv("PIXEL_SSH_KNOWN_HOSTS", str(extra_known))
 
-    busy = gw.StreamHandle()
-    dog2 = gw._Watchdog(busy, idle_s=0.3, poll_s=0.05)
-    dog2.start()
-    deadline = time.monotonic() + 0.8
-    while time.monotonic() < deadline:
-        busy.touch()
-        time.sleep(0.05)
-    dog2.done.set()
-    dog2.join(timeout=5)
-    assert busy.reason is None
+    opts = hosts.ssh_options(hosts.parse_docker_host("ssh://box"), "t")
 
-
-def test_cpu_and_memory_from_a_stats_sample():
-    sample = {
-        "cpu_stats": {
-            "cpu_usage": {"total_usage": 2_000},
-            "system_cpu_usage": 20_000,
-            "online_cpus": 2,
-        },
-        "precpu_stats": {"cpu_usage": {"total_usage": 1_000}, "system_cpu_usage": 10_000},
-        "memory_stats": {
-            "usage": 50_000_000,
-            "limit": 1_000_000_000,
-            "stats": {"inactive_file": 10_000_000},
-        },
-    }
-    cpu, mem, limit = gw.cpu_mem_from_stats(sample)
-    assert cpu == pytest.approx(20.0)
-    assert mem == 40_000_000
-    assert limit == 1_000_000_000
-
-
-class _OrphanApi:
-    """Stands in for the APIClient: some containers exist, the daemon may be down."""
-
-    def __init__(self, existing: set[str], down: bool = False) -> None:
-        self.existing, self.down, self.removed = existing, down, []
-
-    def remove_container(self, cid: str, force: bool = False) -> None:
-        if self.down:
-            raise gw.requests.exceptions.ConnectionError("daemon down")
-        if cid not in self.existing:
-            raise gw.docker.errors.NotFound("gone")
-        self.existing.discard(cid)
-        self.removed.append(cid)
-
-
-def _offline_gateway(api: _OrphanApi) -> gw.DockerGateway:
-    gateway = object.__new__(gw.DockerGateway)  # no daemon contact in a unit test
-    gateway.host = "unix:///var/run/docker.sock"
-    gateway.api = api
-    return gateway
-
-
-def test_orphans_of_a_dead_daemon_are_reaped_once_it_answers_again(monkeypatch, tmp_path):
-    monkeypatch.setenv("PIXEL_HOME", str(tmp_path))
-    down = _OrphanApi({"run1"}, down=True)
-    gateway = _offline_gateway(down)
-    gateway._remember_orphan("run1")
-    gateway._remember_orphan("gone1")
-    assert gateway.reap_orphans() == []  # daemon still down: kept for later
-    up = _OrphanApi({"run1"})
-    gateway.api = up
-    assert sorted(gateway.reap_orphans()) == ["gone1", "run1"]
-    assert up.removed == ["run1"]
-    assert gateway.reap_orphans() == []
+    assert (opts.hostname, opts.port, opts.username) == ("10.1.2.3", 2200, "ops")
+    assert opts.key_filenames == (str(key),)
+    assert hosts.pixel_known_hosts() in opts.known_hosts
+    assert extra_known in opts.known_hosts and tmp_path / "cfg_known" in opts.known_hosts
+    assert hosts.ssh_endpoint(hosts.parse_docker_host("ssh://box"), opts) == ("10.1.2.3", 2200)
+    assert hosts.ssh_endpoint(hosts.parse_docker_host("ssh://box:23"), opts) == ("10.1.2.3", 23)

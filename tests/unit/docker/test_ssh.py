@@ -1,4 +1,4 @@
-"""Pure helpers of docker/deploy_client.py: image references, digests, SSH key fingerprints."""
+"""SSH pieces that need no host: key fingerprints, known_hosts names, the strict policy."""
 
 from __future__ import annotations
 
@@ -8,34 +8,7 @@ import hashlib
 import paramiko
 import pytest
 
-from pixel_desktop.docker.deploy_client import (
-    HostKeyError,
-    _StrictPolicy,
-    fingerprint,
-    known_hosts_name,
-    repo_digest,
-    split_ref,
-)
-
-
-@pytest.mark.parametrize(
-    ("ref", "expected"),
-    [
-        ("pixel/acme:b7", ("pixel/acme", "b7")),
-        ("127.0.0.1:5055/acme/bot:b1", ("127.0.0.1:5055/acme/bot", "b1")),
-        ("127.0.0.1:5055/acme/bot", ("127.0.0.1:5055/acme/bot", "latest")),
-        ("repo@sha256:" + "a" * 64, ("repo@sha256:" + "a" * 64, "")),
-    ],
-)
-def test_split_ref_never_mistakes_a_registry_port_for_a_tag(ref, expected) -> None:
-    assert split_ref(ref) == expected
-
-
-def test_repo_digest_picks_the_digest_of_the_right_repository() -> None:
-    image = {"RepoDigests": ["a/x@sha256:111", "reg:5000/b/y@sha256:222"]}
-    assert repo_digest(image, "reg:5000/b/y") == "sha256:222"
-    assert repo_digest(image) == "sha256:111"
-    assert repo_digest({"RepoDigests": []}) is None
+from pixel_desktop.docker.ssh import HostKeyError, _StrictPolicy, fingerprint, known_hosts_name
 
 
 def test_fingerprint_matches_openssh_format_and_known_hosts_names_use_brackets_for_ports() -> None:

@@ -1,6 +1,10 @@
-"""The build-stream parser: docker-py's quirks turned into log lines, steps and outcomes."""
+"""Streams: the build-stream parser (docker-py's quirks turned into log lines, steps and
+outcomes), closing a stream from another thread, and the idle watchdog."""
 
-from pixel_desktop.docker.gateway import BuildStreamParser, classify_push_error
+import socket
+import time
+
+from pixel_desktop.docker.stream import BuildStreamParser, StreamHandle, Watchdog
 
 
 def feed_all(parser, chunks):
@@ -92,14 +96,41 @@ def test_status_progress_bars_are_not_logged_but_statuses_are():
     assert [v for k, v in events if k == "log"] == ["abc: Pull complete"]
 
 
-def test_push_errors_are_classified():
-    assert classify_push_error("unauthorized: authentication required") == "unauthorized"
-    assert classify_push_error("no basic auth credentials") == "unauthorized"
-    assert classify_push_error("name unknown: repository name not known to registry") == "not_found"
-    assert (
-        classify_push_error(
-            "Get http://127.0.0.1:9/v2/: dial tcp 127.0.0.1:9: connect: connection refused"
-        )
-        == "unreachable"
-    )
-    assert classify_push_error("something odd") == "error"
+def test_closing_a_handle_shuts_the_socket_and_unblocks_a_reader():
+    a, b = socket.socketpair()
+    handle = StreamHandle()
+    handle.attach(None, a)
+    handle.close("cancelled")
+    assert a.recv(10) == b""  # a blocked reader would wake with EOF
+    assert handle.reason == "cancelled"
+    b.close()
+    a.close()
+
+
+def test_handle_closed_before_attach_closes_on_attach():
+    a, b = socket.socketpair()
+    handle = StreamHandle()
+    handle.close("cancelled")
+    handle.attach(None, a)
+    assert a.recv(10) == b""
+    a.close()
+    b.close()
+
+
+def test_watchdog_closes_an_idle_stream_and_keeps_an_active_one():
+    idle = StreamHandle()
+    dog = Watchdog(idle, idle_s=0.2, poll_s=0.05)
+    dog.start()
+    dog.join(timeout=5)
+    assert idle.reason == "idle"
+
+    busy = StreamHandle()
+    dog2 = Watchdog(busy, idle_s=0.3, poll_s=0.05)
+    dog2.start()
+    deadline = time.monotonic() + 0.8
+    while time.monotonic() < deadline:
+        busy.touch()
+        time.sleep(0.05)
+    dog2.done.set()
+    dog2.join(timeout=5)
+    assert busy.reason is None

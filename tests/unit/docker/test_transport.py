@@ -1,4 +1,4 @@
-"""Builds use the deploy layer's host policy (issue 11 §2.2), against loopback listeners.
+"""Every client uses the one host policy (issue 11 §2.2), against loopback listeners.
 
 Why it matters: a build sends X-Registry-Auth and the project's secret env values to the
 daemon. A listener stands in for a daemon and records the first bytes it receives: a plain
@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from pixel_desktop.docker import gateway as gw
+from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.errors import DockerUnavailableError, InputError
 
 
@@ -73,7 +73,7 @@ def test_a_build_on_a_plain_tcp_docker_host_is_refused_before_any_byte_is_sent(
     host = f"tcp://127.0.0.1:{listener.port}"
 
     with pytest.raises(InputError) as err:
-        gw.DockerGateway(host)
+        DockerClient(host)
 
     assert "plain tcp://" in str(err.value) and "TLS" in str(err.value)
     assert listener.received == []
@@ -124,8 +124,8 @@ def test_a_tcp_docker_context_with_tls_material_is_reached_over_tls(
     (config / "config.json").write_text(json.dumps({"currentContext": "remote-tls"}))
 
     with pytest.raises(DockerUnavailableError):  # the listener is no daemon: it hangs up
-        gw.DockerGateway(None).ping()
+        DockerClient(None).ping()
 
-    assert listener.received, "the gateway connected"
+    assert listener.received, "the client connected"
     assert all(first[:1] == b"\x16" for first in listener.received), listener.received
     assert not any(b"HTTP" in first or b"GET" in first for first in listener.received)

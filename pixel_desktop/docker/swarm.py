@@ -1,0 +1,152 @@
+"""Swarm services: create or update with Swarm's own rollback, status, task errors, remove."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import docker.types
+from docker import auth as docker_auth
+
+from pixel_desktop.docker.images import split_ref
+from pixel_desktop.docker.models import ServiceStatus
+from pixel_desktop.docker.transport import Connection
+from pixel_desktop.errors import DockerNotFoundError
+
+_SEC = 1_000_000_000  # Swarm durations are in nanoseconds
+
+
+class SwarmMixin(Connection):
+    def service(self, name: str) -> dict[str, Any] | None:
+        try:
+            return dict(self._call("inspect a service", lambda: self.api.inspect_service(name)))
+        except DockerNotFoundError:
+            return None
+
+    def _existing_service(self, name: str) -> dict[str, Any]:
+        svc = self.service(name)
+        if svc is None:
+            raise DockerNotFoundError(f"Service {name} does not exist on {self.host}.")
+        return svc
+
+    def service_status(self, name: str) -> ServiceStatus:
+        svc = self._existing_service(name)
+        spec = svc.get("Spec") or {}
+        upd = svc.get("UpdateStatus") or {}
+        tasks = self._call(
+            "list tasks",
+            lambda: self.api.tasks(filters={"service": name, "desired-state": "running"}),
+        )
+        running = sum(1 for t in tasks if (t.get("Status") or {}).get("State") == "running")
+        image = (((spec.get("TaskTemplate") or {}).get("ContainerSpec")) or {}).get("Image", "")
+        return ServiceStatus(
+            id=str(svc["ID"]),
+            version=int((svc.get("Version") or {}).get("Index") or 0),
+            update_state=upd.get("State"),
+            update_message=str(upd.get("Message") or ""),
+            running_tasks=running,
+            desired_replicas=int(
+                ((spec.get("Mode") or {}).get("Replicated") or {}).get("Replicas") or 0
+            ),
+            image=str(image),
+        )
+
+    def task_errors(self, name: str) -> list[str]:
+        tasks = self._call("list tasks", lambda: self.api.tasks(filters={"service": name}))
+        out = []
+        for t in tasks:
+            st = t.get("Status") or {}
+            if st.get("Err"):
+                out.append(f"{st.get('State')}: {st['Err']}")
+        return out
+
+    def upsert_service(
+        self,
+        *,
+        name: str,
+        image: str,
+        port: int,
+        env: dict[str, str],
+        labels: dict[str, str],
+        replicas: int,
+        health_cmd: list[str],
+        auth: dict[str, str] | None = None,
+    ) -> tuple[str, bool]:
+        """Create or update the service; returns (service id, created). Rollback is Swarm's job."""
+        container = docker.types.ContainerSpec(
+            image=image,
+            env=[f"{k}={v}" for k, v in env.items()],
+            labels=labels,
+            healthcheck=docker.types.Healthcheck(
+                test=health_cmd,
+                interval=2 * _SEC,
+                timeout=3 * _SEC,
+                retries=3,
+                start_period=2 * _SEC,
+            ),
+        )
+        task = docker.types.TaskTemplate(
+            container_spec=container,
+            restart_policy=docker.types.RestartPolicy(condition="any", delay=2 * _SEC),
+            force_update=0,
+        )
+        settings: dict[str, Any] = {
+            "name": name,
+            "labels": labels,
+            "mode": docker.types.ServiceMode("replicated", replicas=replicas),
+            "update_config": docker.types.UpdateConfig(
+                parallelism=1,
+                delay=1 * _SEC,
+                failure_action="rollback",
+                monitor=15 * _SEC,
+                max_failure_ratio=0,
+                order="start-first",
+            ),
+            "rollback_config": docker.types.RollbackConfig(
+                parallelism=1,
+                delay=0,
+                failure_action="pause",
+                monitor=10 * _SEC,
+                order="start-first",
+            ),
+            "endpoint_spec": docker.types.EndpointSpec(ports={port: port}),
+        }
+        current = self.service(name)
+        # docker-py sends X-Registry-Auth for services from its auth configs only: point them
+        # at the keyring credentials for this call, then back to nothing.
+        if auth:
+            server = auth.get("serveraddress") or split_ref(image)[0].split("/")[0]
+            self.api._auth_configs = docker_auth.AuthConfig({"auths": {server: dict(auth)}})
+        try:
+            if current is None:
+                created = self._call(
+                    "create the service", lambda: self.api.create_service(task, **settings)
+                )
+                return str(created["ID"]), True
+            version = int(current["Version"]["Index"])
+            self._call(
+                "update the service",
+                lambda: self.api.update_service(
+                    current["ID"], version, task_template=task, **settings
+                ),
+            )
+            return str(current["ID"]), False
+        finally:
+            self.api._auth_configs = docker_auth.AuthConfig({})
+
+    def rollback_service(self, name: str) -> None:
+        """Ask Swarm to roll the service back to its previous spec."""
+        svc = self._existing_service(name)
+        self._call(
+            "roll back the service",
+            lambda: self.api.update_service(
+                svc["ID"],
+                int(svc["Version"]["Index"]),
+                rollback="previous",
+                fetch_current_spec=True,
+            ),
+        )
+
+    def remove_service(self, name: str) -> None:
+        with contextlib.suppress(DockerNotFoundError):
+            self._call("remove a service", lambda: self.api.remove_service(name))
