@@ -15,6 +15,7 @@ from typing import Any
 
 from pixel_desktop import paths
 from pixel_desktop.codegen import render_project
+from pixel_desktop.docker.models import ImageInfo
 from pixel_desktop.spec import ProjectSpec, load_spec_file
 
 Reply = Callable[[str], tuple[int, dict[str, Any]]]
@@ -41,11 +42,6 @@ def fallback_reply() -> tuple[int, dict[str, Any]]:
     }
 
 
-@dataclass(frozen=True)
-class FakeImage:
-    config: dict[str, Any]
-
-
 @dataclass
 class FakeGateway:
     reply: Reply
@@ -63,8 +59,9 @@ class FakeGateway:
     def image_exists(self, ref: str) -> bool:
         return self.has_image
 
-    def inspect_image(self, ref: str) -> FakeImage:
-        return FakeImage({"Config": {"ExposedPorts": {f"{self.exposed_port}/tcp": {}}}})
+    def inspect_image(self, ref: str) -> ImageInfo:
+        exposed = {"Config": {"ExposedPorts": {f"{self.exposed_port}/tcp": {}}}}
+        return ImageInfo("sha256:" + "f" * 64, 0, (ref,), exposed)
 
     def run_container(
         self,
