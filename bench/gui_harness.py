@@ -82,14 +82,14 @@ class Harness:
         from PySide6.QtCore import QCoreApplication, Qt, QTimer
         from PySide6.QtWidgets import QApplication
 
-        from pixel_desktop.gui import style
+        from pixel_desktop.gui import theme
         from pixel_desktop.gui.main_window import MainWindow
         from pixel_desktop.gui.services import Services
 
         QCoreApplication.setOrganizationName("Pixel")
         QCoreApplication.setApplicationName("Pixel AI Creator")
         self.app = QApplication.instance() or QApplication(sys.argv[:1])
-        style.apply(self.app)
+        theme.apply(self.app)
         self.slug = slug
         self.services = Services()
         self.services.open_store()

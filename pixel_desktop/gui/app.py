@@ -8,7 +8,6 @@ exits 0 — used for the README and as a smoke test of the whole GUI in CI (offs
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import signal
 import sys
@@ -69,13 +68,12 @@ def _sections() -> list[tuple[str, str, object]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    import qasync
     from PySide6.QtCore import QCoreApplication, Qt, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from pixel_desktop.errors import PixelError
     from pixel_desktop.gui import errors as gui_errors
-    from pixel_desktop.gui import style
+    from pixel_desktop.gui import theme
     from pixel_desktop.gui.main_window import MainWindow, app_icon
     from pixel_desktop.gui.services import Services
 
@@ -85,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setWindowIcon(app_icon())
     app.setDesktopFileName("pixel-desktop")
-    style.apply(app)
+    theme.apply(app)
     gui_errors.install_excepthook()
     screenshot = args.screenshot is not None
 
@@ -113,8 +111,6 @@ def main(argv: list[str] | None = None) -> int:
     except PixelError as exc:
         return fail(str(exc), exc.exit_code)
 
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
     window = MainWindow(services, periodic_checks=not screenshot)
     if screenshot:
         window.resize(*args.size)
@@ -141,9 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         shooter = _Screenshot(window, args, result)
         QTimer.singleShot(0, shooter.tick)
 
-    with loop:
-        app.aboutToQuit.connect(loop.stop)
-        loop.run_forever()
+    app.exec()
     window.shutdown()
     services.close()
     return result["code"]

@@ -1,8 +1,9 @@
 """The main window: projects by client on the left, editor / files / builds on the right.
 
-The window owns the ``TaskRunner`` and the ``EventBridge``; tabs receive them. It never
-calls the core itself except through ``Services`` on a worker, so the status bar's Docker
-check or a slow PostgreSQL never freezes the UI.
+The window owns the ``TaskRunner`` and the ``EventBridge`` (its one subscription to the event
+bus); tabs receive them. It never calls the core itself except through the named operations
+in ``gui/operations`` on a worker, so the status bar's Docker check or a slow PostgreSQL never
+freezes the UI. The queue counts follow the build events; nothing polls the database.
 """
 
 from __future__ import annotations
@@ -48,11 +49,17 @@ from pixel_desktop import paths
 from pixel_desktop.errors import AlreadyExistsError, ConflictError, SpecError
 from pixel_desktop.gui import errors as gui_errors
 from pixel_desktop.gui.bridge import EventBridge
+from pixel_desktop.gui.builds_format import queue_text
 from pixel_desktop.gui.builds_tab import BuildsTab
 from pixel_desktop.gui.deploy_tab import DeployTab
 from pixel_desktop.gui.editor import ProjectEditor
 from pixel_desktop.gui.eval_tab import EvalTab
 from pixel_desktop.gui.files_tab import FilesTab
+from pixel_desktop.gui.operations import builds as build_ops
+from pixel_desktop.gui.operations import projects as project_ops
+from pixel_desktop.gui.operations import registries as registry_ops
+from pixel_desktop.gui.operations import status as status_ops
+from pixel_desktop.gui.queue_counts import QueueCounts
 from pixel_desktop.gui.services import DaemonState, Services
 from pixel_desktop.gui.settings_dialog import SettingsDialog
 from pixel_desktop.gui.tasks import TaskRunner
@@ -60,7 +67,6 @@ from pixel_desktop.spec import ProjectSpec
 
 SLUG_ROLE = Qt.ItemDataRole.UserRole
 DOCKER_CHECK_MS = 15_000
-COUNTS_REFRESH_MS = 2_000
 TABS = ("editor", "files", "builds", "deploy", "evaluate")
 
 
@@ -106,7 +112,8 @@ class MainWindow(QMainWindow):
         self.projects: list[Any] = []
         self.projects_loaded = False
         self.daemon_state: DaemonState | None = None
-        self.active_builds: set[int] = set()
+        self.active_builds: set[int] = set()  # builds this window submitted, until they finish
+        self.queue = QueueCounts()
         self._pending_select: str | None = None
         # Tests replace this to answer the conflict dialog: returns reload | overwrite | cancel.
         self.conflict_chooser: Callable[[str], str] = self._ask_conflict
@@ -179,7 +186,7 @@ class MainWindow(QMainWindow):
         self.editor.changed.connect(self._update_title)
         self.editor.secret_requested.connect(self.set_secret)
         self.bridge.build_finished.connect(self._on_build_finished)
-        self.bridge.phase_changed.connect(lambda _e: self.refresh_counts())
+        self.bridge.phase_changed.connect(self._on_queue_event)
 
         self._make_actions()
         self._make_statusbar()
@@ -188,12 +195,8 @@ class MainWindow(QMainWindow):
         self._docker_timer = QTimer(self)
         self._docker_timer.setInterval(DOCKER_CHECK_MS)
         self._docker_timer.timeout.connect(self.check_docker)
-        self._counts_timer = QTimer(self)
-        self._counts_timer.setInterval(COUNTS_REFRESH_MS)
-        self._counts_timer.timeout.connect(self.refresh_counts)
         if periodic_checks:
             self._docker_timer.start()
-            self._counts_timer.start()
         self._restore_geometry()
 
     # ---------------------------------------------------------------- chrome
@@ -223,7 +226,7 @@ class MainWindow(QMainWindow):
         for index, name in enumerate(TABS):
             self._action(name, P.SP_ArrowRight, f"Ctrl+{index + 1}", lambda i=index: self.tabs.setCurrentIndex(i), f"{name.capitalize()} tab")
         self.open_log_action = self._action("Open full log", P.SP_FileLinkIcon, None, self.open_full_log, "Open the complete log file of the shown build")
-        self.builds_tab.layout().itemAt(0).layout().addWidget(_tool_button(self.open_log_action), 0, 2)
+        self.builds_tab.add_header_action(self.open_log_action)
 
         toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -294,8 +297,13 @@ class MainWindow(QMainWindow):
         self.refresh_projects()
         self.check_docker()
         self.refresh_counts()
-        self.tasks.run(self.services.describe_store, lambda text: self.store_label.setText(f"Store: {text}"), self._store_failed)
-        self.tasks.run(self.services.template_names, self.editor.set_templates, lambda _exc: None)
+        (
+            status_ops.describe_store(self.services)
+            .success(lambda text: self.store_label.setText(f"Store: {text}"))
+            .failure(self._store_failed)
+            .run_in_background(self.tasks)
+        )
+        status_ops.template_names(self.services).success(self.editor.set_templates).ignore_failure().run_in_background(self.tasks)
 
     def _store_failed(self, exc: BaseException) -> None:
         self.store_label.setText("Store: unavailable")
@@ -311,7 +319,7 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- status bar
     def check_docker(self) -> None:
-        self.tasks.run(self.services.daemon_state, self._docker_checked, self._docker_check_failed)
+        status_ops.daemon_state(self.services).success(self._docker_checked).failure(self._docker_check_failed).run_in_background(self.tasks)
 
     def _docker_checked(self, state: DaemonState) -> None:
         self.daemon_state = state
@@ -323,17 +331,27 @@ class MainWindow(QMainWindow):
         self._docker_checked(DaemonState(False, gui_errors.user_message(exc)[1]))
 
     def refresh_counts(self) -> None:
-        self.tasks.run(self.services.queue_counts, self._counts_loaded, lambda _exc: None)
+        """Ask the runner once (start, Refresh); from then on the build events move the counts."""
+        build_ops.queue_counts(self.services).success(self._counts_loaded).ignore_failure().run_in_background(self.tasks)
 
     def _counts_loaded(self, counts: dict[str, int]) -> None:
-        self.queue_label.setText(f"Queue: {counts.get('running', 0)} running · {counts.get('queued', 0)} queued")
+        self.queue.seed(counts)
+        self._show_counts()
+
+    def _on_queue_event(self, event: Any) -> None:
+        if self.queue.on_event(event):
+            self._show_counts()
+
+    def _show_counts(self) -> None:
+        counts = self.queue.counts()
+        self.queue_label.setText(queue_text(counts["running"], counts["queued"]))
 
     # ---------------------------------------------------------------- project list
     def refresh_projects(self, select: str | None = None) -> None:
         if select is not None:
             self._pending_select = select
         search = self.search_edit.text().strip()
-        self.tasks.run(lambda: self.services.list_projects(search), self._projects_loaded, gui_errors.report_exception)
+        project_ops.list_projects(self.services, search).success(self._projects_loaded).run_in_background(self.tasks)
 
     def _projects_loaded(self, records: list[Any]) -> None:
         self.projects = records
@@ -415,10 +433,11 @@ class MainWindow(QMainWindow):
         if not names:
             return
         slug = record.slug
-        self.tasks.run(
-            lambda: {n: self.services.has_project_secret(record, n) for n in names},
-            lambda states: self.editor.set_secret_states(states) if self.record and self.record.slug == slug else None,
-            lambda _exc: None,
+        (
+            project_ops.secret_states(self.services, record, names)
+            .success(lambda states: self.editor.set_secret_states(states) if self.record and self.record.slug == slug else None)
+            .ignore_failure()
+            .run_in_background(self.tasks)
         )
 
     # ---------------------------------------------------------------- editing
@@ -439,10 +458,11 @@ class MainWindow(QMainWindow):
             self.show_message("error", f"Not saved: {str(exc).removeprefix('form: ')}")
             return
         slug, version = self.record.slug, self.record.version
-        self.tasks.run(
-            lambda: self.services.update_project(slug, spec, version),
-            lambda record: self._saved(record, then),
-            lambda exc: self._save_failed(exc, spec, then),
+        (
+            project_ops.update_project(self.services, slug, spec, version)
+            .success(lambda record: self._saved(record, then))
+            .failure(lambda exc: self._save_failed(exc, spec, then))
+            .run_in_background(self.tasks)
         )
 
     def _saved(self, record: Any, then: Callable[[Any], None] | None = None) -> None:
@@ -463,12 +483,12 @@ class MainWindow(QMainWindow):
         choice = self.conflict_chooser(str(exc))
         slug = self.record.slug
         if choice == "reload":
-            self.tasks.run(lambda: self.services.get_project(slug), self._reloaded, gui_errors.report_exception)
+            project_ops.get_project(self.services, slug).success(self._reloaded).run_in_background(self.tasks)
         elif choice == "overwrite":
-            self.tasks.run(
-                lambda: self.services.overwrite_project(slug, spec),
-                lambda record: self._saved(record, then),
-                gui_errors.report_exception,
+            (
+                project_ops.overwrite_project(self.services, slug, spec)
+                .success(lambda record: self._saved(record, then))
+                .run_in_background(self.tasks)
             )
 
     def _reloaded(self, record: Any) -> None:
@@ -498,18 +518,12 @@ class MainWindow(QMainWindow):
     def set_secret(self, slug: str, name: str, value: str) -> None:
         record = self.record if self.record is not None and self.record.slug == slug else None
 
-        def store() -> None:
-            owner = record if record is not None else self.services.get_project(slug)
-            self.services.set_project_secret(owner, name, value)
+        def stored(_result: None) -> None:
+            self.show_message("info", f"Stored the value of {name} in the OS keyring.")
+            if self.record is not None:
+                self._load_secret_states(self.record)
 
-        self.tasks.run(
-            store,
-            lambda _r: (
-                self.show_message("info", f"Stored the value of {name} in the OS keyring."),
-                self.record and self._load_secret_states(self.record),
-            ),
-            gui_errors.report_exception,
-        )
+        project_ops.set_secret(self.services, slug, name, value, record).success(stored).run_in_background(self.tasks)
 
     # ---------------------------------------------------------------- new / import / export
     def ask_new_project(self) -> None:
@@ -529,11 +543,7 @@ class MainWindow(QMainWindow):
                 self.show_message("error", str(spec_error_from_validation(exc, source="new project")))
                 return
             raise
-        self.tasks.run(
-            lambda: self.services.create_project(spec),
-            lambda record: self._created(record),
-            gui_errors.report_exception,
-        )
+        project_ops.create_project(self.services, spec).success(self._created).run_in_background(self.tasks)
 
     def _created(self, record: Any) -> None:
         self.record = None
@@ -557,7 +567,7 @@ class MainWindow(QMainWindow):
                 return
             gui_errors.report_exception(exc)
 
-        self.tasks.run(lambda: self.services.import_spec(path, replace=replace), self._created, failed)
+        project_ops.import_spec(self.services, path, replace=replace).success(self._created).failure(failed).run_in_background(self.tasks)
 
     def ask_export(self) -> None:
         if self.record is None:
@@ -565,10 +575,10 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export project spec", f"{self.record.slug}.yaml", "YAML (*.yaml)")
         if path:
             slug = self.record.slug
-            self.tasks.run(
-                lambda: self.services.export_spec(slug, Path(path)),
-                lambda p: self.show_message("info", f"Exported {slug} to {p}."),
-                gui_errors.report_exception,
+            (
+                project_ops.export_spec(self.services, slug, Path(path))
+                .success(lambda p: self.show_message("info", f"Exported {slug} to {p}."))
+                .run_in_background(self.tasks)
             )
 
     # ---------------------------------------------------------------- builds
@@ -579,24 +589,21 @@ class MainWindow(QMainWindow):
             self.save(then=lambda _record: self.build(push_registry))
             return
         slug = self.record.slug
-        self.tasks.run(
-            lambda: self.services.submit_build(slug, push_registry=push_registry),
-            self._build_submitted,
-            gui_errors.report_exception,
-        )
+        build_ops.submit_build(self.services, slug, push_registry=push_registry).success(self._build_submitted).run_in_background(self.tasks)
 
     def _build_submitted(self, build_id: int) -> None:
         self.active_builds.add(build_id)
         self._update_actions()
+        # Follows from the build's first event on: the tab replays what the runner published
+        # before this answer reached the GUI thread ("queued build N of …", the first phase).
         self.builds_tab.show_build(build_id, live=True)
         self.tabs.setCurrentWidget(self.builds_tab)
         self.builds_tab.refresh_history(select=build_id)
-        self.refresh_counts()
 
     def ask_build_and_push(self) -> None:
         if self.record is None:
             return
-        self.tasks.run(self.services.list_registries, self._choose_registry, gui_errors.report_exception)
+        registry_ops.list_registries(self.services).success(self._choose_registry).run_in_background(self.tasks)
 
     def _choose_registry(self, registries: list[Any]) -> None:
         if not registries:
@@ -613,19 +620,20 @@ class MainWindow(QMainWindow):
             build_id = max(self.active_builds) if self.active_builds else None
         if build_id is None:
             return
-        self.tasks.run(
-            lambda: self.services.cancel_build(build_id),
-            lambda ok: self.statusBar().showMessage(
-                f"Cancelling build #{build_id}…" if ok else f"Build #{build_id} is no longer running.", 5000
-            ),
-            gui_errors.report_exception,
+        (
+            build_ops.cancel_build(self.services, build_id)
+            .success(
+                lambda ok: self.statusBar().showMessage(
+                    f"Cancelling build #{build_id}…" if ok else f"Build #{build_id} is no longer running.", 5000
+                )
+            )
+            .run_in_background(self.tasks)
         )
 
     def _on_build_finished(self, event: Any) -> None:
         self.active_builds.discard(event.build_id)
         self._update_actions()
-        self.refresh_counts()
-        QTimer.singleShot(800, self.refresh_counts)  # the engine drops the job just after the event
+        self._on_queue_event(event)
         if event.status == "completed":
             self.statusBar().showMessage(f"Build #{event.build_id} completed.", 8000)
             self.files_tab.refresh_baseline()
@@ -696,7 +704,6 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         self._docker_timer.stop()
-        self._counts_timer.stop()
         self.deploy_tab.shutdown()
         self.eval_tab.shutdown()
         self.bridge.close()
@@ -715,13 +722,4 @@ def _dot(color: str) -> QPixmap:
     painter.drawEllipse(1, 1, 10, 10)
     painter.end()
     return pixmap
-
-
-def _tool_button(action: QAction) -> QWidget:
-    from PySide6.QtWidgets import QToolButton
-
-    button = QToolButton()
-    button.setDefaultAction(action)
-    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    return button
 

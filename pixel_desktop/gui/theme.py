@@ -1,13 +1,52 @@
-"""Application look: Fusion style, a light palette and a small stylesheet.
+"""Application look in one place: the colours, Fusion style, palette and stylesheet.
 
 Fusion renders the same on Linux, macOS, Windows and offscreen, so screenshots in the
-README match what users see.
+README match what users see. Colours were hex literals copied between tabs (a status was
+green in one tab and a slightly different green in another); every widget now names them
+from here. The values are GitHub Primer's light palette.
 """
 
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
+
+# ---------------------------------------------------------------- base colours
+TEXT = "#24292f"
+MUTED = "#57606a"
+SUBTLE = "#8c959f"  # disabled chips, arrows, cancelled
+BORDER = "#d0d7de"
+CANVAS = "#ffffff"
+CANVAS_SUBTLE = "#f6f8fa"
+ACCENT = "#0969da"
+ACCENT_SUBTLE = "#ddf4ff"
+SUCCESS = "#1a7f37"
+DANGER = "#cf222e"
+ERROR_TEXT = "#b3261e"  # form errors, failed checks in dialogs
+SEVERE = "#bc4c00"  # interrupted, rolled back
+ATTENTION = "#bf8700"
+DONE = "#8250df"
+
+# ---------------------------------------------------------------- kinds → colours
+BUILD_STATUS_COLORS = {
+    "completed": SUCCESS,
+    "failed": DANGER,
+    "cancelled": SUBTLE,
+    "interrupted": SEVERE,
+    "queued": MUTED,
+}
+DEPLOY_STATUS_COLORS = {
+    "healthy": SUCCESS,
+    "deploying": ACCENT,
+    "failed": DANGER,
+    "rolled_back": SEVERE,
+}
+PHASE_COLORS = {"generating": DONE, "building": ACCENT, "testing": SUCCESS, "pushing": ATTENTION}
+
+
+def status_color(status: str, default: str = ACCENT) -> str:
+    """Colour of a build or deployment status (one table for both kinds)."""
+    return BUILD_STATUS_COLORS.get(status) or DEPLOY_STATUS_COLORS.get(status) or default
 
 STYLESHEET = """
 QMainWindow { background: #ffffff; }

@@ -7,6 +7,7 @@ import time
 import pytest
 from services import docker_cli
 
+from pixel_desktop.gui.builds_model import Column
 from pixel_desktop.spec import ProjectSpec
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -48,8 +49,8 @@ def test_build_reaches_completed_with_charts_receiving_samples(qtbot, docker_win
     assert tab.phases.current == "completed"
     assert tab.step_bar.value() == tab.step_bar.maximum() > 1
     assert "COMPLETED" in tab.log.toPlainText() or "completed" in tab.log.toPlainText().lower()
-    qtbot.waitUntil(lambda: tab.table.rowCount() >= 1 and tab.table.item(0, 1).text() == "completed", timeout=20_000)
-    assert tab.table.item(0, 6).text().endswith("MB")
+    qtbot.waitUntil(lambda: tab.history_model.rowCount() >= 1 and tab.history_model.text(0, Column.STATUS) == "completed", timeout=20_000)
+    assert tab.history_model.text(0, Column.SIZE).endswith("MB")
     assert not window.cancel_action.isEnabled()
 
     # The Files tab now diffs against this build's artifacts.
@@ -130,5 +131,5 @@ def test_build_and_push_records_the_pushed_digest(qtbot, docker_window, services
     assert event.status == "completed", event.error
     tab = window.builds_tab
     assert "pushing" in tab.phases.seen
-    qtbot.waitUntil(lambda: tab.table.rowCount() >= 1 and tab.table.item(0, 7).text().startswith("sha256:"), timeout=20_000)
-    assert registry.address in tab.table.item(0, 5).text()
+    qtbot.waitUntil(lambda: tab.history_model.rowCount() >= 1 and tab.history_model.text(0, Column.DIGEST).startswith("sha256:"), timeout=20_000)
+    assert registry.address in tab.history_model.text(0, Column.IMAGE)

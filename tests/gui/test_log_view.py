@@ -30,7 +30,7 @@ def test_history_row_loads_the_past_log_and_save_writes_every_line(qtbot, window
     services.store.builds.set_status(build.id, "failed", error_message="Base image missing: run make-local-base-image.sh")
     tab = window.builds_tab
     tab.refresh_history()
-    qtbot.waitUntil(lambda: tab.table.rowCount() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: tab.history_model.rowCount() == 1, timeout=10_000)
     tab.select_history(build.id)
     qtbot.waitUntil(lambda: "past line" in tab.log.toPlainText(), timeout=10_000)
     assert tab.log.toPlainText().splitlines()[-1] == lines[-1]

@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from gui_controller_fakes import SyncRunner
 
 from pixel_desktop.gui import operations
 from pixel_desktop.gui.operations import ChangeOp, Latest, QueryOp
-
-
-class SyncRunner:
-    """Runs at once on the calling thread, like TaskRunner delivers on the GUI thread."""
-
-    def run(
-        self,
-        fn: Callable[[], object],
-        on_done: Callable[[object], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
-    ) -> None:
-        try:
-            result = fn()
-        except BaseException as exc:
-            if on_error is not None:
-                on_error(exc)
-            return
-        if on_done is not None:
-            on_done(result)
 
 
 def test_success_handler_receives_the_ops_result() -> None:

@@ -1,0 +1,312 @@
+"""The Builds tab's state and decisions, without widgets.
+
+Which build the live view follows, what an event changes on screen, how statuses and
+durations read, and which background operation to start: all here, so it is tested with a
+fake view and fake services (tests/unit/gui_controllers), without Qt or Docker. The widgets
+(``builds_tab``) only draw what this asks through :class:`BuildsView`.
+
+The first lines of a build: the GUI learns a new build's id when the submit operation
+returns, but the runner publishes "queued build N of …" and the first phase before that
+answer reaches the GUI thread. Events of builds nobody follows are therefore kept for a
+while (:class:`EarlyEvents`) and replayed when the view starts following that build, so the
+live view always starts at the build's first line.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from pixel_desktop.events import (
+    PHASES,
+    BuildFinished,
+    LogLine,
+    MetricSample,
+    PhaseChanged,
+    StepProgress,
+)
+from pixel_desktop.gui import builds_format as fmt
+from pixel_desktop.gui.operations import Latest, Runner
+from pixel_desktop.gui.operations import builds as build_ops
+
+if TYPE_CHECKING:
+    from pixel_desktop.gui.services import Services
+    from pixel_desktop.store.records import BuildRecord
+
+LOG_TAIL_LINES = 20_000
+EARLY_LINES_PER_BUILD = 1_000
+EARLY_BUILDS = 8
+DONE = "done"
+CHIPS = (*PHASES, DONE)
+
+
+class BuildsView(Protocol):
+    """What the controller asks of the widgets; each call is a plain "draw this"."""
+
+    def clear_live(self) -> None: ...  # empty log, skipped notice, charts and step bar
+    def show_title(self, text: str) -> None: ...
+    def show_chips(self, chips: Sequence[Chip]) -> None: ...
+    def show_steps(self, value: int, maximum: int, text: str) -> None: ...
+    def append_log(self, lines: list[str], skipped: int) -> None: ...
+    def show_samples(self, xs: list[float], cpu: list[float], mem_mib: list[float]) -> None: ...
+    def show_history(self, builds: list[BuildRecord], select: int | None) -> None: ...
+    def show_message(self, level: str, text: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Chip:
+    """One chip of the phase strip: ``kind`` is current | passed | pending | result."""
+
+    key: str
+    text: str
+    kind: str
+    status: str = ""  # for kind == "result": the terminal status (its colour)
+
+
+@dataclass
+class PhaseTrack:
+    """Where the followed build is: the current phase and the phases it went through."""
+
+    current: str = ""
+    seen: set[str] = field(default_factory=set)
+
+    def reset(self, seen: set[str] | None = None) -> None:
+        self.seen = set(seen or ())
+
+    def set_phase(self, phase: str) -> None:
+        self.current = phase
+        if phase in PHASES:
+            self.seen.add(phase)
+        elif not phase:
+            self.seen = set()
+
+    def chips(self) -> list[Chip]:
+        """Phases passed stay marked, skipped ones grey; a terminal status fills the last chip."""
+        phase = self.current
+        terminal = phase not in PHASES and phase != ""
+        index = len(CHIPS) - 1 if terminal else (CHIPS.index(phase) if phase in CHIPS else -1)
+        chips = []
+        for i, key in enumerate(CHIPS):
+            if terminal and key == DONE:
+                chips.append(Chip(key, phase.capitalize(), "result", phase))
+            elif i == index:
+                chips.append(Chip(key, key.capitalize(), "current"))
+            elif i < index and key in self.seen:
+                chips.append(Chip(key, key.capitalize(), "passed"))
+            else:
+                chips.append(Chip(key, key.capitalize(), "pending"))
+        return chips
+
+
+class EarlyEvents:
+    """Recent events of builds the view does not follow, to replay when it starts following.
+
+    Bounded: at most ``builds`` builds (the oldest forgotten first) and, per build, the
+    first ``lines`` log lines (later ones only counted: the view reports them as skipped,
+    and the full log is on disk). Phases, steps and samples are rare and always kept.
+    """
+
+    def __init__(self, *, builds: int = EARLY_BUILDS, lines: int = EARLY_LINES_PER_BUILD) -> None:
+        self._max_builds = builds
+        self._max_lines = lines
+        self._events: OrderedDict[int, list[object]] = OrderedDict()
+        self._lines: dict[int, int] = {}
+        self._overflow: dict[int, int] = {}
+
+    def add(self, build_id: int, event: object) -> None:
+        events = self._events.get(build_id)
+        if events is None:
+            events = self._events[build_id] = []
+            self._lines[build_id] = 0
+            self._overflow[build_id] = 0
+            while len(self._events) > self._max_builds:
+                old, _ = self._events.popitem(last=False)
+                self._lines.pop(old, None)
+                self._overflow.pop(old, None)
+        if isinstance(event, LogLine):
+            if self._lines[build_id] >= self._max_lines:
+                self._overflow[build_id] += 1
+                return
+            self._lines[build_id] += 1
+        events.append(event)
+
+    def take(self, build_id: int) -> tuple[list[object], int]:
+        """The kept events of ``build_id`` in arrival order, and how many lines were dropped."""
+        self._lines.pop(build_id, None)
+        return self._events.pop(build_id, []), self._overflow.pop(build_id, 0)
+
+
+class BuildsController:
+    """State of the Builds tab and what each input (event, click, answer) does to it."""
+
+    def __init__(self, services: Services, runner: Runner, view: BuildsView) -> None:
+        self._services = services
+        self._runner = runner
+        self.view = view
+        self.slug: str | None = None
+        self.build_id: int | None = None  # build whose log, progress and samples are shown
+        self.history: list[BuildRecord] = []
+        self.samples: list[MetricSample] = []
+        self.phases = PhaseTrack()
+        self.step = (0, 1)
+        self._t0: float | None = None
+        self._early = EarlyEvents()
+        self._history_request = Latest()
+        self._log_request = Latest()
+
+    # ---------------------------------------------------------------- project / build selection
+    def set_project(self, slug: str | None) -> None:
+        if slug == self.slug:
+            return
+        self.slug = slug
+        self.show_build(None)
+        self.refresh_history()
+
+    def refresh_history(self, select: int | None = None) -> None:
+        slug = self.slug
+        token = self._history_request.next()
+        if slug is None:
+            self._history_loaded(None, [], None)
+            return
+        (
+            build_ops.list_builds(self._services, slug, limit=50)
+            .success(self._history_request.wrap(token, lambda builds: self._history_loaded(slug, builds, select)))
+            .failure(lambda exc: self.view.show_message("error", f"Cannot load the build history: {exc}"))
+            .run_in_background(self._runner)
+        )
+
+    def show_build(self, build_id: int | None, *, live: bool = False) -> None:
+        """Follow ``build_id``: live events from now on, its early events replayed, else its past log."""
+        self.build_id = build_id
+        self.samples = []
+        self._t0 = None
+        self.step = (0, 1)
+        self._log_request.next()  # an older past-log answer must not land in this view
+        self.view.clear_live()
+        self.view.show_steps(0, 1, "Docker steps")
+        self.phases.set_phase("queued" if live else "")
+        self.view.show_chips(self.phases.chips())
+        if build_id is None:
+            self.view.show_title("No build selected")
+            return
+        self.view.show_title(f"Build #{build_id}" + (" — running" if live else ""))
+        if live:
+            self._replay_early(build_id)
+        else:
+            self._load_past_log(build_id)
+
+    def history_selected(self, build_id: int) -> None:
+        """A history row was chosen: follow that build (live if it is still running)."""
+        if build_id == self.build_id:
+            return
+        build = next((b for b in self.history if b.id == build_id), None)
+        running = build is not None and build.status in PHASES
+        if running:
+            self._early.take(build_id)  # the store's log below has these lines already
+        self.show_build(build_id, live=running)
+        if running:
+            self._load_past_log(build_id)
+
+    def _replay_early(self, build_id: int) -> None:
+        events, dropped = self._early.take(build_id)
+        lines = [e.text for e in events if isinstance(e, LogLine)]
+        if lines or dropped:
+            self.view.append_log(lines, dropped)
+        for event in events:
+            if isinstance(event, PhaseChanged):
+                self.on_phase(event)
+            elif isinstance(event, StepProgress):
+                self.on_step(event)
+            elif isinstance(event, MetricSample):
+                self.on_metric(event)
+            elif isinstance(event, BuildFinished):
+                self._show_finished(event)
+
+    def _load_past_log(self, build_id: int) -> None:
+        token = self._log_request.next()
+        (
+            build_ops.build_with_log(self._services, build_id, LOG_TAIL_LINES)
+            .success(self._log_request.wrap(token, lambda result: self._past_log_loaded(build_id, *result)))
+            .failure(lambda exc: self.view.show_message("error", f"Cannot read the log of build #{build_id}: {exc}"))
+            .run_in_background(self._runner)
+        )
+
+    def _past_log_loaded(self, build_id: int, build: BuildRecord, lines: list[str]) -> None:
+        if build_id != self.build_id:
+            return
+        self.view.append_log(lines, 0)
+        self.phases.reset({"queued", *(build.phases or {})})
+        self.phases.set_phase(build.status)
+        self.view.show_chips(self.phases.chips())
+        self.view.show_title(fmt.record_title(build))
+
+    # ---------------------------------------------------------------- live events
+    def on_log_batch(self, batch: Sequence[LogLine], skipped: int) -> None:
+        lines: list[str] = []
+        for event in batch:
+            if event.build_id == self.build_id:
+                lines.append(event.text)
+            else:
+                self._early.add(event.build_id, event)
+        if lines:
+            self.view.append_log(lines, skipped)
+
+    def on_phase(self, event: PhaseChanged) -> None:
+        if event.build_id != self.build_id:
+            self._early.add(event.build_id, event)
+            return
+        self.phases.set_phase(event.phase)
+        self.view.show_chips(self.phases.chips())
+        self.view.show_title(f"Build #{event.build_id} — {event.phase}")
+
+    def on_step(self, event: StepProgress) -> None:
+        if event.build_id != self.build_id:
+            self._early.add(event.build_id, event)
+            return
+        self.step = (event.step, max(event.total, 1))
+        self.view.show_steps(*self.step, fmt.step_text(event.step, event.total, event.instruction))
+
+    def on_metric(self, event: MetricSample) -> None:
+        if event.build_id != self.build_id:
+            self._early.add(event.build_id, event)
+            return
+        self.samples.append(event)
+        if self._t0 is None:
+            self._t0 = event.ts
+        xs = [s.ts - self._t0 for s in self.samples]
+        cpu = [s.cpu_percent for s in self.samples]
+        mem = [s.memory_bytes / 1_048_576 for s in self.samples]
+        self.view.show_samples(xs, cpu, mem)
+
+    def on_finished(self, event: BuildFinished) -> None:
+        if event.build_id == self.build_id:
+            self._show_finished(event)
+        else:
+            self._early.add(event.build_id, event)
+        self.refresh_history()
+
+    def _show_finished(self, event: BuildFinished) -> None:
+        self.phases.set_phase(event.status)
+        self.view.show_chips(self.phases.chips())
+        if event.status == "completed":
+            self.step = (self.step[1], self.step[1])
+            self.view.show_steps(*self.step, "Docker steps")
+        self.view.show_title(fmt.title(event.build_id, event.status, error=event.error))
+
+    # ---------------------------------------------------------------- history, log file
+    def _history_loaded(self, slug: str | None, builds: list[BuildRecord], select: int | None) -> None:
+        if slug != self.slug:
+            return
+        self.history = builds
+        self.view.show_history(builds, select)
+
+    def save_log(self, build_id: int, path: Path) -> None:
+        (
+            build_ops.save_log(self._services, build_id, path)
+            .success(lambda n: self.view.show_message("info", f"Saved {n} lines of build #{build_id} to {path}."))
+            .failure(lambda exc: self.view.show_message("error", f"Cannot save the log to {path}: {exc}"))
+            .run_in_background(self._runner)
+        )
