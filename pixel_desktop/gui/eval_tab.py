@@ -3,7 +3,7 @@
 The same use case as `pixel eval` (``pixel_desktop.app.eval`` through ``Services``): the CSV
 is checked against the build as soon as it is loaded, and the run re-reads it, so a file
 edited in a spreadsheet meanwhile is what gets asked. The run blocks on Docker and HTTP, so it
-goes through ``TaskRunner``; its progress comes back through a signal of a main-thread
+is a named operation (``gui/operations/eval.py``) on a worker; its progress comes back through a signal of a main-thread
 object (queued to the GUI thread), and Cancel sets the event the runner checks between
 questions — the runner removes the container before it reports back.
 
@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -46,12 +45,15 @@ from PySide6.QtWidgets import (
 )
 
 from pixel_desktop.errors import CancelledError
+from pixel_desktop.gui import theme
 from pixel_desktop.gui.errors import show_message, user_message
+from pixel_desktop.gui.operations import eval as eval_ops
 from pixel_desktop.gui.services import Services
 from pixel_desktop.gui.tasks import TaskRunner
+from pixel_desktop.gui.widgets.layout import hline
 
-OK_COLOR = "#1a7f37"
-BAD_COLOR = "#cf222e"
+OK_COLOR = theme.SUCCESS
+BAD_COLOR = theme.DANGER
 INTRO = "Load a CSV of question,expected rows to check how this assistant answers them."
 HINT = (
     "To fix a miss, add its question as another phrasing of the expected entry "
@@ -230,10 +232,7 @@ class EvalTab(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.status_label)
         layout.addWidget(self.progress)
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.HLine)
-        line.setStyleSheet("color:#d0d7de;")
-        layout.addWidget(line)
+        layout.addWidget(hline())
         layout.addLayout(summary)
         layout.addWidget(self.misses_title)
         layout.addWidget(self.table, 1)
@@ -244,7 +243,7 @@ class EvalTab(QWidget):
     @staticmethod
     def _stat() -> QLabel:
         label = QLabel("–")
-        label.setStyleSheet("font-size:16pt; font-weight:600; color:#24292f;")
+        label.setStyleSheet(f"font-size:16pt; font-weight:600; color:{theme.TEXT};")
         return label
 
     # ---------------------------------------------------------------- state
@@ -297,7 +296,7 @@ class EvalTab(QWidget):
             self.loading -= 1
             self._builds_loaded(token, builds)
 
-        self._tasks.run(lambda: self._services.eval_builds(slug), done, failed)
+        eval_ops.eval_builds(self._services, slug).success(done).failure(failed).run_in_background(self._tasks)
 
     def _builds_loaded(self, token: int, builds: list[Any]) -> None:
         if token != self._load_token:  # an older load (or another project's) answered late
@@ -370,7 +369,9 @@ class EvalTab(QWidget):
                 self._set_status(user_message(exc)[1], BAD_COLOR)
             self._update_buttons()
 
-        self._tasks.run(lambda: self._services.prepare_eval(slug, path, build_id), done, failed)
+        eval_ops.prepare_eval(self._services, slug, path, build_id).success(done).failure(
+            failed
+        ).run_in_background(self._tasks)
 
     # ---------------------------------------------------------------- run / cancel
     def run(self) -> None:
@@ -386,13 +387,11 @@ class EvalTab(QWidget):
         self.progress.setTextVisible(True)
         self._set_status(f"Starting build #{build_id}…")
         self._update_buttons()
-        self._tasks.run(
-            lambda: self._services.evaluate(
-                slug, path, build_id, cancel=cancel, on_progress=self._relay.progress.emit
-            ),
-            lambda report: self._finished(generation, report),
-            lambda exc: self._failed(generation, exc),
-        )
+        eval_ops.evaluate(
+            self._services, slug, path, build_id, cancel=cancel, on_progress=self._relay.progress.emit
+        ).success(lambda report: self._finished(generation, report)).failure(
+            lambda exc: self._failed(generation, exc)
+        ).run_in_background(self._tasks)
 
     def cancel(self) -> None:
         if self._cancel is not None and self.running:

@@ -1,6 +1,7 @@
 """Files tab: the generated service as a tree, a highlighted read-only viewer and a diff.
 
-Rendering runs on a worker, debounced while the form changes. Each request gets a
+Rendering runs on a worker (the named operations of ``gui/operations/codegen.py``),
+debounced while the form changes. Each request gets a
 generation number and a result is applied only if it is still the newest, so a slow render
 started before the last keystroke can never overwrite the preview of a newer spec.
 """
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from pixel_desktop.errors import PixelError
 from pixel_desktop.gui.highlight import CodeHighlighter, DiffHighlighter, language_for
+from pixel_desktop.gui.operations import codegen as codegen_ops
 from pixel_desktop.gui.services import Services
 from pixel_desktop.gui.tasks import TaskRunner
 from pixel_desktop.spec import ProjectSpec
@@ -124,11 +126,9 @@ class FilesTab(QWidget):
         self._project_id = project_id
         self.baseline, self.baseline_label_text = {}, "no successful build yet"
         if project_id is not None:
-            self._tasks.run(
-                lambda: self._services.last_build_files(project_id),
-                lambda result, pid=project_id: self._baseline_loaded(pid, result),
-                lambda exc: self._baseline_failed(exc),
-            )
+            codegen_ops.last_build_files(self._services, project_id).success(
+                lambda result, pid=project_id: self._baseline_loaded(pid, result)
+            ).failure(self._baseline_failed).run_in_background(self._tasks)
         self._pending_spec = spec
         self._render_now()
 
@@ -150,11 +150,9 @@ class FilesTab(QWidget):
         self._generation += 1
         generation, project_id = self._generation, self._project_id
         self.status.setText("Rendering…")
-        self._tasks.run(
-            lambda: self._services.render(spec, project_id),
-            lambda files: self._apply(generation, files),
-            lambda exc: self._render_failed(generation, exc),
-        )
+        codegen_ops.render(self._services, spec, project_id).success(
+            lambda files: self._apply(generation, files)
+        ).failure(lambda exc: self._render_failed(generation, exc)).run_in_background(self._tasks)
 
     @property
     def generation(self) -> int:

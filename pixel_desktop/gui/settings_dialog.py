@@ -1,7 +1,10 @@
 """Settings: store, Docker, defaults, registries (passwords to the keyring) and deploy targets.
 
-Every check (store connection, Docker ping, registry login) runs on a worker and reports
-in a line under the field, so a slow or dead host never freezes the dialog.
+Every check (store connection, Docker ping, registry login) and every save runs as a named
+operation (``gui/operations``: settings, registries, targets) on a worker and reports in a
+line under the field, so a slow or dead host never freezes the dialog. The rules (registry
+name and address, target URL and kind) are the app layer's, the same as the CLI's; the
+target kinds offered are the ones it accepts.
 """
 
 from __future__ import annotations
@@ -31,8 +34,11 @@ from PySide6.QtWidgets import (
 )
 
 from pixel_desktop import settings as settings_mod
-from pixel_desktop.deploy.hosts import KINDS
 from pixel_desktop.errors import PixelError
+from pixel_desktop.gui import theme
+from pixel_desktop.gui.operations import registries as registry_ops
+from pixel_desktop.gui.operations import settings as settings_ops
+from pixel_desktop.gui.operations import targets as target_ops
 from pixel_desktop.gui.services import Services
 from pixel_desktop.gui.tasks import TaskRunner
 
@@ -45,7 +51,7 @@ def _result_label() -> QLabel:
 
 
 def _show(label: QLabel, ok: bool, text: str) -> None:
-    color = "#1a7f37" if ok else "#b3261e"
+    color = theme.SUCCESS if ok else theme.ERROR_TEXT
     label.setStyleSheet(f"color: {color};")
     label.setText(("✓ " if ok else "✗ ") + text)
 
@@ -163,9 +169,9 @@ class SettingsDialog(QDialog):
         self.target_host = QLineEdit()
         self.target_host.setPlaceholderText("ssh://deploy@host or unix:///var/run/docker.sock")
         self.target_kind = QComboBox()
-        # The kinds the deploy layer accepts (an ssh:// host is a "docker" target reached over
-        # SSH; "ssh" was offered here once and stored a kind nothing else knows).
-        self.target_kind.addItems(list(KINDS))
+        # The kinds the app layer accepts, as the CLI does (an ssh:// host is a "docker" target
+        # reached over SSH; "ssh" was offered here once and stored a kind nothing else knows).
+        self.target_kind.addItems(list(services.target_kinds))
         add_target = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder), "Add")
         add_target.clicked.connect(self.add_target)
         remove_target = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DialogDiscardButton), "Remove")
@@ -224,29 +230,23 @@ class SettingsDialog(QDialog):
     def test_store(self) -> None:
         url = self.store_edit.text().strip() or settings_mod.Settings().effective_store_url()
         self.store_result.setText("Testing…")
-        self._tasks.run(
-            # The field shows a saved URL without its password; the keyring has it.
-            lambda: self._services.test_store_url(settings_mod.with_keyring_password(url)),
-            lambda text: _show(self.store_result, True, f"Connected: {text}"),
-            lambda exc: _show(self.store_result, False, _error_text(exc)),
-        )
+        # The field shows a saved URL without its password; the keyring has it.
+        settings_ops.test_store_url(self._services, settings_mod.with_keyring_password(url)).success(
+            lambda text: _show(self.store_result, True, f"Connected: {text}")
+        ).failure(lambda exc: _show(self.store_result, False, _error_text(exc))).run_in_background(self._tasks)
 
     def check_docker(self) -> None:
         host = self.docker_edit.text().strip() or None
         self.docker_result.setText("Checking…")
-        self._tasks.run(
-            lambda: self._services.daemon_state(host),
-            lambda state: _show(self.docker_result, state.ok, state.text),
-            lambda exc: _show(self.docker_result, False, _error_text(exc)),
-        )
+        settings_ops.daemon_state(self._services, host).success(
+            lambda state: _show(self.docker_result, state.ok, state.text)
+        ).failure(lambda exc: _show(self.docker_result, False, _error_text(exc))).run_in_background(self._tasks)
 
     # ---------------------------------------------------------------- lists
     def reload_lists(self) -> None:
-        self._tasks.run(
-            lambda: (self._services.list_registries(), self._services.list_targets()),
-            lambda result: self._fill_lists(*result),
-            lambda exc: _show(self.registry_result, False, _error_text(exc)),
-        )
+        settings_ops.registries_and_targets(self._services).success(
+            lambda result: self._fill_lists(*result)
+        ).failure(lambda exc: _show(self.registry_result, False, _error_text(exc))).run_in_background(self._tasks)
 
     def _fill_lists(self, registries: list[Any], targets: list[Any]) -> None:
         # A background reload must not drop what the user has selected meanwhile.
@@ -305,22 +305,20 @@ class SettingsDialog(QDialog):
         )
 
     def apply_registry(self, name: str, url: str, user: str, password: str, insecure: bool, *, existing: bool) -> None:
-        self._tasks.run(
-            lambda: self._services.save_registry(name, url, user or None, password or None, insecure, existing=existing),
-            lambda _r: (_show(self.registry_result, True, f"Saved registry {name}."), self.reload_lists()),
-            lambda exc: _show(self.registry_result, False, _error_text(exc)),
-        )
+        registry_ops.save_registry(
+            self._services, name, url, user or None, password or None, insecure, existing=existing
+        ).success(lambda _r: self._saved(self.registry_result, f"Saved registry {name}.")).failure(
+            lambda exc: _show(self.registry_result, False, _error_text(exc))
+        ).run_in_background(self._tasks)
 
     def remove_registry(self) -> None:
         name = self._selected_name(self.registry_table)
         if not name:
             _show(self.registry_result, False, "Select a registry to remove.")
             return
-        self._tasks.run(
-            lambda: self._services.remove_registry(name),
-            lambda _r: (_show(self.registry_result, True, f"Removed registry {name}."), self.reload_lists()),
-            lambda exc: _show(self.registry_result, False, _error_text(exc)),
-        )
+        registry_ops.remove_registry(self._services, name).success(
+            lambda _r: self._saved(self.registry_result, f"Removed registry {name}.")
+        ).failure(lambda exc: _show(self.registry_result, False, _error_text(exc))).run_in_background(self._tasks)
 
     def check_registry(self) -> None:
         name = self._selected_name(self.registry_table)
@@ -328,27 +326,25 @@ class SettingsDialog(QDialog):
             _show(self.registry_result, False, "Select a registry to check.")
             return
         self.registry_result.setText(f"Checking {name}…")
-        self._tasks.run(
-            lambda: self._services.check_registry(name),
-            lambda verdict: _show(self.registry_result, True, verdict),
-            lambda exc: _show(self.registry_result, False, _error_text(exc)),
-        )
+        registry_ops.check_registry(self._services, name).success(
+            lambda verdict: _show(self.registry_result, True, verdict)
+        ).failure(lambda exc: _show(self.registry_result, False, _error_text(exc))).run_in_background(self._tasks)
 
     def add_target(self) -> None:
         name, host, kind = self.target_name.text().strip(), self.target_host.text().strip(), self.target_kind.currentText()
-        self._tasks.run(
-            lambda: self._services.add_target(name, host, kind),
-            lambda _r: (_show(self.target_result, True, f"Added target {name}."), self.reload_lists()),
-            lambda exc: _show(self.target_result, False, _error_text(exc)),
-        )
+        target_ops.add_target(self._services, name, host, kind).success(
+            lambda _r: self._saved(self.target_result, f"Added target {name}.")
+        ).failure(lambda exc: _show(self.target_result, False, _error_text(exc))).run_in_background(self._tasks)
 
     def remove_target(self) -> None:
         name = self._selected_name(self.target_table)
         if not name:
             _show(self.target_result, False, "Select a target to remove.")
             return
-        self._tasks.run(
-            lambda: self._services.remove_target(name),
-            lambda _r: (_show(self.target_result, True, f"Removed target {name}."), self.reload_lists()),
-            lambda exc: _show(self.target_result, False, _error_text(exc)),
-        )
+        target_ops.remove_target(self._services, name).success(
+            lambda _r: self._saved(self.target_result, f"Removed target {name}.")
+        ).failure(lambda exc: _show(self.target_result, False, _error_text(exc))).run_in_background(self._tasks)
+
+    def _saved(self, label: QLabel, text: str) -> None:
+        _show(label, True, text)
+        self.reload_lists()

@@ -65,6 +65,15 @@ def test_registries_and_targets_are_added_and_removed(qtbot, window, services) -
     assert services.list_registries() == []
 
 
+def test_target_kinds_offered_are_the_ones_the_app_layer_and_cli_accept(qtbot, window, services) -> None:
+    from pixel_desktop.app.targets import KINDS
+
+    dialog = SettingsDialog(services, window.tasks, window)
+    qtbot.addWidget(dialog)
+    offered = tuple(dialog.target_kind.itemText(i) for i in range(dialog.target_kind.count()))
+    assert offered == tuple(KINDS) and "ssh" not in offered
+
+
 def test_daemon_down_is_shown_in_the_status_bar_with_the_host(qtbot, window, services, tmp_path) -> None:
     dead = f"unix://{tmp_path / 'dead.sock'}"
     services.settings = services.settings.model_copy(update={"docker_host": dead})

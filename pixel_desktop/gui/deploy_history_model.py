@@ -1,0 +1,151 @@
+"""The deployment history as a table model with named columns (vorta's archive_table_model).
+
+Why a model: the old table was filled cell by cell by column number, so moving a column
+meant finding every ``item(r, 6)``. Here each column is a ``Column`` member and each cell
+answers by role (text, colour, font, tooltip); the view, the tests and "copy URL" ask for
+``Column.URL``, not 6. ``DeploymentIdRole``/``DeploymentRole`` give a row's record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import IntEnum
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from pixel_desktop.gui import deploy_format as fmt
+from pixel_desktop.gui import theme
+from pixel_desktop.gui.deploy_format import Deployment
+
+Index = QModelIndex | QPersistentModelIndex
+DeploymentIdRole = Qt.ItemDataRole.UserRole
+DeploymentRole = Qt.ItemDataRole.UserRole + 1
+
+
+class Column(IntEnum):
+    ID = 0
+    STATUS = 1
+    TARGET = 2
+    BUILD = 3
+    IMAGE = 4
+    DIGEST = 5
+    URL = 6
+    STARTED = 7
+    FINISHED = 8
+    ERROR = 9
+
+
+HEADERS = {
+    Column.ID: "#",
+    Column.STATUS: "Status",
+    Column.TARGET: "Target",
+    Column.BUILD: "Build",
+    Column.IMAGE: "Image",
+    Column.DIGEST: "Digest",
+    Column.URL: "URL",
+    Column.STARTED: "Started",
+    Column.FINISHED: "Finished",
+    Column.ERROR: "Error",
+}
+
+
+def cell_text(dep: Deployment, column: Column) -> str:
+    match column:
+        case Column.ID:
+            return str(dep.id)
+        case Column.STATUS:
+            return fmt.status_text(dep.status)
+        case Column.TARGET:
+            return dep.target_name
+        case Column.BUILD:
+            return f"#{dep.build_id}" if dep.build_id else ""
+        case Column.IMAGE:
+            return fmt.image_short(dep.image_ref)
+        case Column.DIGEST:
+            return fmt.short_digest(dep.digest)
+        case Column.URL:
+            return dep.url or ""
+        case Column.STARTED:
+            return fmt.fmt_time(dep.created_at, short=True)
+        case Column.FINISHED:
+            return fmt.fmt_time(dep.completed_at, short=True)
+        case Column.ERROR:
+            return dep.error_message or ""
+
+
+def cell_tip(dep: Deployment, column: Column) -> str | None:
+    """Tooltips quote records (image, digest, URL, error): always shown as literal text."""
+    if column == Column.IMAGE:
+        return fmt.plain_tip(dep.image_ref)
+    if column == Column.DIGEST and dep.digest:
+        return fmt.plain_tip(dep.digest)
+    if column == Column.URL and dep.url:
+        return fmt.plain_tip(f"Open {dep.url} (Copy URL copies it)")
+    if column == Column.ERROR and dep.error_message:
+        return fmt.plain_tip(dep.error_message)
+    return None
+
+
+class DeploymentHistoryModel(QAbstractTableModel):
+    def __init__(self, parent: object | None = None) -> None:
+        super().__init__(parent)  # type: ignore[arg-type]
+        self._rows: list[Deployment] = []
+
+    def set_rows(self, rows: Sequence[Deployment]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def deployment_at(self, row: int) -> Deployment | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, deployment_id: int) -> int | None:
+        return next((r for r, d in enumerate(self._rows) if d.id == deployment_id), None)
+
+    def text(self, row: int, column: Column) -> str:
+        """What the cell shows (tests and copy use this instead of a column number)."""
+        return str(self.data(self.index(row, column)) or "")
+
+    # ---------------------------------------------------------------- QAbstractTableModel
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[Column(section)]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        dep = self.deployment_at(index.row()) if index.isValid() else None
+        if dep is None:
+            return None
+        column = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cell_text(dep, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return cell_tip(dep, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == Column.STATUS:
+                return QBrush(QColor(fmt.status_color(dep.status)))
+            if column == Column.URL and dep.url:
+                return QBrush(QColor(theme.ACCENT))
+            return None
+        if role == Qt.ItemDataRole.FontRole:
+            if column == Column.STATUS:
+                font = QFont()
+                font.setBold(True)
+                return font
+            if column == Column.URL and dep.url:
+                font = QFont()
+                font.setUnderline(True)
+                return font
+            return None
+        if role == DeploymentIdRole:
+            return dep.id
+        if role == DeploymentRole:
+            return dep
+        return None
