@@ -1,4 +1,7 @@
-"""The build queue: bounded concurrency, one build per project at a time, cancel anything.
+"""The in-process job runner (``JobRunner``, jobs/runner.py): builds on a bounded queue,
+deploys and rollbacks on a thread each, all cancellable, all with persisted records.
+
+Builds: bounded concurrency, one build per project at a time, cancel anything.
 
 Why worker threads and not a pool: a job must be pickable only when no other build of the
 same project runs, and queued jobs must be cancellable without ever starting; a condition
@@ -8,6 +11,12 @@ running as ``interrupted``.
 
 Cancel works across processes: ``pixel builds cancel ID`` in another terminal leaves a
 request flag (under ``PIXEL_HOME/cancel-requests``) that the running engine polls.
+
+Deploys and rollbacks are not queued: one per (project, target) runs at a time anyway (the
+deploy lock, taken at submit so a busy target is refused at once), and different targets
+are independent. ``submit_deploy`` plans, locks and records the deployment ``pending`` on the
+caller's thread, so its id is known before the job's first event; the job thread runs the
+strategy with a cancel token (this runner's cancel, or a flag left by another process).
 """
 
 from __future__ import annotations
@@ -17,37 +26,51 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pixel_desktop import paths
 from pixel_desktop.build.logwriter import LogWriter
 from pixel_desktop.build.metrics import BuildMetrics
 from pixel_desktop.build.pipeline import BuildPipeline, Job
-from pixel_desktop.docker.gateway import DockerGateway
+from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.errors import InputError, NotFoundError
-from pixel_desktop.events import TERMINAL, BuildFinished, EventBus, LogLine, PhaseChanged
+from pixel_desktop.events import BuildFinished, EventBus, JobRef, LogLine, PhaseChanged
+from pixel_desktop.jobs.runner import JobCounts, JobRecord
+from pixel_desktop.kinds import TERMINAL_BUILD_STATUSES, TERMINAL_DEPLOYMENT_STATUSES
 from pixel_desktop.secrets import SecretStore
+
+if TYPE_CHECKING:
+    from pixel_desktop.deploy.service import DeployService, StartedDeploy
 
 CANCEL_POLL_S = 0.5
 
 
-def _cancel_flag(build_id: int) -> Path:
+def _cancel_flag(job: JobRef | int) -> Path:
+    """Builds keep their bare id as the flag name (what older processes look for);
+    deploys and rollbacks are ``deploy-ID`` (one deployment id space for both)."""
     directory = paths.home() / "cancel-requests"
     directory.mkdir(parents=True, exist_ok=True)
-    return directory / str(int(build_id))
+    ref = _as_ref(job)
+    name = str(int(ref.id)) if ref.kind == "build" else f"deploy-{int(ref.id)}"
+    return directory / name
 
 
-def request_cancel(build_id: int) -> None:
-    """Ask whichever process runs ``build_id`` to cancel it (picked up within ~0.5 s)."""
-    _cancel_flag(build_id).write_text(f"{time.time()}\n", encoding="utf-8")
+def _as_ref(job: JobRef | int) -> JobRef:
+    """A bare int is a build id (the BuildEngine API callers still use)."""
+    return job if isinstance(job, JobRef) else JobRef("build", int(job))
 
 
-def cancel_requested(build_id: int) -> bool:
-    return _cancel_flag(build_id).exists()
+def request_cancel(job: JobRef | int) -> None:
+    """Ask whichever process runs ``job`` to cancel it (picked up within ~0.5 s)."""
+    _cancel_flag(job).write_text(f"{time.time()}\n", encoding="utf-8")
 
 
-def clear_cancel_request(build_id: int) -> None:
-    _cancel_flag(build_id).unlink(missing_ok=True)
+def cancel_requested(job: JobRef | int) -> bool:
+    return _cancel_flag(job).exists()
+
+
+def clear_cancel_request(job: JobRef | int) -> None:
+    _cancel_flag(job).unlink(missing_ok=True)
 
 
 def _engines_dir() -> Path:
@@ -89,20 +112,43 @@ def _other_live_engines() -> bool:
     return found
 
 
-class BuildEngine:
+class _DeployJob:
+    """A running deploy or rollback: its started deploy, cancel token and end signal."""
+
+    def __init__(self, ref: JobRef, started: StartedDeploy) -> None:
+        self.ref = ref
+        self.started = started
+        self.cancel_event = threading.Event()
+        self.done = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def cancelled(self) -> bool:
+        """The cancel token the strategy polls: this runner's cancel or another process's."""
+        if not self.cancel_event.is_set() and cancel_requested(self.ref):
+            self.cancel_event.set()
+        return self.cancel_event.is_set()
+
+
+DeployServiceFactory = Callable[[EventBus], "DeployService"]
+
+
+class LocalJobRunner:
+    """``JobRunner`` on threads of this process (the embedded default)."""
+
     def __init__(
         self,
         store: Any,
         settings: Any,
         bus: EventBus | None = None,
         *,
-        gateway_factory: Callable[[], DockerGateway] | None = None,
+        gateway_factory: Callable[[], DockerClient] | None = None,
         secrets: SecretStore | None = None,
         pipeline: Any = None,
         concurrency: int | None = None,
+        deploy_service: DeployServiceFactory | None = None,
     ) -> None:
         self.store, self.settings = store, settings
-        self.bus = bus or EventBus()
+        self._bus = bus or EventBus()
         self._store_lock = threading.RLock()
         self._lease = _take_engine_lease()
         self.interrupted_on_start = 0
@@ -113,15 +159,17 @@ class BuildEngine:
                 self.interrupted_on_start = store.builds.mark_interrupted(include_queued=True)
         self._metrics = BuildMetrics()
         self._log_writer = LogWriter(store, self._store_lock)
-        self._unsubscribe_writer = self.bus.subscribe(self._log_writer)
-        factory = gateway_factory or (lambda: DockerGateway(settings.effective_docker_host()))
+        self._unsubscribe_writer = self._bus.subscribe(self._log_writer)
+        factory = gateway_factory or (lambda: DockerClient(settings.effective_docker_host()))
         self._pipeline = pipeline or BuildPipeline(
-            store, settings, self.bus, factory, secrets or SecretStore(), self._store_lock
+            store, settings, self._bus, factory, secrets or SecretStore(), self._store_lock
         )
+        self._deploy_service = deploy_service or self._default_deploy_service
         self._cond = threading.Condition()
         self._queue: list[Job] = []
         self._running: dict[int, Job] = {}
         self._jobs: dict[int, Job] = {}
+        self._deploys: dict[int, _DeployJob] = {}
         self._closing = False
         n = concurrency or settings.build_concurrency
         self._workers = [
@@ -135,62 +183,152 @@ class BuildEngine:
         )
         self._poller.start()
 
-    # ---------------------------------------------------------------- public API
-    def submit(
+    @property
+    def bus(self) -> EventBus:
+        return self._bus
+
+    # ---------------------------------------------------------------- builds
+    def submit_build(
         self,
-        project_slug: str,
+        slug: str,
         *,
         run_tests: bool = True,
         push_registry: str | None = None,
         no_cache: bool = False,
-    ) -> int:
+    ) -> JobRef:
         with self._store_lock:
-            project = self.store.projects.get(project_slug)
+            project = self.store.projects.get(slug)
             if push_registry is not None:
                 self.store.registries.get(push_registry)  # NotFoundError names it
             record = self.store.builds.create(project.id)
         job = Job(record.id, project.id, project.slug, run_tests, push_registry, no_cache)
-        with self._cond:
-            if self._closing:
-                raise InputError("The build engine is shutting down; submit again after restart.")
-            self._jobs[job.build_id] = job
-            self._queue.append(job)
-            self._cond.notify_all()
-        self.bus.publish(PhaseChanged(job.build_id, "queued"))
-        self.bus.publish(
+        ref = JobRef("build", job.build_id)
+        # Published before the job is queued: no worker can publish a later event first.
+        self._bus.publish(PhaseChanged(job.build_id, "queued"))
+        self._bus.publish(
             LogLine(job.build_id, f"queued build {job.build_id} of {project.slug}", "engine")
         )
-        return job.build_id
-
-    def cancel(self, build_id: int) -> bool:
-        """Cancel a queued or running build of this engine; False if it is not ours/active."""
         with self._cond:
-            job = self._jobs.get(build_id)
-            if job is None or job.done.is_set():
+            if self._closing:
+                closing = True
+            else:
+                closing = False
+                self._jobs[job.build_id] = job
+                self._queue.append(job)
+                self._cond.notify_all()
+        if closing:
+            self._finish_unstarted(job, "cancelled", "The build engine was shutting down.")
+            raise InputError("The build engine is shutting down; submit again after restart.")
+        return ref
+
+    # ---------------------------------------------------------------- deploys
+    def _default_deploy_service(self, bus: EventBus) -> DeployService:
+        from pixel_desktop.deploy.service import DeployService
+
+        return DeployService(self.store, self.settings, bus=bus)
+
+    def submit_deploy(
+        self, slug: str, target: str, *, build_id: int | None = None, via: str | None = None
+    ) -> JobRef:
+        service = self._deploy_service(self._bus)
+        return self._start_deploy(service, service.plan_deploy(slug, target, build_id, via))
+
+    def submit_rollback(self, slug: str, target: str) -> JobRef:
+        service = self._deploy_service(self._bus)
+        return self._start_deploy(service, service.plan_rollback(slug, target))
+
+    def _start_deploy(self, service: DeployService, plan: Any) -> JobRef:
+        with self._cond:
+            if self._closing:
+                raise InputError("The job runner is shutting down; deploy again after restart.")
+        started = service.start(plan)  # lock + pending record: the id exists from here
+        ref = JobRef(started.kind, started.id)
+        job = _DeployJob(ref, started)
+        thread = threading.Thread(
+            target=self._run_deploy,
+            args=(service, job),
+            name=f"pixel-{ref.kind}-{ref.id}",
+            daemon=True,
+        )
+        job.thread = thread
+        with self._cond:
+            self._deploys[ref.id] = job
+        thread.start()
+        return ref
+
+    def _run_deploy(self, service: DeployService, job: _DeployJob) -> None:
+        try:
+            service.run(job.started, cancelled=job.cancelled)
+        except Exception:  # the record is closed by run(); keep the thread's death quiet
+            pass
+        finally:
+            clear_cancel_request(job.ref)
+            with self._cond:
+                self._cond.notify_all()
+            job.done.set()
+
+    # ---------------------------------------------------------------- any job
+    def cancel(self, job: JobRef | int) -> bool:
+        """Cancel a queued or running job of this runner; False if it is not ours/active.
+
+        A bare int is a build id (BuildEngine compatibility)."""
+        ref = _as_ref(job)
+        if ref.kind != "build":
+            with self._cond:
+                deploy = self._deploys.get(ref.id)
+            if deploy is None or deploy.done.is_set() or deploy.ref.kind != ref.kind:
                 return False
-            if job in self._queue:
-                self._queue.remove(job)
+            deploy.cancel_event.set()
+            return True
+        with self._cond:
+            build = self._jobs.get(ref.id)
+            if build is None or build.done.is_set():
+                return False
+            if build in self._queue:
+                self._queue.remove(build)
                 queued = True
             else:
                 queued = False
-                job.cancel()
+                build.cancel()
         if queued:
-            self._finish_unstarted(job, "cancelled", "The build was cancelled before it started.")
+            self._finish_unstarted(build, "cancelled", "The build was cancelled before it started.")
         return True
 
-    def wait(self, build_id: int, timeout: float | None = None) -> Any:
-        job = self._jobs.get(build_id)
-        if job is not None and not job.done.wait(timeout):
-            raise TimeoutError(f"Build {build_id} did not finish within {timeout} s.")
+    def wait(self, job: JobRef | int, timeout: float | None = None) -> JobRecord:
+        ref = _as_ref(job)
+        if ref.kind == "build":
+            build = self._jobs.get(ref.id)
+            if build is not None and not build.done.wait(timeout):
+                raise TimeoutError(f"Build {ref.id} did not finish within {timeout} s.")
+            with self._store_lock:
+                return self.store.builds.get(ref.id)
+        deploy = self._deploys.get(ref.id)
+        if deploy is not None and not deploy.done.wait(timeout):
+            raise TimeoutError(f"Deployment {ref.id} did not finish within {timeout} s.")
         with self._store_lock:
-            return self.store.builds.get(build_id)
+            return self.store.deployments.get(ref.id)
 
-    def counts(self) -> dict:
+    def counts(self) -> JobCounts:
         with self._cond:
             queued, running = len(self._queue), len(self._running)
+            deploys = sum(1 for d in self._deploys.values() if not d.done.is_set())
         with self._store_lock:
             by_status = self.store.builds.count_by_status()
-        return {"queued": queued, "running": running, "by_status": by_status}
+        return {
+            "queued": queued,
+            "running": running,
+            "deploys_running": deploys,
+            "by_status": by_status,
+        }
+
+    def active(self) -> list[JobRef]:
+        with self._cond:
+            builds = sorted({*(j.build_id for j in self._queue), *self._running})
+            deploys = sorted(
+                (d.ref for d in self._deploys.values() if not d.done.is_set()),
+                key=lambda r: r.id,
+            )
+        return [JobRef("build", b) for b in builds] + deploys
 
     def metrics(self) -> dict:
         return self._metrics.snapshot()
@@ -199,6 +337,7 @@ class BuildEngine:
         return self._metrics.prometheus()
 
     def running_ids(self) -> list[int]:
+        """Running build ids."""
         with self._cond:
             return sorted(self._running)
 
@@ -208,19 +347,40 @@ class BuildEngine:
             pending = list(self._queue)
             self._queue.clear()
             running = list(self._running.values())
+            deploys = [d for d in self._deploys.values() if not d.done.is_set()]
             self._cond.notify_all()
         for job in pending:
             self._finish_unstarted(job, "cancelled", "The app was closed before the build started.")
         if cancel_running:
             for job in running:
                 job.cancel()
+            for deploy in deploys:
+                deploy.cancel_event.set()
         deadline = time.monotonic() + timeout
         for worker in self._workers:
             worker.join(timeout=max(0.1, deadline - time.monotonic()))
+        for deploy in deploys:
+            if deploy.thread is not None:
+                deploy.thread.join(timeout=max(0.1, deadline - time.monotonic()))
         self._poller.join(timeout=2)
         self._unsubscribe_writer()
         self._log_writer.close()
         self._lease.unlink(missing_ok=True)
+
+    # ---------------------------------------------------------------- BuildEngine names
+    # Kept until the app layer and the CLI call submit_build/JobRef (then removed).
+    def submit(
+        self,
+        project_slug: str,
+        *,
+        run_tests: bool = True,
+        push_registry: str | None = None,
+        no_cache: bool = False,
+    ) -> int:
+        """``submit_build`` returning the bare build id (BuildEngine compatibility)."""
+        return self.submit_build(
+            project_slug, run_tests=run_tests, push_registry=push_registry, no_cache=no_cache
+        ).id
 
     # ---------------------------------------------------------------- internals
     def _next_job(self) -> Job | None:
@@ -263,15 +423,17 @@ class BuildEngine:
     def _finish_unstarted(self, job: Job, status: str, message: str) -> None:
         with self._store_lock:
             self.store.builds.set_status(job.build_id, status, error_message=message)
-        self.bus.publish(LogLine(job.build_id, f"{status.upper()}: {message}", "engine"))
-        self.bus.publish(PhaseChanged(job.build_id, status))
-        self.bus.publish(BuildFinished(job.build_id, status, message, {}))
+        self._bus.publish(LogLine(job.build_id, f"{status.upper()}: {message}", "engine"))
+        self._bus.publish(PhaseChanged(job.build_id, status))
+        self._bus.publish(BuildFinished(job.build_id, status, message, {}))
         self._metrics.finished(status, None, was_active=False)
         self._log_writer.flush(job.build_id)
         clear_cancel_request(job.build_id)
         job.done.set()
 
     def _poll_cancels(self) -> None:
+        """Builds: a flag from another process cancels them here. (Deploys poll their own
+        flag through their cancel token.)"""
         while True:
             with self._cond:
                 if self._closing and not self._running:
@@ -285,18 +447,35 @@ class BuildEngine:
                     self._cond.wait(CANCEL_POLL_S)
 
 
-def cancel_anywhere(store: Any, build_id: int, engine: BuildEngine | None = None) -> str:
-    """Cancel ``build_id`` wherever it runs; return a sentence saying what happened."""
-    record = store.builds.get(build_id)  # NotFoundError for unknown ids
-    if record.status in TERMINAL:
-        raise InputError(f"Build {build_id} already finished ({record.status}); nothing to cancel.")
-    if engine is not None and engine.cancel(build_id):
-        return f"Build {build_id} cancelled."
-    request_cancel(build_id)
+BuildEngine = LocalJobRunner
+"""The old name; kept until the app layer and the GUI switch to ``LocalJobRunner``."""
+
+
+def cancel_anywhere(store: Any, job: JobRef | int, engine: LocalJobRunner | None = None) -> str:
+    """Cancel ``job`` (a bare int is a build id) wherever it runs; a sentence saying what
+    happened."""
+    ref = _as_ref(job)
+    if ref.kind == "build":
+        record: Any = store.builds.get(ref.id)  # NotFoundError for unknown ids
+        terminal, what = TERMINAL_BUILD_STATUSES, "Build"
+    else:
+        record = store.deployments.get(ref.id)
+        terminal, what = TERMINAL_DEPLOYMENT_STATUSES, "Deployment"
+    if record.status in terminal:
+        raise InputError(f"{what} {ref.id} already finished ({record.status}); nothing to cancel.")
+    if engine is not None and engine.cancel(ref):
+        return f"{what} {ref.id} cancelled."
+    request_cancel(ref)
     return (
-        f"Cancel requested for build {build_id} ({record.status}); the process running it stops "
-        "it within a second."
+        f"Cancel requested for {what.lower()} {ref.id} ({record.status}); the process running it "
+        "stops it within a second."
     )
 
 
-__all__ = ["BuildEngine", "NotFoundError", "cancel_anywhere", "request_cancel"]
+__all__ = [
+    "BuildEngine",
+    "LocalJobRunner",
+    "NotFoundError",
+    "cancel_anywhere",
+    "request_cancel",
+]

@@ -1,142 +1,25 @@
 """Rollout decisions without a daemon: order of stop/start, rollback, image transfer choice.
 
-A fake target records what the service asked of it; HTTP health answers from whichever
-fake container runs (images named ``*bad*`` answer 500, ``*crash*`` exit at once).
+A fake target (tests/deploy_fakes.py) records what the service asked of it; HTTP health
+answers from whichever fake container runs (images named ``*bad*`` answer 500, ``*crash*``
+exit at once).
 """
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
+from deploy_fakes import FakeTarget, NoLocal
 
 from pixel_desktop.deploy import DeployService
-from pixel_desktop.docker.deploy_client import ContainerInfo, ContainerState
 from pixel_desktop.errors import InputError
 from pixel_desktop.settings import Settings
 from pixel_desktop.spec import spec_from_data
 from pixel_desktop.store import Store
 
 REPO = Path(__file__).resolve().parents[3]
-
-
-class FakeTarget:
-    def __init__(
-        self, images: set[str] | None = None, foreign_port_user: str | None = None
-    ) -> None:
-        self.images = set(images or ())
-        self.containers_: dict[str, dict] = {}
-        self.calls: list[str] = []
-        self.foreign = foreign_port_user
-        self.copied: list[str] = []
-        self.pulled: list[tuple[str, dict | None]] = []
-        self._ids = itertools.count(1)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return None
-
-    # images
-    def image_exists(self, ref: str) -> bool:
-        return ref in self.images
-
-    def inspect_image(self, ref: str) -> dict:
-        return {"Id": "sha256:" + "ab" * 32, "RepoDigests": []}
-
-    def pull(self, ref, auth, on_log):
-        self.pulled.append((ref, auth))
-        self.images.add(ref)
-        return "sha256:x"
-
-    def copy_image_from(self, source, ref, on_log, on_bytes=None):
-        self.copied.append(ref)
-        self.images.add(ref)
-
-    # containers
-    def containers(self, labels):
-        return [
-            ContainerInfo(cid, c["name"], c["state"], c["image"], c["labels"])
-            for cid, c in self.containers_.items()
-            if all(c["labels"].get(k) == v for k, v in labels.items())
-        ]
-
-    def port_users(self, port):
-        users = [
-            f"container {c['name']}" for c in self.containers_.values() if c["state"] == "running"
-        ]
-        return users + ([self.foreign] if self.foreign else [])
-
-    def stop_container(self, cid):
-        self.calls.append(f"stop {self.containers_[cid]['name']}")
-        self.containers_[cid]["state"] = "exited"
-
-    def start_container(self, cid):
-        self.calls.append(f"start {self.containers_[cid]['name']}")
-        self.containers_[cid]["state"] = "running"
-
-    def remove_container(self, cid):
-        self.calls.append(f"remove {self.containers_[cid]['name']}")
-        del self.containers_[cid]
-
-    def create_and_start(self, *, name, image, port, env, labels, temporary=False):
-        n = next(self._ids)
-        cid = f"c{n}"
-        state = "exited" if "crash" in image else "running"
-        self.containers_[cid] = {
-            "name": name,
-            "image": image,
-            "labels": labels,
-            "state": state,
-            "env": env,
-            "host_port": 40000 + n if temporary else port,
-        }
-        self.calls.append(f"run {name}")
-        return cid
-
-    def published_port(self, cid, port):
-        return self.containers_[cid]["host_port"]
-
-    def container_state(self, cid):
-        c = self.containers_.get(cid)
-        if c is None:
-            return ContainerState("missing", -1, None, "")
-        return ContainerState(c["state"], 1 if c["state"] == "exited" else 0, None, "")
-
-    def container_logs(self, cid, tail=20):
-        return "Traceback: boom\n"
-
-    def http_get(self, url: str, timeout: float) -> int:
-        """Answers from the running container published on the URL's port: ``*bad*`` images
-        answer 500, ``*late*`` ones only on a temporary port (healthy as a candidate, failing
-        once switched over), ``*interrupt*`` ones raise KeyboardInterrupt on the real port."""
-        port = httpx.URL(url).port
-        running = [
-            c
-            for c in self.containers_.values()
-            if c["state"] == "running" and c["host_port"] == port
-        ]
-        if not running:
-            raise httpx.ConnectError("refused")
-        image, temporary = running[0]["image"], port >= 40000
-        if "interrupt" in image and not temporary:
-            raise KeyboardInterrupt
-        return 500 if "bad" in image or ("late" in image and not temporary) else 200
-
-
-class NoLocal:
-    def image_exists(self, ref):
-        return True
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return None
 
 
 @pytest.fixture

@@ -1,54 +1,17 @@
 """The job queue: bounded concurrency, one build per project, cancel, crash recovery."""
 
-import threading
 import time
 
 import pytest
+from job_fakes import GatedPipeline
 from store_fakes import FakeStore
 
 from pixel_desktop.errors import NotFoundError
-from pixel_desktop.events import EventBus, LogLine
+from pixel_desktop.events import EventBus
 from pixel_desktop.jobs import local as jobs
 from pixel_desktop.settings import Settings
 
 HANG_GUARD_S = 10
-
-
-class GatedPipeline:
-    """Runs a job until the test releases it (or the job is cancelled)."""
-
-    def __init__(self, bus: EventBus, store: FakeStore) -> None:
-        self.bus, self.store = bus, store
-        self.lock = threading.Lock()
-        self.running: set[int] = set()
-        self.max_running = 0
-        self.started_order: list[int] = []
-        self.release: dict[int, threading.Event] = {}
-        self.overlap_same_project = False
-
-    def gate(self, build_id: int) -> threading.Event:
-        return self.release.setdefault(build_id, threading.Event())
-
-    def run(self, job) -> str:
-        with self.lock:
-            projects = {self.store.builds.get(b).project_id for b in self.running}
-            if job.project_id in projects:
-                self.overlap_same_project = True
-            self.running.add(job.build_id)
-            self.max_running = max(self.max_running, len(self.running))
-            self.started_order.append(job.build_id)
-        job.started = time.monotonic()
-        self.store.builds.set_status(job.build_id, "building")
-        self.bus.publish(LogLine(job.build_id, f"working on {job.build_id}"))
-        gate = self.gate(job.build_id)
-        while not gate.wait(0.01):
-            if job.cancel_event.is_set():
-                break
-        with self.lock:
-            self.running.discard(job.build_id)
-        status = "cancelled" if job.cancel_event.is_set() else "completed"
-        self.store.builds.set_status(job.build_id, status)
-        return status
 
 
 @pytest.fixture

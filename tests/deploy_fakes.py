@@ -1,0 +1,131 @@
+"""Fakes of a deploy target for tests without a daemon: a ``FakeTarget`` records what the
+deploy service asked of it and answers health checks from whichever fake container runs.
+
+Images name their behaviour: ``*bad*`` answers 500 everywhere, ``*late*`` only on a
+temporary port (healthy as a candidate, failing once switched over), ``*crash*`` exits at
+once, ``*interrupt*`` raises KeyboardInterrupt on the real port.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import httpx
+
+from pixel_desktop.docker.models import ContainerInfo, ContainerState, ImageInfo
+
+
+class FakeTarget:
+    def __init__(
+        self, images: set[str] | None = None, foreign_port_user: str | None = None
+    ) -> None:
+        self.images = set(images or ())
+        self.containers_: dict[str, dict] = {}
+        self.calls: list[str] = []
+        self.foreign = foreign_port_user
+        self.copied: list[str] = []
+        self.pulled: list[tuple[str, dict | None]] = []
+        self._ids = itertools.count(1)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return None
+
+    # images
+    def image_exists(self, ref: str) -> bool:
+        return ref in self.images
+
+    def inspect_image(self, ref: str) -> ImageInfo:
+        return ImageInfo("sha256:" + "ab" * 32, 0, (ref,), {"RepoDigests": []})
+
+    def pull(self, ref, auth, on_log):
+        self.pulled.append((ref, auth))
+        self.images.add(ref)
+        return "sha256:x"
+
+    def copy_image_from(self, source, ref, on_log, on_bytes=None):
+        self.copied.append(ref)
+        self.images.add(ref)
+
+    # containers
+    def list_containers(self, labels):
+        return [
+            ContainerInfo(cid, c["name"], c["state"], c["image"], c["labels"])
+            for cid, c in self.containers_.items()
+            if all(c["labels"].get(k) == v for k, v in labels.items())
+        ]
+
+    def port_users(self, port):
+        users = [
+            f"container {c['name']}" for c in self.containers_.values() if c["state"] == "running"
+        ]
+        return users + ([self.foreign] if self.foreign else [])
+
+    def stop_container(self, cid):
+        self.calls.append(f"stop {self.containers_[cid]['name']}")
+        self.containers_[cid]["state"] = "exited"
+
+    def start_container(self, cid):
+        self.calls.append(f"start {self.containers_[cid]['name']}")
+        self.containers_[cid]["state"] = "running"
+
+    def remove_container(self, cid):
+        self.calls.append(f"remove {self.containers_[cid]['name']}")
+        del self.containers_[cid]
+
+    def create_and_start(self, *, name, image, port, env, labels, temporary=False):
+        n = next(self._ids)
+        cid = f"c{n}"
+        state = "exited" if "crash" in image else "running"
+        self.containers_[cid] = {
+            "name": name,
+            "image": image,
+            "labels": labels,
+            "state": state,
+            "env": env,
+            "host_port": 40000 + n if temporary else port,
+        }
+        self.calls.append(f"run {name}")
+        return cid
+
+    def published_port(self, cid, port):
+        return self.containers_[cid]["host_port"]
+
+    def container_state(self, cid):
+        c = self.containers_.get(cid)
+        if c is None:
+            return ContainerState("missing", -1, None, "")
+        return ContainerState(c["state"], 1 if c["state"] == "exited" else 0, None, "")
+
+    def container_logs(self, cid, tail=20):
+        return "Traceback: boom\n"
+
+    def http_get(self, url: str, timeout: float) -> int:
+        """Answers from the running container published on the URL's port: ``*bad*`` images
+        answer 500, ``*late*`` ones only on a temporary port (healthy as a candidate, failing
+        once switched over), ``*interrupt*`` ones raise KeyboardInterrupt on the real port."""
+        port = httpx.URL(url).port
+        running = [
+            c
+            for c in self.containers_.values()
+            if c["state"] == "running" and c["host_port"] == port
+        ]
+        if not running:
+            raise httpx.ConnectError("refused")
+        image, temporary = running[0]["image"], port >= 40000
+        if "interrupt" in image and not temporary:
+            raise KeyboardInterrupt
+        return 500 if "bad" in image or ("late" in image and not temporary) else 200
+
+
+class NoLocal:
+    def image_exists(self, ref):
+        return True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return None
