@@ -7,15 +7,17 @@ fake view and fake services (tests/unit/gui_controllers), without Qt or Docker. 
 
 The first lines of a build: the GUI learns a new build's id when the submit operation
 returns, but the runner publishes "queued build N of …" and the first phase before that
-answer reaches the GUI thread. Events of builds nobody follows are therefore kept for a
-while (:class:`EarlyEvents`) and replayed when the view starts following that build, so the
-live view always starts at the build's first line.
+answer reaches the GUI thread, and the window's one bus subscription (the bridge) has
+handed them to this controller while no view followed that build. When the view starts
+following a new build it therefore replays the job's events the bus still holds
+(``EventBus.history``, bounded per job) and then skips those same events when the bridge
+delivers them (it may still hold some), so the live view starts at the first line, each
+line once.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -37,8 +39,7 @@ if TYPE_CHECKING:
     from pixel_desktop.store.records import BuildRecord
 
 LOG_TAIL_LINES = 20_000
-EARLY_LINES_PER_BUILD = 1_000
-EARLY_BUILDS = 8
+BuildEvent = LogLine | PhaseChanged | StepProgress | MetricSample | BuildFinished
 DONE = "done"
 CHIPS = (*PHASES, DONE)
 
@@ -101,51 +102,21 @@ class PhaseTrack:
         return chips
 
 
-class EarlyEvents:
-    """Recent events of builds the view does not follow, to replay when it starts following.
-
-    Bounded: at most ``builds`` builds (the oldest forgotten first) and, per build, the
-    first ``lines`` log lines (later ones only counted: the view reports them as skipped,
-    and the full log is on disk). Phases, steps and samples are rare and always kept.
-    """
-
-    def __init__(self, *, builds: int = EARLY_BUILDS, lines: int = EARLY_LINES_PER_BUILD) -> None:
-        self._max_builds = builds
-        self._max_lines = lines
-        self._events: OrderedDict[int, list[object]] = OrderedDict()
-        self._lines: dict[int, int] = {}
-        self._overflow: dict[int, int] = {}
-
-    def add(self, build_id: int, event: object) -> None:
-        events = self._events.get(build_id)
-        if events is None:
-            events = self._events[build_id] = []
-            self._lines[build_id] = 0
-            self._overflow[build_id] = 0
-            while len(self._events) > self._max_builds:
-                old, _ = self._events.popitem(last=False)
-                self._lines.pop(old, None)
-                self._overflow.pop(old, None)
-        if isinstance(event, LogLine):
-            if self._lines[build_id] >= self._max_lines:
-                self._overflow[build_id] += 1
-                return
-            self._lines[build_id] += 1
-        events.append(event)
-
-    def take(self, build_id: int) -> tuple[list[object], int]:
-        """The kept events of ``build_id`` in arrival order, and how many lines were dropped."""
-        self._lines.pop(build_id, None)
-        return self._events.pop(build_id, []), self._overflow.pop(build_id, 0)
-
-
 class BuildsController:
     """State of the Builds tab and what each input (event, click, answer) does to it."""
 
-    def __init__(self, services: Services, runner: Runner, view: BuildsView) -> None:
+    def __init__(
+        self,
+        services: Services,
+        runner: Runner,
+        view: BuildsView,
+        job_history: Callable[[int], Sequence[object]] = lambda _build_id: (),
+    ) -> None:
+        """``job_history(build_id)``: the build's events the bus still holds, oldest first."""
         self._services = services
         self._runner = runner
         self.view = view
+        self._job_history = job_history
         self.slug: str | None = None
         self.build_id: int | None = None  # build whose log, progress and samples are shown
         self.history: list[BuildRecord] = []
@@ -153,7 +124,7 @@ class BuildsController:
         self.phases = PhaseTrack()
         self.step = (0, 1)
         self._t0: float | None = None
-        self._early = EarlyEvents()
+        self._replayed: dict[int, object] = {}  # id() → event, held so ids stay unique
         self._history_request = Latest()
         self._log_request = Latest()
 
@@ -178,11 +149,12 @@ class BuildsController:
             .run_in_background(self._runner)
         )
 
-    def show_build(self, build_id: int | None, *, live: bool = False) -> None:
-        """Follow ``build_id``: live events from now on, its early events replayed, else its past log."""
+    def show_build(self, build_id: int | None, *, live: bool = False, replay: bool = True) -> None:
+        """Follow ``build_id``: live, from its first event on (``replay``), else its past log."""
         self.build_id = build_id
         self.samples = []
         self._t0 = None
+        self._replayed = {}
         self.step = (0, 1)
         self._log_request.next()  # an older past-log answer must not land in this view
         self.view.clear_live()
@@ -193,9 +165,9 @@ class BuildsController:
             self.view.show_title("No build selected")
             return
         self.view.show_title(f"Build #{build_id}" + (" — running" if live else ""))
-        if live:
-            self._replay_early(build_id)
-        else:
+        if live and replay:
+            self._replay(build_id)
+        elif not live:
             self._load_past_log(build_id)
 
     def history_selected(self, build_id: int) -> None:
@@ -204,26 +176,31 @@ class BuildsController:
             return
         build = next((b for b in self.history if b.id == build_id), None)
         running = build is not None and build.status in PHASES
-        if running:
-            self._early.take(build_id)  # the store's log below has these lines already
-        self.show_build(build_id, live=running)
+        # A running build's log so far comes from the store (every line, not just the
+        # bus's bounded history); live events are appended as they come.
+        self.show_build(build_id, live=running, replay=False)
         if running:
             self._load_past_log(build_id)
 
-    def _replay_early(self, build_id: int) -> None:
-        events, dropped = self._early.take(build_id)
+    def _replay(self, build_id: int) -> None:
+        events = list(self._job_history(build_id))
+        self._replayed = {id(e): e for e in events}
         lines = [e.text for e in events if isinstance(e, LogLine)]
-        if lines or dropped:
-            self.view.append_log(lines, dropped)
+        if lines:
+            self.view.append_log(lines, 0)
         for event in events:
             if isinstance(event, PhaseChanged):
-                self.on_phase(event)
+                self._show_phase(event)
             elif isinstance(event, StepProgress):
-                self.on_step(event)
+                self._show_step(event)
             elif isinstance(event, MetricSample):
-                self.on_metric(event)
+                self._show_metric(event)
             elif isinstance(event, BuildFinished):
                 self._show_finished(event)
+
+    def _follows(self, event: BuildEvent) -> bool:
+        """Is ``event`` for the followed build and not already shown by the replay?"""
+        return event.build_id == self.build_id and id(event) not in self._replayed
 
     def _load_past_log(self, build_id: int) -> None:
         token = self._log_request.next()
@@ -245,34 +222,36 @@ class BuildsController:
 
     # ---------------------------------------------------------------- live events
     def on_log_batch(self, batch: Sequence[LogLine], skipped: int) -> None:
-        lines: list[str] = []
-        for event in batch:
-            if event.build_id == self.build_id:
-                lines.append(event.text)
-            else:
-                self._early.add(event.build_id, event)
+        build_id = self.build_id
+        if build_id is None:
+            return
+        replayed = self._replayed
+        lines = [e.text for e in batch if e.build_id == build_id and id(e) not in replayed]
         if lines:
             self.view.append_log(lines, skipped)
 
     def on_phase(self, event: PhaseChanged) -> None:
-        if event.build_id != self.build_id:
-            self._early.add(event.build_id, event)
-            return
+        if self._follows(event):
+            self._show_phase(event)
+
+    def _show_phase(self, event: PhaseChanged) -> None:
         self.phases.set_phase(event.phase)
         self.view.show_chips(self.phases.chips())
         self.view.show_title(f"Build #{event.build_id} — {event.phase}")
 
     def on_step(self, event: StepProgress) -> None:
-        if event.build_id != self.build_id:
-            self._early.add(event.build_id, event)
-            return
+        if self._follows(event):
+            self._show_step(event)
+
+    def _show_step(self, event: StepProgress) -> None:
         self.step = (event.step, max(event.total, 1))
         self.view.show_steps(*self.step, fmt.step_text(event.step, event.total, event.instruction))
 
     def on_metric(self, event: MetricSample) -> None:
-        if event.build_id != self.build_id:
-            self._early.add(event.build_id, event)
-            return
+        if self._follows(event):
+            self._show_metric(event)
+
+    def _show_metric(self, event: MetricSample) -> None:
         self.samples.append(event)
         if self._t0 is None:
             self._t0 = event.ts
@@ -282,10 +261,8 @@ class BuildsController:
         self.view.show_samples(xs, cpu, mem)
 
     def on_finished(self, event: BuildFinished) -> None:
-        if event.build_id == self.build_id:
+        if self._follows(event):
             self._show_finished(event)
-        else:
-            self._early.add(event.build_id, event)
         self.refresh_history()
 
     def _show_finished(self, event: BuildFinished) -> None:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pixel_desktop.events import JobRef
 from pixel_desktop.gui import builds_format as fmt
 from pixel_desktop.gui import theme
 from pixel_desktop.gui.bridge import EventBridge
@@ -90,7 +91,9 @@ class BuildsTab(QWidget):
 
     def __init__(self, services: Services, tasks: TaskRunner, bridge: EventBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.controller = BuildsController(services, tasks, self)
+        self.controller = BuildsController(
+            services, tasks, self, job_history=lambda build_id: services.bus.history(JobRef("build", build_id))
+        )
 
         # --- progress header
         self.title = QLabel("No build yet")

@@ -7,9 +7,17 @@ from dataclasses import dataclass, field
 
 from gui_controller_fakes import DeferredRunner, SyncRunner
 
-from pixel_desktop.events import BuildFinished, LogLine, MetricSample, PhaseChanged, StepProgress
+from pixel_desktop.events import (
+    BuildFinished,
+    EventBus,
+    JobRef,
+    LogLine,
+    MetricSample,
+    PhaseChanged,
+    StepProgress,
+)
 from pixel_desktop.gui import builds_format as fmt
-from pixel_desktop.gui.builds_controller import BuildsController, EarlyEvents, PhaseTrack
+from pixel_desktop.gui.builds_controller import BuildsController, PhaseTrack
 
 
 @dataclass
@@ -82,18 +90,46 @@ def _controller(services: FakeServices, runner=None) -> tuple[BuildsController, 
     return BuildsController(services, runner or SyncRunner(), view), view  # type: ignore[arg-type]
 
 
+def _bus_controller(services: FakeServices) -> tuple[BuildsController, RecordingView, EventBus, list]:
+    """A controller fed like the window feeds it: one bus subscription (the bridge's) whose
+    events the test hands over when it chooses, plus the bus's job history for replays."""
+    bus = EventBus()
+    delivered: list = []
+    bus.subscribe(delivered.append)
+    view = RecordingView()
+    controller = BuildsController(
+        services, SyncRunner(), view, job_history=lambda build_id: bus.history(JobRef("build", build_id))  # type: ignore[arg-type]
+    )
+    return controller, view, bus, delivered
+
+
+def _hand_over(controller: BuildsController, events: list) -> None:
+    """What the bridge does: log lines in a batch, the others one by one."""
+    controller.on_log_batch([e for e in events if isinstance(e, LogLine)], 0)
+    for event in events:
+        if isinstance(event, PhaseChanged):
+            controller.on_phase(event)
+        elif isinstance(event, BuildFinished):
+            controller.on_finished(event)
+    events.clear()
+
+
 def test_the_first_log_line_published_before_the_submit_answer_is_in_the_live_view() -> None:
-    controller, view = _controller(FakeServices([]))
+    controller, view, bus, delivered = _bus_controller(FakeServices([]))
     controller.show_build(3, live=True)  # an earlier build is shown while the new one is queued
-    # The runner publishes these on its thread before the GUI learns the new build's id.
-    controller.on_phase(PhaseChanged(7, "queued"))
-    controller.on_log_batch([LogLine(7, "queued build 7 of acme-support-bot", "engine")], 0)
-    controller.on_phase(PhaseChanged(7, "generating"))
-    controller.on_log_batch([LogLine(7, "rendering 12 files")], 0)
-    assert view.log == []  # not the followed build yet
+    # The runner publishes these on its thread before the GUI learns the new build's id;
+    # the bridge hands the first ones over while build 3 is still followed.
+    bus.publish(PhaseChanged(7, "queued"))
+    bus.publish(LogLine(7, "queued build 7 of acme-support-bot", "engine"))
+    _hand_over(controller, delivered)
+    bus.publish(PhaseChanged(7, "generating"))
+    bus.publish(LogLine(7, "rendering 12 files"))  # still in the bridge when the answer comes
+    assert view.log == []
 
     controller.show_build(7, live=True)  # the submit answer arrives
-    controller.on_log_batch([LogLine(7, "docker step 1")], 0)
+    _hand_over(controller, delivered)
+    bus.publish(LogLine(7, "docker step 1"))
+    _hand_over(controller, delivered)
 
     assert view.log == ["queued build 7 of acme-support-bot", "rendering 12 files", "docker step 1"]
     assert controller.phases.current == "generating"
@@ -102,29 +138,15 @@ def test_the_first_log_line_published_before_the_submit_answer_is_in_the_live_vi
 
 
 def test_a_build_that_finished_before_it_was_followed_shows_its_result() -> None:
-    controller, view = _controller(FakeServices([]))
-    controller.on_phase(PhaseChanged(9, "queued"))
-    controller.on_log_batch([LogLine(9, "queued build 9 of acme")], 0)
-    controller.on_finished(BuildFinished(9, "failed", "Base image missing"))
+    controller, view, bus, delivered = _bus_controller(FakeServices([]))
+    bus.publish(PhaseChanged(9, "queued"))
+    bus.publish(LogLine(9, "queued build 9 of acme"))
+    bus.publish(BuildFinished(9, "failed", "Base image missing"))
+    _hand_over(controller, delivered)
     controller.show_build(9, live=True)
     assert view.log == ["queued build 9 of acme"]
     assert controller.phases.current == "failed"
     assert view.title == "Build #9 — failed — Base image missing"
-
-
-def test_early_lines_are_bounded_and_the_rest_are_reported_as_skipped() -> None:
-    early = EarlyEvents(builds=2, lines=3)
-    for i in range(5):
-        early.add(1, LogLine(1, f"line {i}"))
-    early.add(1, PhaseChanged(1, "building"))
-    events, dropped = early.take(1)
-    assert [e.text for e in events if isinstance(e, LogLine)] == ["line 0", "line 1", "line 2"]
-    assert isinstance(events[-1], PhaseChanged) and dropped == 2
-    early.add(2, LogLine(2, "a"))
-    early.add(3, LogLine(3, "b"))
-    early.add(4, LogLine(4, "c"))  # the oldest build (2) is forgotten
-    assert early.take(2) == ([], 0)
-    assert len(early.take(4)[0]) == 1
 
 
 def test_events_of_other_builds_do_not_reach_the_followed_view() -> None:
@@ -155,8 +177,12 @@ def test_steps_samples_and_completion_are_what_the_view_shows() -> None:
 def test_a_running_build_chosen_in_the_history_shows_its_stored_log_once() -> None:
     services = FakeServices([Build(4, "building")], {4: ["queued build 4 of acme", "step 1"]})
     controller, view = _controller(services)
+    bus = EventBus()
+    bus.publish(LogLine(4, "queued build 4 of acme"))
+    bus.publish(LogLine(4, "step 1"))
+    view = RecordingView()
+    controller = BuildsController(services, SyncRunner(), view, job_history=lambda i: bus.history(JobRef("build", i)))  # type: ignore[arg-type]
     controller.set_project("acme")
-    controller.on_log_batch([LogLine(4, "queued build 4 of acme"), LogLine(4, "step 1")], 0)
     controller.history_selected(4)
     assert view.log == ["queued build 4 of acme", "step 1"]  # from the store, not twice
 
