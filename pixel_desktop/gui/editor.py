@@ -36,7 +36,14 @@ from PySide6.QtWidgets import (
 )
 
 from pixel_desktop.errors import SpecError
-from pixel_desktop.gui.tables import Column, ExactTextEdit, RowTable, StringListEdit
+from pixel_desktop.gui import theme
+from pixel_desktop.gui.tables import (
+    FIELD_ERROR_STYLE,
+    Column,
+    ExactTextEdit,
+    RowTable,
+    StringListEdit,
+)
 from pixel_desktop.spec import ProjectSpec, spec_from_data
 from pixel_desktop.spec.faq import group_by_answer
 from pixel_desktop.spec.yaml_io import spec_to_data
@@ -55,7 +62,7 @@ SECTIONS = [
 _FIELD_RE = re.compile(r"\[(\d+)\]")
 # (spec value, label) in the order the combo lists them; the first is the spec default.
 RETRIEVAL_CHOICES = [("semantic", "Semantic (default)"), ("lexical", "Lexical (smallest image)")]
-ERROR_STYLE = "border: 1px solid #b3261e; background: #fff6f5;"
+ERROR_STYLE = FIELD_ERROR_STYLE
 
 
 def _section_of(field: str) -> str:
@@ -422,7 +429,7 @@ class ProjectEditor(QWidget):
             self._loading = False
         self.header.setText(
             f"<span style='font-size:17pt; font-weight:600'>{_esc(spec.name)}</span>"
-            f"&nbsp;&nbsp;<span style='color:#57606a'>{_esc(spec.client)} · {spec.project_slug} · v{record.version}</span>"
+            f"&nbsp;&nbsp;<span style='color:{theme.MUTED}'>{_esc(spec.client)} · {spec.project_slug} · v{record.version}</span>"
         )
         self._set_dirty(False)
         self.show_error(None)

@@ -42,10 +42,14 @@ from PySide6.QtWidgets import (
 )
 
 from pixel_desktop.errors import InputError
+from pixel_desktop.gui import theme
 
 LIST_SEP = "|"  # CSV import only: how a list is written inside one CSV cell
 ERROR_BG = QColor("#ffebe9")
-DETAIL_ERROR_STYLE = "border: 1px solid #b3261e; background: #fff6f5;"
+# A field or detail box whose value is refused: the editor's fields and the tables' detail
+# boxes use this one style.
+FIELD_ERROR_STYLE = f"border: 1px solid {theme.ERROR_TEXT}; background: #fff6f5;"
+DETAIL_ERROR_STYLE = FIELD_ERROR_STYLE
 # What the user's newline keys put into a QPlainTextEdit document: Enter ends a block (U+2029
 # in the raw text), Shift+Enter inserts U+2028. Nothing else separates items of a ``lines`` detail.
 _LINE_BREAK_RE = re.compile("[\n\u2028\u2029]")
