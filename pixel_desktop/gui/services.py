@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from pixel_desktop import settings as settings_mod
 from pixel_desktop.app import App
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from pixel_desktop.app.secrets_port import Secrets
     from pixel_desktop.codegen import GeneratedFile
     from pixel_desktop.deploy import DeploySample, DeployService, TargetCheck
+    from pixel_desktop.events import JobRef
+    from pixel_desktop.gui.operations.deploys import Sampler
     from pixel_desktop.jobs.local import BuildEngine
     from pixel_desktop.store import Store
     from pixel_desktop.store.records import (
@@ -237,6 +239,29 @@ class Services:
 
     def deploy_sample(self, slug: str, target: str) -> DeploySample:
         return self.app.deploys.sample(slug, target)
+
+    # ---------------------------------------------------------------- deploy jobs (Deploy tab)
+    # Added by the Deploy tab's work (H5): deploys and rollbacks as jobs of the one job runner
+    # (the build queue's ``LocalJobRunner``), so the tab knows the job before its first stage,
+    # can cancel it, and waits for the final record on a pool thread.
+    def submit_deploy(
+        self, slug: str, target: str, *, build_id: int | None = None, via: str | None = None
+    ) -> JobRef:
+        return self.app.builds.engine.submit_deploy(slug, target, build_id=build_id, via=via)
+
+    def submit_rollback(self, slug: str, target: str) -> JobRef:
+        return self.app.builds.engine.submit_rollback(slug, target)
+
+    def cancel_job(self, job: JobRef) -> bool:
+        return self.app.builds.engine.cancel(job)
+
+    def wait_job(self, job: JobRef) -> DeploymentRecord:
+        """The final record of a deploy or rollback job (a deploy job's record is a deployment)."""
+        return cast("DeploymentRecord", self.app.builds.engine.wait(job))
+
+    def deploy_sampler(self, slug: str, target: str) -> Sampler:
+        """The chart's sampler: one kept connection for all its samples."""
+        return self.app.deploys.service().sampler(slug, target)
 
     # ---------------------------------------------------------------- eval
     def evaluator(self) -> Evaluator:

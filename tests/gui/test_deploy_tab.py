@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from pixel_desktop import paths
+from pixel_desktop.gui.deploy_history_model import Column
 from pixel_desktop.spec import ProjectSpec, load_spec_file
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -78,6 +80,16 @@ def _open(qtbot, window, slug: str):
     return tab
 
 
+def _cell(tab, row: int, column: Column) -> str:
+    """What the history table shows in a named column."""
+    return tab.history_model.text(row, column)
+
+
+def _cell_color(tab, row: int, column: Column) -> str:
+    index = tab.history_model.index(row, column)
+    return tab.history_model.data(index, Qt.ItemDataRole.ForegroundRole).color().name()
+
+
 def _wait_run(qtbot, tab) -> object:
     """The record the run returned, once the history table shows it."""
     qtbot.waitUntil(lambda: not tab.running, timeout=DEPLOY_TIMEOUT_MS)
@@ -114,9 +126,9 @@ def test_deploy_from_tab_is_healthy_charts_samples_and_rollback_restores_previou
     assert dep1.build_id == first and dep1.url
     log = tab.stage_log.toPlainText()
     assert "[health]" in log and "finished: healthy" in log
-    assert tab.table.item(0, 1).text() == "healthy"
-    assert tab.table.item(0, 1).foreground().color().name() == "#1a7f37"
-    assert tab.table.item(0, 6).text() == dep1.url
+    assert _cell(tab, 0, Column.STATUS) == "healthy"
+    assert _cell_color(tab, 0, Column.STATUS) == "#1a7f37"
+    assert _cell(tab, 0, Column.URL) == dep1.url
     tab.select_deployment(dep1.id)
     assert tab.copy_url() == dep1.url
 
@@ -198,7 +210,76 @@ def test_deploy_errors_reach_the_banner_as_one_sentence_and_the_buttons_come_bac
     assert record.status == "failed"
     banner = window.banner.text()
     assert "failed" in banner and "gone.sock" in banner and "Traceback" not in banner, banner
-    assert tab.table.item(0, 1).text() == "failed"
-    assert tab.table.item(0, 1).foreground().color().name() == "#cf222e"
-    assert "gone.sock" in tab.table.item(0, 9).text()  # Error column
+    assert _cell(tab, 0, Column.STATUS) == "failed"
+    assert _cell_color(tab, 0, Column.STATUS) == "#cf222e"
+    assert "gone.sock" in _cell(tab, 0, Column.ERROR)
     assert tab.deploy_button.isEnabled() and not tab.rollback_button.isEnabled()
+
+
+STANDIN_SERVER = Path(__file__).resolve().parents[1] / "integration" / "deploy" / "standin_server.py"
+
+
+def _standin(docker_host: str, base_image: str, mode: str, version: str, tmp_path: Path) -> str:
+    """A tiny stand-in of the generated service (/health answers 200, or 500 with ``bad``)."""
+    tag = f"pixel-guitest/standin:{mode}{version}"
+    ctx = tmp_path / f"standin-{mode}{version}"
+    ctx.mkdir()
+    (ctx / "server.py").write_bytes(STANDIN_SERVER.read_bytes())
+    (ctx / "Dockerfile").write_text(
+        f"FROM {base_image}\nENV STANDIN_MODE={mode} STANDIN_VERSION={version}\n"
+        'COPY server.py /srv/server.py\nCMD ["python3", "/srv/server.py"]\n',
+        encoding="utf-8",
+    )
+    _docker(docker_host, "build", "-q", "-t", tag, str(ctx))
+    return tag
+
+
+def _completed_build(services, slug: str, image: str) -> int:
+    project = services.get_project(slug)
+    build = services.store.builds.create(project.id)
+    services.store.builds.set_status(build.id, "completed", image_name=image)
+    return build.id
+
+
+def test_cancel_during_the_health_check_ends_cancelled_and_the_previous_version_keeps_serving(
+    qtbot, window, services, docker_host: str, base_image: str, deploy_project: str, tmp_path: Path
+) -> None:
+    import httpx
+
+    slug = deploy_project
+    good = _completed_build(services, slug, _standin(docker_host, base_image, "good", "1", tmp_path))
+    # /health answers 500: the candidate sits in its health check (60 s) until cancelled.
+    bad = _completed_build(services, slug, _standin(docker_host, base_image, "bad", "2", tmp_path))
+    services.add_target("local", docker_host, "docker")
+    tab = _open(qtbot, window, slug)
+    qtbot.waitUntil(lambda: tab.build_combo.count() == 2 and tab.target == "local", timeout=20_000)
+    tab.via_combo.setCurrentIndex(tab.via_combo.findData("load"))
+    assert not tab.cancel_button.isVisible(), "no Cancel while nothing runs"
+
+    tab.build_combo.setCurrentIndex(tab.build_combo.findData(good))
+    tab.deploy_button.click()
+    first = _wait_run(qtbot, tab)
+    assert first.status == "healthy", first.error_message
+    assert httpx.get(first.url + "/health", timeout=5).status_code == 200
+
+    tab.build_combo.setCurrentIndex(tab.build_combo.findData(bad))
+    tab.deploy_button.click()
+    qtbot.waitUntil(lambda: tab.cancel_button.isVisible() and tab.cancel_button.isEnabled(), timeout=20_000)
+    qtbot.waitUntil(lambda: "[health]" in tab.stage_log.toPlainText(), timeout=60_000)
+    assert tab.running, "the candidate is still being checked"
+    tab.cancel_button.click()
+    assert not tab.cancel_button.isEnabled(), "one cancel request"
+    record = _wait_run(qtbot, tab)
+
+    assert record.status == "cancelled", (record.status, record.error_message)
+    assert record.error_message, "the record says what was left running"
+    assert tab.last_record.status == "cancelled"
+    assert _cell(tab, 0, Column.STATUS) == "cancelled"
+    assert window.banner.level == "warning" and "cancelled" in window.banner.text()
+    assert not tab.cancel_button.isVisible() and tab.deploy_button.isEnabled()
+    # The previous version still serves, and it is the only container left.
+    assert httpx.get(first.url + "/health", timeout=5).json()["version"] == "1"
+    running = _docker(docker_host, "ps", "-q", "--filter", f"label=pixel.project={slug}").split()
+    assert len(running) == 1
+    labels = _docker(docker_host, "inspect", "-f", '{{index .Config.Labels "pixel.deployment"}}', running[0]).strip()
+    assert labels == str(first.id)

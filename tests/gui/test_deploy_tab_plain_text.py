@@ -12,6 +12,7 @@ from PySide6.QtGui import Qt, QTextDocument  # QtGui's Qt namespace has mightBeR
 
 from pixel_desktop.deploy.events import DeployProgress
 from pixel_desktop.errors import DeployError
+from pixel_desktop.gui.deploy_history_model import Column
 
 HOSTILE = "<a href='https://evil.example/'>click me</a> <b>bold</b> <img src='x'>"
 
@@ -48,19 +49,18 @@ def test_daemon_and_container_text_shows_as_literal_characters_not_links(
 
     # The recorded error in the status line and the history row's tooltip.
     assert _label_shows(tab.title, HOSTILE), tab.title.text()
-    errors = [
-        tab.table.item(r, tab.table.columnCount() - 1) for r in range(tab.table.rowCount())
-    ]
-    tips = [i.toolTip() for i in errors if i is not None and i.text()]
+    model = tab.history_model
+    errors = [model.index(r, Column.ERROR) for r in range(model.rowCount())]
+    tips = [model.data(i, Qt.ItemDataRole.ToolTipRole) for i in errors if model.data(i)]
     assert tips and all(_rendered(t, Qt.TextFormat.AutoText) == HOSTILE for t in tips), tips
 
     # A live progress event (daemon text) in the status line.
-    tab.running = True
+    tab.controller.running = True
     tab._on_progress(DeployProgress(dep.id, "health", HOSTILE))
     assert _label_shows(tab.title, HOSTILE), tab.title.text()
 
     # A raised error: status line and the window's banner.
-    tab._run_failed(DeployError(HOSTILE))
+    tab.controller._run_failed(DeployError(HOSTILE))
     assert _label_shows(tab.title, HOSTILE), tab.title.text()
     assert _label_shows(window.banner._text, HOSTILE), window.banner.text()
 
@@ -69,6 +69,7 @@ def test_daemon_and_container_text_shows_as_literal_characters_not_links(
         raise DeployError(HOSTILE)
 
     services.check_target = check
+    qtbot.waitUntil(lambda: not tab.checking, timeout=20_000)  # the automatic first check
     tab.check_button.click()
     qtbot.waitUntil(lambda: "NOT READY" in tab.verdict_label.text(), timeout=20_000)
     assert _label_shows(tab.verdict_label, HOSTILE), tab.verdict_label.text()
