@@ -47,12 +47,12 @@ def pick_build(store: Store, project: ProjectRecord, build_id: int | None) -> Bu
                 "can be deployed."
             )
         return build
-    build = store.builds.last_successful(project.id)
-    if build is None:
+    last = store.builds.last_successful(project.id)
+    if last is None:
         raise InputError(
             f"{project.slug} has no completed build yet; build it first: pixel build {project.slug}"
         )
-    return build
+    return last
 
 
 def plan_deploy(

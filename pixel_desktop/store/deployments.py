@@ -6,6 +6,7 @@ deployment exactly as it was, even if the project or its builds changed since.
 
 from __future__ import annotations
 
+import builtins
 from datetime import UTC, datetime
 from typing import Any
 
@@ -122,7 +123,7 @@ class DeploymentRepository:
         with self._s.read() as s:
             return [_record(r) for r in s.scalars(query)]
 
-    def unfinished(self) -> list[DeploymentRecord]:
+    def unfinished(self) -> builtins.list[DeploymentRecord]:
         """Deployments still ``pending``/``deploying``: live ones, or leftovers of a process
         that died mid-deploy (the deploy layer tells them apart by their lock)."""
         query = (
