@@ -18,6 +18,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from pixel_desktop.events import (
     BuildFinished,
+    DeployFinished,
+    DeployProgress,
     Event,
     EventBus,
     LogLine,
@@ -48,14 +50,6 @@ class EventBridge(QObject):
         self._bus = bus
         self._lines: deque[LogLine] = deque()
         self._max_batch = max_batch
-        # Imported here, not at module level: importing the deploy package pulls in the
-        # Docker SDK, and the window should come up even when that part is broken.
-        try:
-            from pixel_desktop.deploy.events import DeployFinished, DeployProgress
-        except ImportError:
-            self._deploy_types: tuple[type, type] | None = None
-        else:
-            self._deploy_types = (DeployProgress, DeployFinished)
         self._unsubscribe: Callable[[], None] | None = bus.subscribe(self._on_event)
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_INTERVAL_MS)
@@ -75,12 +69,10 @@ class EventBridge(QObject):
             self.metric_sample.emit(event)
         elif isinstance(event, BuildFinished):
             self.build_finished.emit(event)
-        elif self._deploy_types is not None:
-            progress, finished = self._deploy_types
-            if isinstance(event, progress):
-                self.deploy_progress.emit(event)
-            elif isinstance(event, finished):
-                self.deploy_finished.emit(event)
+        elif isinstance(event, DeployProgress):
+            self.deploy_progress.emit(event)
+        elif isinstance(event, DeployFinished):
+            self.deploy_finished.emit(event)
 
     def flush(self) -> None:
         """Hand buffered lines to the view (GUI thread)."""

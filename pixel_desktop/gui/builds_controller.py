@@ -35,8 +35,8 @@ from pixel_desktop.gui.operations import Latest, Runner
 from pixel_desktop.gui.operations import builds as build_ops
 
 if TYPE_CHECKING:
+    from pixel_desktop.app.records import BuildRecord
     from pixel_desktop.gui.services import Services
-    from pixel_desktop.store.records import BuildRecord
 
 LOG_TAIL_LINES = 20_000
 BuildEvent = LogLine | PhaseChanged | StepProgress | MetricSample | BuildFinished

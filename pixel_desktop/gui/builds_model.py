@@ -18,7 +18,7 @@ from pixel_desktop.gui import builds_format as fmt
 from pixel_desktop.gui import theme
 
 if TYPE_CHECKING:
-    from pixel_desktop.store.records import BuildRecord
+    from pixel_desktop.app.records import BuildRecord
 
 Index = QModelIndex | QPersistentModelIndex
 BUILD_ID_ROLE = Qt.ItemDataRole.UserRole  # every cell: the row's build id

@@ -44,8 +44,8 @@ from pixel_desktop.gui.widgets.charts import BuildBarsChart, LiveChart
 from pixel_desktop.gui.widgets.layout import grid, hbox, hline, margins, splitter, vbox, widget
 
 if TYPE_CHECKING:
+    from pixel_desktop.app.records import BuildRecord
     from pixel_desktop.events import MetricSample
-    from pixel_desktop.store.records import BuildRecord
 
 RECENT_BUILDS_CHARTED = 12
 _CHIP = "border-radius:10px; padding:3px 10px;"

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from pixel_desktop.gui.operations import ChangeOp, QueryOp
 
 if TYPE_CHECKING:
+    from pixel_desktop.app.records import BuildRecord
     from pixel_desktop.gui.services import Services
-    from pixel_desktop.store.records import BuildRecord
 
 
 def submit_build(services: Services, slug: str, *, push_registry: str | None = None) -> ChangeOp[int]:

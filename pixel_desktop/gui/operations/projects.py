@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from pixel_desktop.gui.operations import ChangeOp, QueryOp
 
 if TYPE_CHECKING:
+    from pixel_desktop.app.records import ProjectRecord
     from pixel_desktop.gui.services import Services
     from pixel_desktop.spec import ProjectSpec
-    from pixel_desktop.store.records import ProjectRecord
 
 
 def list_projects(services: Services, search: str | None) -> QueryOp[list[ProjectRecord]]:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from pixel_desktop.gui.operations import ChangeOp, QueryOp
 
 if TYPE_CHECKING:
+    from pixel_desktop.app.records import RegistryRecord
     from pixel_desktop.gui.services import Services
-    from pixel_desktop.store.records import RegistryRecord
 
 
 def list_registries(services: Services) -> QueryOp[list[RegistryRecord]]:
