@@ -18,17 +18,9 @@ import threading
 from collections.abc import Sequence
 from typing import Protocol
 
+from pixel_desktop.events import JobRef  # a job of the runner: kind + persisted record id
 from pixel_desktop.gui.deploy_format import Deployment, Target
 from pixel_desktop.gui.operations import ChangeOp, QueryOp
-
-
-class JobRef(Protocol):
-    """A job of the core's runner (``jobs.runner.JobRef``): its kind and persisted id."""
-
-    @property
-    def kind(self) -> str: ...
-    @property
-    def id(self) -> int: ...
 
 
 class Build(Protocol):

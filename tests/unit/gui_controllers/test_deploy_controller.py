@@ -19,7 +19,7 @@ import pytest
 from pixel_desktop.errors import DeployError, DockerUnavailableError
 from pixel_desktop.gui.deploy_controller import Buttons, Chart, Choice, DeployController
 from pixel_desktop.gui.deploy_format import deployment_details, short_digest
-from pixel_desktop.gui.operations.deploys import DeployServices
+from pixel_desktop.gui.operations.deploys import DeployServices, JobRef
 
 NOW = dt.datetime(2026, 12, 2, 5, 0, tzinfo=dt.UTC)
 
@@ -52,12 +52,6 @@ class Dep:
     error_message: str | None = None
     created_at: dt.datetime = NOW
     completed_at: dt.datetime | None = NOW
-
-
-@dataclass(frozen=True)
-class Job:
-    kind: str
-    id: int
 
 
 @dataclass(frozen=True)
@@ -100,7 +94,7 @@ class FakeServices:
         self.calls: list[tuple[Any, ...]] = []
         self.submit_error: BaseException | None = None
         self.final: dict[int, Dep] = {}
-        self.cancelled: list[Job] = []
+        self.cancelled: list[JobRef] = []
         self.samplers: list[FakeSampler] = []
         self.sample_script: list[Sample | BaseException] = []
         self.next_id = 10
@@ -118,23 +112,23 @@ class FakeServices:
         self.calls.append(("check", name, slug))
         return Check(name, True, "READY: Docker 27")
 
-    def submit_deploy(self, slug: str, target: str, *, build_id: int | None = None, via: str | None = None) -> Job:
+    def submit_deploy(self, slug: str, target: str, *, build_id: int | None = None, via: str | None = None) -> JobRef:
         self.calls.append(("deploy", slug, target, build_id, via))
         if self.submit_error is not None:
             raise self.submit_error
         self.next_id += 1
-        return Job("deploy", self.next_id)
+        return JobRef("deploy", self.next_id)
 
-    def submit_rollback(self, slug: str, target: str) -> Job:
+    def submit_rollback(self, slug: str, target: str) -> JobRef:
         self.calls.append(("rollback", slug, target))
         self.next_id += 1
-        return Job("rollback", self.next_id)
+        return JobRef("rollback", self.next_id)
 
-    def cancel_job(self, job: Job) -> bool:
+    def cancel_job(self, job: JobRef) -> bool:
         self.cancelled.append(job)
         return True
 
-    def wait_job(self, job: Job) -> Dep:
+    def wait_job(self, job: JobRef) -> Dep:
         return self.final[job.id]
 
     def deploy_sampler(self, slug: str, target: str) -> FakeSampler:
@@ -283,7 +277,7 @@ def test_deploy_runs_as_a_job_freezes_the_pickers_and_offers_cancel_once_submitt
     runner.finish(1)  # submitted
     assert services.calls[-1] == ("deploy", "acme", "local", 2, "load")
     job = controller.job
-    assert job == Job("deploy", 11)
+    assert job == JobRef("deploy", 11)
     assert view.buttons is not None and view.buttons.cancel
 
     controller.cancel()
