@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING
 from pixel_desktop.gui.operations import QueryOp
 
 if TYPE_CHECKING:
-    from pixel_desktop.codegen import GeneratedFile
+    from pixel_desktop.app.records import BuildRecord, GeneratedFile
     from pixel_desktop.gui.services import Services
     from pixel_desktop.spec import ProjectSpec
-    from pixel_desktop.store.records import BuildRecord
 
 
 def render(services: Services, spec: ProjectSpec, project_id: int | None) -> QueryOp[list[GeneratedFile]]:

@@ -12,8 +12,8 @@ from pixel_desktop.gui.operations import ChangeOp, QueryOp
 
 if TYPE_CHECKING:
     from pixel_desktop.app.eval import EvalPlan, EvalProgress, EvalReport
+    from pixel_desktop.app.records import BuildRecord
     from pixel_desktop.gui.services import Services
-    from pixel_desktop.store.records import BuildRecord
 
 
 def eval_builds(services: Services, slug: str) -> QueryOp[list[BuildRecord]]:

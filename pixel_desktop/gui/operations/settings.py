@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from pixel_desktop.gui.operations import QueryOp
 
 if TYPE_CHECKING:
+    from pixel_desktop.app.records import RegistryRecord, TargetRecord
     from pixel_desktop.gui.services import DaemonState, Services
-    from pixel_desktop.store.records import RegistryRecord, TargetRecord
 
 
 def test_store_url(services: Services, url: str) -> QueryOp[str]:

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from pixel_desktop.gui.operations import ChangeOp
 
 if TYPE_CHECKING:
+    from pixel_desktop.app.records import TargetRecord
     from pixel_desktop.gui.services import Services
-    from pixel_desktop.store.records import TargetRecord
 
 
 def add_target(services: Services, name: str, docker_host: str, kind: str) -> ChangeOp[TargetRecord]:
