@@ -155,7 +155,7 @@ class _JobSubscription:
         self.lock = threading.Lock()
 
     def __call__(self, event: Event) -> None:
-        if event.job == self.job:
+        if getattr(event, "job", None) == self.job:
             with self.lock:
                 self.callback(event)
 
@@ -206,14 +206,15 @@ class EventBus:
             return list(self._history.get(job, ()))
 
     def publish(self, event: Event) -> None:
+        job: JobRef | None = getattr(event, "job", None)  # a test may publish a bare object
         with self._lock:
-            job = event.job
-            kept = self._history.get(job)
-            if kept is None:
-                kept = self._history[job] = deque(maxlen=self._replay_events)
-                while len(self._history) > self._replay_jobs:
-                    self._history.popitem(last=False)
-            kept.append(event)
+            if job is not None:
+                kept = self._history.get(job)
+                if kept is None:
+                    kept = self._history[job] = deque(maxlen=self._replay_events)
+                    while len(self._history) > self._replay_jobs:
+                        self._history.popitem(last=False)
+                kept.append(event)
             subscribers = self._subscribers
         for callback in subscribers:
             self._deliver(callback, event)
