@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pixel_desktop import paths
 from pixel_desktop.build.logwriter import LogWriter
@@ -40,7 +40,10 @@ from pixel_desktop.kinds import TERMINAL_BUILD_STATUSES, TERMINAL_DEPLOYMENT_STA
 from pixel_desktop.secrets import SecretStore
 
 if TYPE_CHECKING:
+    from pixel_desktop.deploy.plan import Plan
     from pixel_desktop.deploy.service import DeployService, StartedDeploy
+    from pixel_desktop.settings import Settings
+    from pixel_desktop.store import Store
 
 CANCEL_POLL_S = 0.5
 
@@ -130,6 +133,14 @@ class _DeployJob:
 
 
 DeployServiceFactory = Callable[[EventBus], "DeployService"]
+"""A DeployService publishing on the runner's bus; made per submit, so it reads the
+settings (Docker host, health timeout) current at that moment."""
+
+
+class Pipeline(Protocol):
+    """What runs one build (build/pipeline.py); returns its terminal status."""
+
+    def run(self, job: Job) -> str: ...
 
 
 class LocalJobRunner:
@@ -137,13 +148,13 @@ class LocalJobRunner:
 
     def __init__(
         self,
-        store: Any,
-        settings: Any,
+        store: Store,
+        settings: Settings,
         bus: EventBus | None = None,
         *,
         gateway_factory: Callable[[], DockerClient] | None = None,
         secrets: SecretStore | None = None,
-        pipeline: Any = None,
+        pipeline: Pipeline | None = None,
         concurrency: int | None = None,
         deploy_service: DeployServiceFactory | None = None,
     ) -> None:
@@ -161,7 +172,7 @@ class LocalJobRunner:
         self._log_writer = LogWriter(store, self._store_lock)
         self._unsubscribe_writer = self._bus.subscribe(self._log_writer)
         factory = gateway_factory or (lambda: DockerClient(settings.effective_docker_host()))
-        self._pipeline = pipeline or BuildPipeline(
+        self._pipeline: Pipeline = pipeline or BuildPipeline(
             store, settings, self._bus, factory, secrets or SecretStore(), self._store_lock
         )
         self._deploy_service = deploy_service or self._default_deploy_service
@@ -237,7 +248,7 @@ class LocalJobRunner:
         service = self._deploy_service(self._bus)
         return self._start_deploy(service, service.plan_rollback(slug, target))
 
-    def _start_deploy(self, service: DeployService, plan: Any) -> JobRef:
+    def _start_deploy(self, service: DeployService, plan: Plan) -> JobRef:
         with self._cond:
             if self._closing:
                 raise InputError("The job runner is shutting down; deploy again after restart.")
@@ -451,7 +462,7 @@ BuildEngine = LocalJobRunner
 """The old name; kept until the app layer and the GUI switch to ``LocalJobRunner``."""
 
 
-def cancel_anywhere(store: Any, job: JobRef | int, engine: LocalJobRunner | None = None) -> str:
+def cancel_anywhere(store: Store, job: JobRef | int, engine: LocalJobRunner | None = None) -> str:
     """Cancel ``job`` (a bare int is a build id) wherever it runs; a sentence saying what
     happened."""
     ref = _as_ref(job)
