@@ -17,12 +17,9 @@ from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QColor,
     QDesktopServices,
     QIcon,
     QKeySequence,
-    QPainter,
-    QPixmap,
 )
 from PySide6.QtWidgets import (
     QDialog,
@@ -30,7 +27,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
@@ -39,7 +35,6 @@ from PySide6.QtWidgets import (
     QStyle,
     QTabWidget,
     QToolBar,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -59,13 +54,14 @@ from pixel_desktop.gui.operations import builds as build_ops
 from pixel_desktop.gui.operations import projects as project_ops
 from pixel_desktop.gui.operations import registries as registry_ops
 from pixel_desktop.gui.operations import status as status_ops
+from pixel_desktop.gui.project_sidebar import ProjectSidebar
 from pixel_desktop.gui.queue_counts import QueueCounts
 from pixel_desktop.gui.services import DaemonState, Services
 from pixel_desktop.gui.settings_dialog import SettingsDialog
+from pixel_desktop.gui.status_line import StatusLine
 from pixel_desktop.gui.tasks import TaskRunner
 from pixel_desktop.spec import ProjectSpec
 
-SLUG_ROLE = Qt.ItemDataRole.UserRole
 DOCKER_CHECK_MS = 15_000
 TABS = ("editor", "files", "builds", "deploy", "evaluate")
 
@@ -124,36 +120,12 @@ class MainWindow(QMainWindow):
         self.setUnifiedTitleAndToolBarOnMac(True)
 
         # --- left: projects
-        self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText("Search projects  (Ctrl+F)")
-        self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.addAction(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView),
-            QLineEdit.ActionPosition.LeadingPosition,
-        )
-        self.project_tree = QTreeWidget()
-        self.project_tree.setHeaderHidden(True)
-        self.project_tree.setIndentation(14)
-        self.project_tree.setIconSize(QSize(18, 18))
-        self.project_tree.setObjectName("projectTree")
-        self.project_tree.currentItemChanged.connect(self._tree_selection)
-        self.count_label = QLabel("")
-        self.count_label.setObjectName("hint")
-        left = QWidget()
-        left.setObjectName("sidebar")
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(10, 10, 6, 10)
-        title = QLabel("Projects")
-        title.setObjectName("sidebarTitle")
-        left_layout.addWidget(title)
-        left_layout.addWidget(self.search_edit)
-        left_layout.addWidget(self.project_tree, 1)
-        left_layout.addWidget(self.count_label)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(200)
-        self._search_timer.timeout.connect(self.refresh_projects)
-        self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
+        self.sidebar = ProjectSidebar()
+        self.search_edit = self.sidebar.search_edit
+        self.project_tree = self.sidebar.tree
+        self.count_label = self.sidebar.count_label
+        self.sidebar.search_changed.connect(self.refresh_projects)
+        self.sidebar.project_chosen.connect(self._project_chosen)
 
         # --- right: banner + tabs
         self.banner = gui_errors.Banner()
@@ -176,7 +148,7 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.banner)
         right_layout.addWidget(self.tabs, 1)
         self.splitter = QSplitter()
-        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([270, 1130])
@@ -246,22 +218,10 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _make_statusbar(self) -> None:
-        bar = self.statusBar()
-        self.docker_label = QLabel("Docker: checking…")
-        self.store_label = QLabel("Store: opening…")
-        self.queue_label = QLabel("")
-        self.docker_dot = QLabel()
-        self.docker_dot.setPixmap(_dot("#8c959f"))
-        self.docker_dot.setContentsMargins(6, 0, 0, 0)
-        for label in (self.docker_label, self.store_label, self.queue_label):
-            label.setContentsMargins(4, 0, 6, 0)
-        # Long daemon errors must not widen the window: the label may clip, its tooltip has it all.
-        self.docker_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.docker_label.setMinimumWidth(120)
-        bar.addWidget(self.docker_dot)
-        bar.addWidget(self.docker_label, 1)
-        bar.addPermanentWidget(self.store_label)
-        bar.addPermanentWidget(self.queue_label)
+        self.status_line = StatusLine(self.statusBar())
+        self.docker_label = self.status_line.docker_label
+        self.store_label = self.status_line.store_label
+        self.queue_label = self.status_line.queue_label
 
     def _update_actions(self) -> None:
         has_project = self.record is not None
@@ -299,14 +259,14 @@ class MainWindow(QMainWindow):
         self.refresh_counts()
         (
             status_ops.describe_store(self.services)
-            .success(lambda text: self.store_label.setText(f"Store: {text}"))
+            .success(lambda text: self.status_line.show_store(f"Store: {text}"))
             .failure(self._store_failed)
             .run_in_background(self.tasks)
         )
         status_ops.template_names(self.services).success(self.editor.set_templates).ignore_failure().run_in_background(self.tasks)
 
     def _store_failed(self, exc: BaseException) -> None:
-        self.store_label.setText("Store: unavailable")
+        self.status_line.show_store("Store: unavailable")
         gui_errors.report_exception(exc)
 
     def refresh_all(self) -> None:
@@ -323,9 +283,7 @@ class MainWindow(QMainWindow):
 
     def _docker_checked(self, state: DaemonState) -> None:
         self.daemon_state = state
-        self.docker_dot.setPixmap(_dot("#1a7f37" if state.ok else "#cf222e"))
-        self.docker_label.setText(state.text)
-        self.docker_label.setToolTip(state.text)
+        self.status_line.show_docker(state.ok, state.text)
 
     def _docker_check_failed(self, exc: BaseException) -> None:
         self._docker_checked(DaemonState(False, gui_errors.user_message(exc)[1]))
@@ -344,62 +302,30 @@ class MainWindow(QMainWindow):
 
     def _show_counts(self) -> None:
         counts = self.queue.counts()
-        self.queue_label.setText(queue_text(counts["running"], counts["queued"]))
+        self.status_line.show_queue(queue_text(counts["running"], counts["queued"]))
 
     # ---------------------------------------------------------------- project list
     def refresh_projects(self, select: str | None = None) -> None:
         if select is not None:
             self._pending_select = select
-        search = self.search_edit.text().strip()
+        search = self.sidebar.search_text()
         project_ops.list_projects(self.services, search).success(self._projects_loaded).run_in_background(self.tasks)
 
     def _projects_loaded(self, records: list[Any]) -> None:
         self.projects = records
         wanted = self._pending_select or (self.record.slug if self.record else None)
         self._pending_select = None
-        self.project_tree.blockSignals(True)
-        self.project_tree.clear()
-        clients: dict[str, QTreeWidgetItem] = {}
-        style = self.style()
-        select_item: QTreeWidgetItem | None = None
-        for record in records:
-            client = clients.get(record.client)
-            if client is None:
-                client = QTreeWidgetItem(self.project_tree, [record.client])
-                client.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_DirIcon))
-                client.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                font = client.font(0)
-                font.setBold(True)
-                client.setFont(0, font)
-                clients[record.client] = client
-            item = QTreeWidgetItem(client, [record.name])
-            item.setData(0, SLUG_ROLE, record.slug)
-            item.setToolTip(0, f"{record.slug} · template {record.template} · v{record.version}")
-            item.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_ComputerIcon))
-            if record.slug == wanted:
-                select_item = item
-        self.project_tree.expandAll()
-        self.project_tree.blockSignals(False)
-        n = len(records)
-        self.count_label.setText(f"{n} project{'s' if n != 1 else ''} · {len(clients)} client{'s' if len(clients) != 1 else ''}")
+        selected = self.sidebar.show_projects(records, wanted)
         self.projects_loaded = True
-        if select_item is not None:
-            self.project_tree.setCurrentItem(select_item)
-        elif self.record is None and records and not self.search_edit.text():
+        if not selected and self.record is None and records and not self.search_edit.text():
             self.select_project(records[0].slug)
 
     def select_project(self, slug: str) -> None:
-        for i in range(self.project_tree.topLevelItemCount()):
-            client = self.project_tree.topLevelItem(i)
-            for j in range(client.childCount()):
-                if client.child(j).data(0, SLUG_ROLE) == slug:
-                    self.project_tree.setCurrentItem(client.child(j))
-                    return
-        self.refresh_projects(select=slug)
+        if not self.sidebar.select(slug):
+            self.refresh_projects(select=slug)
 
-    def _tree_selection(self, current: QTreeWidgetItem | None, previous: QTreeWidgetItem | None) -> None:
-        slug = current.data(0, SLUG_ROLE) if current is not None else None
-        if slug is None or (self.record is not None and slug == self.record.slug):
+    def _project_chosen(self, slug: str, previous: QTreeWidgetItem | None) -> None:
+        if self.record is not None and slug == self.record.slug:
             return
         if self.editor.dirty and self.record is not None:
             answer = QMessageBox.question(
@@ -409,9 +335,7 @@ class MainWindow(QMainWindow):
                 QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             )
             if answer != QMessageBox.StandardButton.Discard:
-                self.project_tree.blockSignals(True)
-                self.project_tree.setCurrentItem(previous)
-                self.project_tree.blockSignals(False)
+                self.sidebar.revert(previous)
                 return
         record = next((r for r in self.projects if r.slug == slug), None)
         if record is not None:
@@ -709,17 +633,4 @@ class MainWindow(QMainWindow):
         self.bridge.close()
         gui_errors.set_sink(None)
         self.tasks.wait_idle(10_000)
-
-
-def _dot(color: str) -> QPixmap:
-    """A small status lamp; emoji are not available in every font (nor offscreen)."""
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setBrush(QColor(color))
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.drawEllipse(1, 1, 10, 10)
-    painter.end()
-    return pixmap
 
