@@ -1,0 +1,65 @@
+"""The deployment history model answers by named column and role (no column numbers, no
+Docker): what the table shows, its colours, and tooltips that quote records literally."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from pixel_desktop.gui import theme
+from pixel_desktop.gui.deploy_history_model import (
+    HEADERS,
+    Column,
+    DeploymentHistoryModel,
+    DeploymentIdRole,
+    DeploymentRole,
+)
+
+WHEN = dt.datetime(2026, 12, 2, 5, 0, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Dep:
+    id: int
+    status: str
+    url: str | None = None
+    error_message: str | None = None
+    target_name: str = "local"
+    project_slug: str = "acme"
+    build_id: int | None = 3
+    image_ref: str = "registry.example:5000/pixel/acme:b3"
+    digest: str | None = "sha256:" + "cd" * 32
+    config_snapshot: dict[str, Any] = field(default_factory=dict)
+    created_at: dt.datetime = WHEN
+    completed_at: dt.datetime | None = None
+
+
+def test_rows_answer_by_named_column_with_status_colours_links_and_literal_tooltips(qapp) -> None:
+    model = DeploymentHistoryModel()
+    rows = [
+        Dep(7, "healthy", url="http://box:8000"),
+        Dep(6, "cancelled", error_message="<b>Cancelled</b>; the previous version keeps serving."),
+    ]
+    model.set_rows(rows)
+
+    assert model.rowCount() == 2 and model.columnCount() == len(Column)
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in Column] == [HEADERS[c] for c in Column]
+    assert model.text(0, Column.ID) == "7" and model.text(0, Column.BUILD) == "#3"
+    assert model.text(0, Column.IMAGE) == "acme:b3" and model.text(0, Column.DIGEST) == "sha256:cdcdcdcdcdcd"
+    assert model.text(0, Column.URL) == "http://box:8000" and model.text(1, Column.URL) == ""
+    assert model.text(1, Column.STATUS) == "cancelled" and model.text(1, Column.FINISHED) == ""
+
+    def role(row: int, column: Column, r: int) -> Any:
+        return model.data(model.index(row, column), r)
+
+    assert role(0, Column.STATUS, Qt.ItemDataRole.ForegroundRole).color().name() == theme.SUCCESS
+    assert role(0, Column.STATUS, Qt.ItemDataRole.FontRole).bold()
+    assert role(0, Column.URL, Qt.ItemDataRole.FontRole).underline()
+    assert role(1, Column.URL, Qt.ItemDataRole.ForegroundRole) is None
+    assert "&lt;b&gt;Cancelled&lt;/b&gt;" in role(1, Column.ERROR, Qt.ItemDataRole.ToolTipRole)
+    assert "registry.example:5000/pixel/acme:b3" in role(0, Column.IMAGE, Qt.ItemDataRole.ToolTipRole)
+    assert role(1, Column.ID, DeploymentIdRole) == 6 and role(1, Column.TARGET, DeploymentRole) is rows[1]
+    assert model.row_of(6) == 1 and model.row_of(99) is None and model.deployment_at(5) is None
