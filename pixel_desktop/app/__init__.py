@@ -13,6 +13,7 @@ from pixel_desktop.app.builds import Builds
 from pixel_desktop.app.context import AppContext, check_store_url, open_store
 from pixel_desktop.app.deploys import Deploys
 from pixel_desktop.app.eval import EvalUseCases
+from pixel_desktop.app.jobs import Jobs
 from pixel_desktop.app.projects import Projects
 from pixel_desktop.app.registries import Registries
 from pixel_desktop.app.secrets_port import Secrets, SecretsFactory, os_keyring
@@ -29,8 +30,8 @@ class App:
 
     ``create_store``: a SQLite store file that does not exist yet may be created (``pixel db
     init``, the desktop app); otherwise a missing file is taken for a typo and refused.
-    ``bus`` carries build and deploy events to whoever subscribed (the GUI's bridge, the
-    CLI's log printer). ``secrets`` builds the keyring access (the OS keyring by default).
+    ``bus`` carries the events of every job of ``jobs`` (builds, deploys, rollbacks) to
+    whoever subscribed (the GUI's bridge, the CLI's log printer). ``secrets`` builds the keyring access (the OS keyring by default).
     """
 
     def __init__(
@@ -48,16 +49,18 @@ class App:
         self.secrets = secrets
         self.projects = Projects(self.context, secrets)
         self.registries = Registries(self.context, secrets)
-        self.builds = Builds(self.context, self.bus, concurrency=build_concurrency)
-        self.deploys = Deploys(self.context, self.bus)
+        self.jobs = Jobs(self.context, self.bus, concurrency=build_concurrency)
+        self.builds = Builds(self.context, self.jobs)
+        self.deploys = Deploys(self.context, self.bus, self.jobs)
         self.targets = Targets(self.context, self.deploys.check_target)
         self.eval = EvalUseCases(self.context)
         self.settings = SettingsUseCases(self.context)
         self.templates = Templates(self.context)
 
-    def close(self, *, build_grace_s: float = 30.0) -> None:
-        """Stop this process's builds (cancelling running ones), then close the store."""
+    def close(self, *, job_grace_s: float = 30.0) -> None:
+        """Stop this process's jobs (queued builds cancelled, running jobs cancelled and
+        awaited up to ``job_grace_s``), then close the store."""
         try:
-            self.builds.shutdown(timeout=build_grace_s)
+            self.jobs.shutdown(timeout=job_grace_s)
         finally:
             self.context.close()

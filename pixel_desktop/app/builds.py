@@ -7,19 +7,20 @@ queue with the same checks (the project exists, a push registry is configured), 
 
 from __future__ import annotations
 
-import threading
+import builtins
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pixel_desktop import paths
 from pixel_desktop.app.context import AppContext
+from pixel_desktop.app.jobs import Jobs
 from pixel_desktop.errors import InputError
-from pixel_desktop.events import EventBus
+from pixel_desktop.events import JobRef
 from pixel_desktop.store.records import RUNNING_BUILD_STATUSES, BuildRecord, ProjectRecord
 
 if TYPE_CHECKING:
-    from pixel_desktop.jobs.local import BuildEngine
+    from pixel_desktop.jobs.local import LocalJobRunner
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,24 +40,14 @@ def duration_s(record: BuildRecord) -> float | None:
 
 
 class Builds:
-    def __init__(self, ctx: AppContext, bus: EventBus, *, concurrency: int | None = None) -> None:
+    def __init__(self, ctx: AppContext, jobs: Jobs) -> None:
         self._ctx = ctx
-        self._bus = bus
-        self._concurrency = concurrency
-        self._engine: BuildEngine | None = None
-        self._lock = threading.Lock()
+        self._jobs = jobs
 
     @property
-    def engine(self) -> BuildEngine:
-        """This process's build queue, started on the first submit."""
-        with self._lock:
-            if self._engine is None:
-                from pixel_desktop.jobs.local import BuildEngine
-
-                self._engine = BuildEngine(
-                    self._ctx.store, self._ctx.settings, self._bus, concurrency=self._concurrency
-                )
-            return self._engine
+    def engine(self) -> LocalJobRunner:
+        """The job runner builds are queued on (started on first use)."""
+        return self._jobs.runner
 
     def submit(
         self,
@@ -65,18 +56,24 @@ class Builds:
         run_tests: bool = True,
         push_registry: str | None = None,
         no_cache: bool = False,
-    ) -> int:
-        return self.engine.submit(
+    ) -> JobRef:
+        """Queue a build; the ref (kind "build", the build id) exists before its first event,
+        and ``bus.subscribe_job(ref, ...)`` replays from that first event."""
+        return self._jobs.runner.submit_build(
             slug, run_tests=run_tests, push_registry=push_registry, no_cache=no_cache
         )
 
-    def wait(self, build_id: int, timeout: float | None = None) -> BuildRecord:
-        return self.engine.wait(build_id, timeout=timeout)
+    def wait(self, build: JobRef | int, timeout: float | None = None) -> BuildRecord:
+        """The build's final record (TimeoutError when it is still running after ``timeout``)."""
+        ref = build if isinstance(build, JobRef) else JobRef("build", int(build))
+        self._jobs.runner.wait(ref, timeout=timeout)
+        return self.get(ref.id)
 
-    def cancel_here(self, build_id: int) -> bool:
-        """Cancel a build of this process's queue; False when it is not ours or not active."""
-        engine = self._engine
-        return engine.cancel(build_id) if engine is not None else False
+    def cancel_here(self, build: JobRef | int) -> bool:
+        """Cancel a build of this process's runner; False when it is not ours or not active."""
+        runner = self._jobs.started
+        ref = build if isinstance(build, JobRef) else JobRef("build", int(build))
+        return runner.cancel(ref) if runner is not None else False
 
     def cancel(self, build_id: int) -> str:
         """Cancel ``build_id`` wherever it runs; returns a sentence saying what happened."""
@@ -84,21 +81,21 @@ class Builds:
 
         if build_id <= 0:
             raise InputError("Build ids are positive integers (see `pixel builds list`).")
-        return cancel_anywhere(self._ctx.store, build_id, self._engine)
+        return cancel_anywhere(self._ctx.store, JobRef("build", build_id), self._jobs.started)
 
-    def list(self, slug: str | None = None, limit: int = 50) -> list[BuildRecord]:
+    def list(self, slug: str | None = None, limit: int = 50) -> builtins.list[BuildRecord]:
         store = self._ctx.store
         if slug:
             store.projects.get(slug)  # unknown project → clear NotFoundError, not an empty list
         return store.builds.list(slug, limit=limit)
 
-    def completed(self, slug: str, limit: int = 50) -> list[BuildRecord]:
+    def completed(self, slug: str, limit: int = 50) -> builtins.list[BuildRecord]:
         return [b for b in self.list(slug, limit=limit) if b.status == "completed"]
 
     def get(self, build_id: int) -> BuildRecord:
         return self._ctx.store.builds.get(build_id)
 
-    def log(self, build_id: int, tail: int | None = None) -> list[str]:
+    def log(self, build_id: int, tail: int | None = None) -> builtins.list[str]:
         lines = list(self._ctx.store.builds.read_log(build_id))
         return lines[-tail:] if tail else lines
 
@@ -116,16 +113,11 @@ class Builds:
         return build, {a.path: a.content for a in store.builds.artifacts(build.id)}
 
     def counts(self) -> BuildCounts:
-        """Queued and running builds: this process's queue when it runs, else the store's."""
-        if self._engine is not None:
-            counts = self._engine.counts()
+        """Queued and running builds: this process's runner when it runs, else the store's."""
+        runner = self._jobs.started
+        if runner is not None:
+            counts = runner.counts()
             return BuildCounts(int(counts.get("queued", 0)), int(counts.get("running", 0)))
         by_status = self._ctx.store.builds.count_by_status()
         running = sum(n for s, n in by_status.items() if s in RUNNING_BUILD_STATUSES)
         return BuildCounts(int(by_status.get("queued", 0)), int(running))
-
-    def shutdown(self, timeout: float = 30.0) -> None:
-        with self._lock:
-            engine, self._engine = self._engine, None
-        if engine is not None:
-            engine.shutdown(timeout=timeout)

@@ -1,33 +1,47 @@
 """Deploys: deploy, roll back, history, target checks, live samples and handover bundles.
 
 Why one place: ``pixel deploy`` and the Deploy tab run the same health-gated rollout with
-the same build choice and the same refusals; both only format the final record.
+the same build choice and the same refusals; both only format the final record. Deploys and
+rollbacks are jobs of the app's one runner: the deployment record (``pending``) exists when
+``submit`` returns, events carry the job, and ``cancel`` ends the record ``cancelled`` with
+what was left running said in its message.
 """
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pixel_desktop.app.context import AppContext
+from pixel_desktop.app.jobs import Jobs
 from pixel_desktop.errors import InputError
-from pixel_desktop.events import EventBus
+from pixel_desktop.events import EventBus, JobRef
 from pixel_desktop.store.records import BuildRecord, DeploymentRecord
 
 if TYPE_CHECKING:
     from pixel_desktop.deploy import BundleResult, DeploySample, DeployService, TargetCheck
-    from pixel_desktop.deploy.events import DeployProgress
+    from pixel_desktop.deploy.events import DeployFinished, DeployProgress
+    from pixel_desktop.deploy.sampler import LiveSampler
 
-    Progress = Callable[[DeployProgress], None]
+    Progress = Callable[[DeployProgress | DeployFinished], None]
 else:
     Progress = Callable[[Any], None]
 
 
+# How long a cancelled deploy may take to put the previous version back before the caller
+# stops waiting for its record (the job goes on to finish it either way).
+CANCEL_GRACE_S = 120.0
+_POLL_S = 0.25  # waits in slices so Ctrl+C reaches the waiting thread at once
+
+
 class Deploys:
-    def __init__(self, ctx: AppContext, bus: EventBus | None = None) -> None:
+    def __init__(self, ctx: AppContext, bus: EventBus, jobs: Jobs) -> None:
         self._ctx = ctx
         self._bus = bus
+        self._jobs = jobs
 
     def service(self) -> DeployService:
         """A DeployService on the current settings; its progress also goes to the bus.
@@ -35,6 +49,28 @@ class Deploys:
         from pixel_desktop.deploy import DeployService
 
         return DeployService(self._ctx.store, self._ctx.settings, bus=self._bus)
+
+    # ---------------------------------------------------------------- jobs
+    def submit(
+        self, slug: str, target: str, *, build_id: int | None = None, via: str | None = None
+    ) -> JobRef:
+        """Start a deploy job; every refusal (unknown project/target, nothing deployable,
+        another deploy of it running) is raised here, before anything is recorded."""
+        return self._jobs.runner.submit_deploy(slug, target, build_id=build_id, via=via)
+
+    def submit_rollback(self, slug: str, target: str) -> JobRef:
+        """Start a rollback job to the healthy deployment before the current one."""
+        return self._jobs.runner.submit_rollback(slug, target)
+
+    def cancel(self, job: JobRef) -> bool:
+        """Cancel a deploy or rollback job of this process; False when it is not active here."""
+        runner = self._jobs.started
+        return runner.cancel(job) if runner is not None else False
+
+    def wait(self, job: JobRef, timeout: float | None = None) -> DeploymentRecord:
+        """The job's final deployment record (TimeoutError while it still runs)."""
+        self._jobs.runner.wait(job, timeout=timeout)
+        return self._ctx.store.deployments.get(job.id)
 
     def deploy(
         self,
@@ -45,14 +81,42 @@ class Deploys:
         via: str | None = None,
         on_progress: Progress | None = None,
     ) -> DeploymentRecord:
-        """Deploy a build (default: the last completed one); the final record's status says
-        healthy / failed / rolled_back."""
-        return self.service().deploy(slug, target, build_id=build_id, via=via, on_progress=on_progress)
+        """Deploy a build (default: the last completed one) and wait for the final record,
+        whose status says healthy / failed / rolled_back. Ctrl+C cancels the job, waits for
+        it to put the previous version back, and is raised again."""
+        return self._follow(self.submit(slug, target, build_id=build_id, via=via), on_progress)
 
     def rollback(self, slug: str, target: str, *, on_progress: Progress | None = None) -> DeploymentRecord:
-        return self.service().rollback(slug, target, on_progress=on_progress)
+        """Redeploy the previous healthy deployment and wait for the final record."""
+        return self._follow(self.submit_rollback(slug, target), on_progress)
 
-    def list(self, slug: str | None = None, limit: int = 100) -> list[DeploymentRecord]:
+    def _follow(self, job: JobRef, on_progress: Progress | None) -> DeploymentRecord:
+        from pixel_desktop.deploy.events import DeployProgress
+
+        def on_event(event: object) -> None:
+            if on_progress is not None and isinstance(event, DeployProgress):
+                on_progress(event)
+
+        unsubscribe = self._bus.subscribe_job(job, on_event)  # replays from the first stage
+        try:
+            while True:
+                try:
+                    return self.wait(job, timeout=_POLL_S)
+                except TimeoutError:
+                    continue
+        except KeyboardInterrupt:
+            self.cancel(job)
+            with contextlib.suppress(TimeoutError):
+                self._jobs.runner.wait(job, timeout=CANCEL_GRACE_S)
+            raise
+        finally:
+            unsubscribe()
+
+    def sampler(self, slug: str, target: str) -> LiveSampler:
+        """The live chart's sampler: one kept connection for all its samples."""
+        return self.service().sampler(slug, target)
+
+    def list(self, slug: str | None = None, limit: int = 100) -> builtins.list[DeploymentRecord]:
         if slug:
             self._ctx.store.projects.get(slug)  # NotFoundError for a typo, not an empty list
         return self.service().list(slug, limit=limit)
@@ -82,7 +146,7 @@ class Deploys:
     ) -> BundleResult:
         """An offline handover bundle (.tar.gz) of a completed build, from the local daemon."""
         from pixel_desktop.deploy import bundle, hosts
-        from pixel_desktop.docker.gateway import resolve_host
+        from pixel_desktop.docker.hosts import resolve_host
 
         project = self._ctx.store.projects.get(slug)
         build = self.bundle_build(slug, build_id)

@@ -7,6 +7,7 @@ front end now goes through :class:`Projects`, which validates fully before it wr
 
 from __future__ import annotations
 
+import builtins
 import os
 import tempfile
 from pathlib import Path
@@ -55,7 +56,7 @@ class Projects:
         self._secrets = secrets
 
     # ---------------------------------------------------------------- reading
-    def list(self, search: str | None = None) -> list[ProjectRecord]:
+    def list(self, search: str | None = None) -> builtins.list[ProjectRecord]:
         return self._ctx.store.projects.list(search or None)
 
     def get(self, slug: str) -> ProjectRecord:

@@ -8,6 +8,7 @@ keyring, never the store, and a keyring failure undoes the database write.
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass
 
@@ -85,7 +86,7 @@ class Registries:
             raise InputError(PASSWORD_NEEDS_USER)
         return RegistryInput(name, address, user, bool(insecure))
 
-    def list(self) -> list[RegistryRecord]:
+    def list(self) -> builtins.list[RegistryRecord]:
         return self._ctx.store.registries.list()
 
     def get(self, name: str) -> RegistryRecord:
@@ -156,7 +157,7 @@ class Registries:
         action = self.update if existing else self.add
         return action(name, url, username=username, password=password, insecure=insecure)
 
-    def listing(self) -> list[RegistryListing]:
+    def listing(self) -> builtins.list[RegistryListing]:
         """Every registry with whether its password is in the keyring (None when unknown)."""
         secrets = self._secrets()
 

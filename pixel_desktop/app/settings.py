@@ -46,10 +46,11 @@ class SettingsUseCases:
 
     def daemon_state(self, host: str | None = None) -> DaemonState:
         """Whether the Docker daemon answers (never raises: the answer is the state)."""
-        from pixel_desktop.docker.gateway import DockerGateway
+        from pixel_desktop.docker.client import DockerClient
 
         try:
-            info = DockerGateway(host or self._ctx.settings.effective_docker_host()).ping()
+            with DockerClient(host or self._ctx.settings.effective_docker_host()) as docker:
+                info = docker.ping()
         except PixelError as exc:
             return DaemonState(False, str(exc))
         return DaemonState(True, f"Docker {info.version} · {info.os}/{info.arch} · {info.host}")

@@ -7,6 +7,7 @@ Why here: the Settings dialog used to store targets the CLI refused (no URL chec
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,7 +68,7 @@ class Targets:
             hosts.install_tls(name, tls_dir)
         return self._ctx.store.targets.add(name, url.raw, kind)
 
-    def list(self) -> list[TargetRecord]:
+    def list(self) -> builtins.list[TargetRecord]:
         return self._ctx.store.targets.list()
 
     def get(self, name: str) -> TargetRecord:

@@ -7,6 +7,7 @@ its parent) as it was.
 
 from __future__ import annotations
 
+import builtins
 import os
 import shutil
 import tempfile
@@ -30,17 +31,17 @@ class Templates:
     def __init__(self, ctx: AppContext) -> None:
         self._ctx = ctx
 
-    def list(self) -> list[TemplateSet]:
+    def list(self) -> builtins.list[TemplateSet]:
         from pixel_desktop.codegen import list_template_sets
 
         return list_template_sets()
 
-    def names(self) -> list[str]:
+    def names(self) -> builtins.list[str]:
         return [t.name for t in self.list()]
 
     def render(
         self, spec: ProjectSpec, project_id: int | None = None, template: str | None = None
-    ) -> list[GeneratedFile]:
+    ) -> builtins.list[GeneratedFile]:
         from pixel_desktop.codegen import render_project
 
         return render_project(

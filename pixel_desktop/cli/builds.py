@@ -1,7 +1,7 @@
 """`pixel build SLUG` and `pixel builds list/show/cancel`.
 
-`pixel build` runs the build queue in this process (``app.builds``) and streams the log; Ctrl-C cancels the build
-cleanly (the daemon-side build and any test container are stopped) instead of leaving it
+`pixel build` runs the build as a job of this process's runner (``app.builds``) and streams
+its log; Ctrl-C cancels the build cleanly (the daemon-side build and any test container are stopped) instead of leaving it
 running. `pixel builds cancel` works from another terminal through a cancel request that the
 building process polls.
 """
@@ -74,11 +74,8 @@ def cmd_build(args: argparse.Namespace, app: App) -> int:
     stream = sys.stderr if args.json else sys.stdout
     finished: dict[str, Any] = {}
     done = threading.Event()
-    build_id: int | None = None
 
     def on_event(event: Event) -> None:
-        if build_id is not None and getattr(event, "build_id", None) != build_id:
-            return
         if isinstance(event, LogLine):
             try:
                 stream.write(event.text + "\n")
@@ -89,23 +86,26 @@ def cmd_build(args: argparse.Namespace, app: App) -> int:
             finished.update(event.result)
             done.set()
 
-    unsubscribe = app.bus.subscribe(on_event)
+    unsubscribe = None
     try:
-        build_id = app.builds.submit(
+        job = app.builds.submit(
             args.slug, run_tests=not args.no_test, push_registry=args.push, no_cache=args.no_cache
         )
+        # The job's events from its first one (replayed), then live: no line is missed.
+        unsubscribe = app.bus.subscribe_job(job, on_event)
         try:
             while not done.wait(0.25):
                 pass
         except KeyboardInterrupt:
-            stream.write(f"\nCancelling build {build_id} ...\n")
+            stream.write(f"\nCancelling build {job.id} ...\n")
             stream.flush()
-            app.builds.cancel_here(build_id)
+            app.builds.cancel_here(job)
             done.wait(CANCEL_GRACE_S)
-        record = app.builds.wait(build_id, timeout=CANCEL_GRACE_S)
+        record = app.builds.wait(job, timeout=CANCEL_GRACE_S)
     finally:
-        app.builds.shutdown(timeout=CANCEL_GRACE_S)
-        unsubscribe()
+        app.jobs.shutdown(timeout=CANCEL_GRACE_S)
+        if unsubscribe is not None:
+            unsubscribe()
     result = _result(record, finished)
     if args.json:
         print_json(result)

@@ -53,34 +53,30 @@ def cmd_add(args: argparse.Namespace, app: App) -> int:
 
 
 def cmd_list(args: argparse.Namespace, app: App) -> int:
-    rows = [
-        {
-            "name": r.name,
-            "url": r.url,
-            "username": r.username,
-            "insecure": r.insecure,
-            "password_stored": r.password_stored,
-        }
-        for r in app.registries.listing()
-    ]
+    listing = app.registries.listing()
     if args.json:
-        print_json(rows)
+        print_json(
+            [
+                {
+                    "name": r.name,
+                    "url": r.url,
+                    "username": r.username,
+                    "insecure": r.insecure,
+                    "password_stored": r.password_stored,
+                }
+                for r in listing
+            ]
+        )
         return 0
-    if not rows:
+    if not listing:
         print("No registries. Add one with `pixel registries add NAME --url HOST[:PORT]`.")
         return 0
     fmt = {True: "yes", False: "MISSING", None: "-"}
     print_table(
         ("name", "url", "username", "insecure", "password"),
         [
-            (
-                r["name"],
-                r["url"],
-                r["username"] or "-",
-                "yes" if r["insecure"] else "no",
-                fmt[r["password_stored"]],
-            )
-            for r in rows
+            (r.name, r.url, r.username or "-", "yes" if r.insecure else "no", fmt[r.password_stored])
+            for r in listing
         ],
     )
     return 0

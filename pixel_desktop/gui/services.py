@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from pixel_desktop import settings as settings_mod
 from pixel_desktop.app import App
@@ -22,21 +22,21 @@ from pixel_desktop.events import EventBus
 from pixel_desktop.spec import ProjectSpec
 
 if TYPE_CHECKING:
+    from pixel_desktop.app.builds import LocalJobRunner
+    from pixel_desktop.app.context import Store
+    from pixel_desktop.app.deploys import DeploySample, DeployService, TargetCheck
     from pixel_desktop.app.eval import EvalPlan, EvalProgress, EvalReport, Evaluator
-    from pixel_desktop.app.secrets_port import Secrets
-    from pixel_desktop.codegen import GeneratedFile
-    from pixel_desktop.deploy import DeploySample, DeployService, TargetCheck
-    from pixel_desktop.events import JobRef
-    from pixel_desktop.gui.operations.deploys import Sampler
-    from pixel_desktop.jobs.local import BuildEngine
-    from pixel_desktop.store import Store
-    from pixel_desktop.store.records import (
+    from pixel_desktop.app.records import (
         BuildRecord,
         DeploymentRecord,
+        GeneratedFile,
         ProjectRecord,
         RegistryRecord,
         TargetRecord,
     )
+    from pixel_desktop.app.secrets_port import Secrets
+    from pixel_desktop.events import JobRef
+    from pixel_desktop.gui.operations.deploys import Sampler
 
 __all__ = ["DaemonState", "Services"]
 
@@ -139,11 +139,12 @@ class Services:
 
     # ---------------------------------------------------------------- builds
     @property
-    def engine(self) -> BuildEngine:
-        return self.app.builds.engine
+    def engine(self) -> LocalJobRunner:
+        """The app's job runner (builds, deploys, rollbacks)."""
+        return self.app.jobs.runner
 
     def submit_build(self, slug: str, *, push_registry: str | None = None) -> int:
-        return self.app.builds.submit(slug, run_tests=True, push_registry=push_registry)
+        return self.app.builds.submit(slug, run_tests=True, push_registry=push_registry).id
 
     def cancel_build(self, build_id: int) -> bool:
         return self.app.builds.cancel_here(build_id)
@@ -241,27 +242,26 @@ class Services:
         return self.app.deploys.sample(slug, target)
 
     # ---------------------------------------------------------------- deploy jobs (Deploy tab)
-    # Added by the Deploy tab's work (H5): deploys and rollbacks as jobs of the one job runner
-    # (the build queue's ``LocalJobRunner``), so the tab knows the job before its first stage,
-    # can cancel it, and waits for the final record on a pool thread.
+    # Deploys and rollbacks as jobs of the app's one runner, so the tab knows the job before
+    # its first stage, can cancel it, and waits for the final record on a pool thread.
     def submit_deploy(
         self, slug: str, target: str, *, build_id: int | None = None, via: str | None = None
     ) -> JobRef:
-        return self.app.builds.engine.submit_deploy(slug, target, build_id=build_id, via=via)
+        return self.app.deploys.submit(slug, target, build_id=build_id, via=via)
 
     def submit_rollback(self, slug: str, target: str) -> JobRef:
-        return self.app.builds.engine.submit_rollback(slug, target)
+        return self.app.deploys.submit_rollback(slug, target)
 
     def cancel_job(self, job: JobRef) -> bool:
-        return self.app.builds.engine.cancel(job)
+        return self.app.deploys.cancel(job)
 
     def wait_job(self, job: JobRef) -> DeploymentRecord:
-        """The final record of a deploy or rollback job (a deploy job's record is a deployment)."""
-        return cast("DeploymentRecord", self.app.builds.engine.wait(job))
+        """The final record of a deploy or rollback job."""
+        return self.app.deploys.wait(job)
 
     def deploy_sampler(self, slug: str, target: str) -> Sampler:
         """The chart's sampler: one kept connection for all its samples."""
-        return self.app.deploys.service().sampler(slug, target)
+        return self.app.deploys.sampler(slug, target)
 
     # ---------------------------------------------------------------- eval
     def evaluator(self) -> Evaluator:
