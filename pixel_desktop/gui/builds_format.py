@@ -13,15 +13,22 @@ STEP_INSTRUCTION_MAX = 60
 
 
 class BuildLike(Protocol):
-    """The fields of a build record these functions read (``store.records.BuildRecord``)."""
+    """The fields of a build record these functions read (``BuildRecord``, frozen)."""
 
-    id: int
-    status: str
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    completed_at: dt.datetime | None
-    image_name: str | None
-    error_message: str | None
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def started_at(self) -> dt.datetime | None: ...
+    @property
+    def completed_at(self) -> dt.datetime | None: ...
+    @property
+    def image_name(self) -> str | None: ...
+    @property
+    def error_message(self) -> str | None: ...
 
 
 def size(n: int | None) -> str:

@@ -138,7 +138,8 @@ class BuildsTab(QWidget):
         self.skipped_label.hide()
         log_bar = hbox(0, 6, (self.filter_edit, 2), (self.find_edit, 1), self.follow_box, self.copy_button, self.save_button)
         log_panel = widget(vbox(0, 6, log_bar, (self.log, 1), self.skipped_label))
-        QShortcut(QKeySequence.StandardKey.FindNext, self, activated=lambda: self.log.find_next(self.find_edit.text()))
+        find_next = QShortcut(QKeySequence(QKeySequence.StandardKey.FindNext), self)
+        find_next.activated.connect(lambda: self.log.find_next(self.find_edit.text()))
 
         # --- charts
         self.cpu_plot = LiveChart("Test container CPU", "%", theme.ACCENT)

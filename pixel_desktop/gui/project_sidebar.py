@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
 
 from pixel_desktop.gui.widgets.layout import margins, vbox
@@ -100,16 +100,20 @@ class ProjectSidebar(QWidget):
         """Select ``slug`` if it is listed (the choice is reported); False when it is not."""
         for i in range(self.tree.topLevelItemCount()):
             client = self.tree.topLevelItem(i)
-            for j in range(client.childCount()):
-                if client.child(j).data(0, SLUG_ROLE) == slug:
-                    self.tree.setCurrentItem(client.child(j))
+            for j in range(client.childCount() if client is not None else 0):
+                item = client.child(j) if client is not None else None
+                if item is not None and item.data(0, SLUG_ROLE) == slug:
+                    self.tree.setCurrentItem(item)
                     return True
         return False
 
     def revert(self, previous: QTreeWidgetItem | None) -> None:
         """Put the selection back without reporting it (a refused switch)."""
         self.tree.blockSignals(True)
-        self.tree.setCurrentItem(previous)
+        if previous is None:
+            self.tree.setCurrentIndex(QModelIndex())
+        else:
+            self.tree.setCurrentItem(previous)
         self.tree.blockSignals(False)
 
     def _current_changed(self, current: QTreeWidgetItem | None, previous: QTreeWidgetItem | None) -> None:

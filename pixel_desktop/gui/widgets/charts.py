@@ -7,7 +7,7 @@ faint grid, no context menu) was copied between the Builds and Deploy tabs; it l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
@@ -101,7 +101,7 @@ class BuildBarsChart(pg.PlotWidget):
     def _label_builds(self, ids: Sequence[int]) -> None:
         self.getAxis("bottom").setTicks([[(i, f"#{build_id}") for i, build_id in enumerate(ids)]])
 
-    def show_stacked(self, ids: Sequence[int], stacks: dict[str, tuple[str, Sequence[float]]]) -> None:
+    def show_stacked(self, ids: Sequence[int], stacks: Mapping[str, tuple[str, Sequence[float]]]) -> None:
         """``stacks``: name → (colour, height per build); empty stacks are left out of the legend."""
         if self.legend is None:
             self.legend = self.addLegend(offset=(5, 2), labelTextSize="8pt", colCount=2)

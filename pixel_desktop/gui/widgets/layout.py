@@ -71,7 +71,7 @@ def grid(margin: int, spacing: int, *cells: tuple[QWidget | QLayout, int, int] |
     for cell in cells:
         item, *position = cell
         if isinstance(item, QLayout):
-            layout.addLayout(item, *position)
+            layout.addLayout(item, *position)  # type: ignore[call-overload]
         else:
             layout.addWidget(item, *position)
     return layout
