@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from pixel_desktop.gui.services import Services
 
 LOG_TAIL_LINES = 20_000
+STEPS_IDLE = "Docker steps"
 BuildEvent = LogLine | PhaseChanged | StepProgress | MetricSample | BuildFinished
 DONE = "done"
 CHIPS = (*PHASES, DONE)
@@ -122,7 +123,7 @@ class BuildsController:
         self.history: list[BuildRecord] = []
         self.samples: list[MetricSample] = []
         self.phases = PhaseTrack()
-        self.step = (0, 1)
+        self.step = (0, 1, STEPS_IDLE)  # value, maximum, text of the Docker step bar
         self._t0: float | None = None
         self._replayed: dict[int, object] = {}  # id() → event, held so ids stay unique
         self._history_request = Latest()
@@ -155,10 +156,10 @@ class BuildsController:
         self.samples = []
         self._t0 = None
         self._replayed = {}
-        self.step = (0, 1)
+        self.step = (0, 1, STEPS_IDLE)
         self._log_request.next()  # an older past-log answer must not land in this view
         self.view.clear_live()
-        self.view.show_steps(0, 1, "Docker steps")
+        self.view.show_steps(*self.step)
         self.phases.set_phase("queued" if live else "")
         self.view.show_chips(self.phases.chips())
         if build_id is None:
@@ -244,8 +245,8 @@ class BuildsController:
             self._show_step(event)
 
     def _show_step(self, event: StepProgress) -> None:
-        self.step = (event.step, max(event.total, 1))
-        self.view.show_steps(*self.step, fmt.step_text(event.step, event.total, event.instruction))
+        self.step = (event.step, max(event.total, 1), fmt.step_text(event.step, event.total, event.instruction))
+        self.view.show_steps(*self.step)
 
     def on_metric(self, event: MetricSample) -> None:
         if self._follows(event):
@@ -269,8 +270,9 @@ class BuildsController:
         self.phases.set_phase(event.status)
         self.view.show_chips(self.phases.chips())
         if event.status == "completed":
-            self.step = (self.step[1], self.step[1])
-            self.view.show_steps(*self.step, "Docker steps")
+            _value, maximum, text = self.step
+            self.step = (maximum, maximum, text)  # the bar full, its last step still named
+            self.view.show_steps(*self.step)
         self.view.show_title(fmt.title(event.build_id, event.status, error=event.error))
 
     # ---------------------------------------------------------------- history, log file

@@ -170,6 +170,7 @@ def test_steps_samples_and_completion_are_what_the_view_shows() -> None:
     assert view.samples == ([0.0, 2.5], [10.0, 30.0], [2.0, 4.0])
     controller.on_finished(BuildFinished(5, "completed"))
     assert view.steps[:2] == (8, 8)
+    assert view.steps[2].startswith("Docker step 3/8  RUN")  # the last step stays named
     assert controller.phases.current == "completed"
     assert [c.kind for c in controller.phases.chips()][-1] == "result"
 
