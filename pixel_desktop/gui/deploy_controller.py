@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from pixel_desktop.gui import deploy_format as fmt
+from pixel_desktop.gui.deploy_chart import MAX_SAMPLES, Chart
+from pixel_desktop.gui.deploy_chart import chart as chart_of
 from pixel_desktop.gui.deploy_format import Deployment, Target
 from pixel_desktop.gui.messages import user_message
 from pixel_desktop.gui.operations import Runner
@@ -32,8 +34,6 @@ from pixel_desktop.gui.operations.deploys import (
     TargetCheck,
 )
 
-MAX_SAMPLES = 300  # 10 minutes at one sample per 2 s
-CHART_WINDOW_S = 600.0  # the charts show the last 10 minutes
 NO_TARGET_HINT = (
     "No deploy target yet: add one in Settings → Targets (e.g. the local socket "
     "unix:///var/run/docker.sock or ssh://user@host), then deploy."
@@ -61,25 +61,6 @@ class Choice:
     text: str
     value: str | int | None
     tip: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Series:
-    """One chart's points and title."""
-
-    xs: list[float]
-    ys: list[float]
-    title: str
-
-
-@dataclass(frozen=True, slots=True)
-class Chart:
-    """The three live charts; ``last_x`` is the newest sample's time (latency may lack it)."""
-
-    cpu: Series
-    memory: Series
-    latency: Series
-    last_x: float
 
 
 class DeployView(Protocol):
@@ -499,31 +480,7 @@ class DeployController:
 
     def chart(self) -> Chart:
         """The three charts for the samples so far (titles say the newest value)."""
-        t0 = self._t0 or 0.0
-        xs = [s.ts - t0 for s in self.samples]
-        cpu = [s.cpu_percent for s in self.samples]
-        mem = [s.memory_bytes / 1_048_576 for s in self.samples]
-        lat = [(x, s.health_latency_ms) for x, s in zip(xs, self.samples, strict=True) if s.health_latency_ms is not None]
-        newest = self.samples[-1] if self.samples else None
-        cpu_title = f"Container CPU: {cpu[-1]:.1f} %" if cpu else "Container CPU"
-        mem_title = "Container memory"
-        lat_title = "Health latency"
-        if newest is not None:
-            limit = f" of {newest.memory_limit_bytes / 1_073_741_824:.1f} GiB" if newest.memory_limit_bytes else ""
-            mem_title = f"Container memory: {mem[-1]:.0f} MiB{limit}"
-            if newest.healthy and newest.health_latency_ms is not None:
-                lat_title = f"Health latency: {newest.health_latency_ms:.0f} ms"
-            else:
-                lat_title = "Health latency: /health is not answering"
-        if self.latency_error is not None:
-            lat_title = f"Health latency: {self.latency_error}"
-        lat_ys = [float(p[1]) for p in lat if p[1] is not None]
-        return Chart(
-            cpu=Series(xs, cpu, cpu_title),
-            memory=Series(xs, mem, mem_title),
-            latency=Series([p[0] for p in lat], lat_ys, lat_title),
-            last_x=xs[-1] if xs else 0.0,
-        )
+        return chart_of(self.samples, self._t0, self.latency_error)
 
     def _reset_chart(self) -> None:
         self.samples = []

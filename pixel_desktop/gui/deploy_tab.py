@@ -27,14 +27,8 @@ from PySide6.QtWidgets import (
 
 from pixel_desktop.gui import theme
 from pixel_desktop.gui.bridge import EventBridge
-from pixel_desktop.gui.deploy_controller import (
-    CHART_WINDOW_S,
-    CHECK_HINT,
-    Buttons,
-    Chart,
-    Choice,
-    DeployController,
-)
+from pixel_desktop.gui.deploy_chart import CHART_WINDOW_S, Chart
+from pixel_desktop.gui.deploy_controller import CHECK_HINT, Buttons, Choice, DeployController
 from pixel_desktop.gui.deploy_format import VIA_CHOICES, Deployment
 from pixel_desktop.gui.deploy_history_model import Column, DeploymentHistoryModel, DeploymentIdRole
 from pixel_desktop.gui.errors import show_message

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from pixel_desktop.errors import DeployError, DockerUnavailableError
-from pixel_desktop.gui.deploy_controller import Buttons, Chart, Choice, DeployController
+from pixel_desktop.gui.deploy_chart import Chart
+from pixel_desktop.gui.deploy_controller import Buttons, Choice, DeployController
 from pixel_desktop.gui.deploy_format import deployment_details, short_digest
 from pixel_desktop.gui.operations.deploys import DeployServices, JobRef
 
