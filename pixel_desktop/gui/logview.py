@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from pixel_desktop.gui.files_tab import mono_font
+from pixel_desktop.gui.theme import mono_font
 
 MAX_VIEW_LINES = 5000
 

@@ -8,7 +8,7 @@ from here. The values are GitHub Primer's light palette.
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication
 
 # ---------------------------------------------------------------- base colours
@@ -26,6 +26,7 @@ ERROR_TEXT = "#b3261e"  # form errors, failed checks in dialogs
 SEVERE = "#bc4c00"  # interrupted, rolled back
 ATTENTION = "#bf8700"
 DONE = "#8250df"
+CHART_AXES = "#444444"
 
 # ---------------------------------------------------------------- kinds → colours
 BUILD_STATUS_COLORS = {
@@ -42,6 +43,14 @@ DEPLOY_STATUS_COLORS = {
     "rolled_back": SEVERE,
 }
 PHASE_COLORS = {"generating": DONE, "building": ACCENT, "testing": SUCCESS, "pushing": ATTENTION}
+
+
+
+def mono_font() -> QFont:
+    """The system's fixed-width font, at least 10 pt (logs, generated files, diffs)."""
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setPointSize(max(font.pointSize(), 10))
+    return font
 
 
 def status_color(status: str, default: str = ACCENT) -> str:

@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor
 
 from pixel_desktop.gui import theme
 
-pg.setConfigOptions(antialias=True, background="w", foreground="#444")
+pg.setConfigOptions(antialias=True, background=theme.CANVAS, foreground=theme.CHART_AXES)
 
 
 def fill_of(color: str, alpha: int = 40) -> tuple[int, int, int, int]:
