@@ -1,4 +1,5 @@
-"""A real build of the sample assistant (BuildEngine) deployed over ssh://: /chat answers."""
+"""A real build of the sample assistant deployed over ssh://, both as jobs of one runner:
+/chat answers."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from deploy_helpers import free_port, unique_slug
 
 from pixel_desktop import paths
 from pixel_desktop.deploy import DeployService
-from pixel_desktop.jobs.local import BuildEngine
+from pixel_desktop.jobs.local import LocalJobRunner
 from pixel_desktop.settings import Settings
 from pixel_desktop.spec import load_spec_file, spec_from_data
 from pixel_desktop.spec.yaml_io import spec_to_data
@@ -26,16 +27,22 @@ def test_built_sample_assistant_deploys_over_ssh_and_chat_answers_through_the_po
     project = store.projects.create(spec_from_data(data))
     cleanup.append(project.slug)
     settings = Settings(docker_host=docker_host, base_image=base_image)
-    engine = BuildEngine(store, settings)
+    runner = LocalJobRunner(
+        store,
+        settings,
+        deploy_service=lambda bus: DeployService(store, settings, bus=bus, local_host=docker_host),
+    )
     try:
-        build = engine.wait(engine.submit(project.slug, run_tests=False), timeout=900)
+        build = runner.wait(runner.submit_build(project.slug, run_tests=False), timeout=900)
+        assert build.status == "completed", build.error_message
+        store.targets.add("remote", ssh_env.docker_url, "docker")
+
+        job = runner.submit_deploy(project.slug, "remote")
+        record = runner.wait(job, timeout=600)
     finally:
-        engine.shutdown(timeout=60)
-    assert build.status == "completed", build.error_message
-    store.targets.add("remote", ssh_env.docker_url, "docker")
+        runner.shutdown(timeout=60)
 
-    record = DeployService(store, settings, local_host=docker_host).deploy(project.slug, "remote")
-
+    assert job.kind == "deploy" and record.id == job.id
     assert record.status == "healthy", record.error_message
     assert record.build_id == build.id and record.image_ref == build.image_name
     assert record.url == f"http://127.0.0.1:{port}"
