@@ -126,7 +126,7 @@ class KeptSampler:
         self.services = services
         self.slug = slug
         self.target = target
-        self._lock = threading.Lock()  # one tick at a time; close waits for a running tick
+        self._lock = threading.Lock()  # one tick at a time
         self._core: Sampler | None = None
         self._closed = False
         self.opened = 0  # connections opened so far (one while the target keeps answering)
@@ -143,11 +143,19 @@ class KeptSampler:
             except BaseException:
                 self._drop()  # a broken connection: the next tick connects again
                 raise
+            finally:
+                if self._closed:  # closed while this tick ran: the tick closes it
+                    self._drop()
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            self._drop()
+        """Close the connection; never waits for a running tick (the window may be closing):
+        that tick closes it when it ends."""
+        self._closed = True
+        if self._lock.acquire(blocking=False):
+            try:
+                self._drop()
+            finally:
+                self._lock.release()
 
     def _drop(self) -> None:
         core, self._core = self._core, None

@@ -415,3 +415,31 @@ def test_details_name_secrets_but_never_their_values() -> None:
     assert "API_KEY (from the OS keyring, never stored)" in text and "***" not in text
     assert "local (docker · unix:///var/run/docker.sock)" in text
     assert short_digest("sha256:" + "ab" * 32) == "sha256:abababababab"
+
+
+def test_closing_the_kept_sampler_never_waits_for_a_running_tick(services: FakeServices) -> None:
+    import threading
+
+    from pixel_desktop.gui.operations.deploys import KeptSampler
+
+    started, release = threading.Event(), threading.Event()
+
+    class SlowSampler(FakeSampler):
+        def sample(self) -> Sample:
+            started.set()
+            release.wait(10)
+            return Sample()
+
+    slow = SlowSampler([])
+    services.deploy_sampler = lambda slug, target: slow  # type: ignore[method-assign]
+    kept = KeptSampler(services, "acme", "local")
+    tick = threading.Thread(target=kept.sample)
+    tick.start()
+    assert started.wait(10)
+    kept.close()  # returns at once although the tick still holds the connection
+    assert not slow.closed
+    release.set()
+    tick.join(10)
+    assert slow.closed, "the tick that was running closed it when it ended"
+    with pytest.raises(RuntimeError):
+        kept.sample()
