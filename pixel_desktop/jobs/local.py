@@ -21,6 +21,7 @@ strategy with a cancel token (this runner's cancel, or a flag left by another pr
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from pixel_desktop.deploy.service import DeployService, StartedDeploy
     from pixel_desktop.settings import Settings
     from pixel_desktop.store import Store
+
+log = logging.getLogger(__name__)
 
 CANCEL_POLL_S = 0.5
 
@@ -270,8 +273,8 @@ class LocalJobRunner:
     def _run_deploy(self, service: DeployService, job: _DeployJob) -> None:
         try:
             service.run(job.started, cancelled=job.cancelled)
-        except Exception:  # the record is closed by run(); keep the thread's death quiet
-            pass
+        except Exception:  # run() closed the record as failed; the trace is for the log
+            log.exception("%s %s crashed", job.ref.kind, job.ref.id)
         finally:
             clear_cancel_request(job.ref)
             with self._cond:
