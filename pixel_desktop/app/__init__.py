@@ -13,7 +13,7 @@ from pixel_desktop.app.builds import Builds
 from pixel_desktop.app.context import AppContext, check_store_url, open_store
 from pixel_desktop.app.deploys import Deploys
 from pixel_desktop.app.eval import EvalUseCases
-from pixel_desktop.app.jobs import Jobs
+from pixel_desktop.app.jobs import Jobs, RunnerFactory, local_runner
 from pixel_desktop.app.projects import Projects
 from pixel_desktop.app.registries import Registries
 from pixel_desktop.app.secrets_port import Secrets, SecretsFactory, os_keyring
@@ -31,7 +31,8 @@ class App:
     ``create_store``: a SQLite store file that does not exist yet may be created (``pixel db
     init``, the desktop app); otherwise a missing file is taken for a typo and refused.
     ``bus`` carries the events of every job of ``jobs`` (builds, deploys, rollbacks) to
-    whoever subscribed (the GUI's bridge, the CLI's log printer). ``secrets`` builds the keyring access (the OS keyring by default).
+    whoever subscribed (the GUI's bridge, the CLI's log printer). ``secrets`` builds the keyring access (the OS keyring by default);
+    ``runner`` the job runner (the in-process one by default, with ``build_concurrency``).
     """
 
     def __init__(
@@ -43,13 +44,14 @@ class App:
         bus: EventBus | None = None,
         secrets: SecretsFactory = os_keyring,
         build_concurrency: int | None = None,
+        runner: RunnerFactory | None = None,
     ) -> None:
         self.context = AppContext(store_url, settings, create_store=create_store)
         self.bus = bus or EventBus()
         self.secrets = secrets
         self.projects = Projects(self.context, secrets)
         self.registries = Registries(self.context, secrets)
-        self.jobs = Jobs(self.context, self.bus, concurrency=build_concurrency)
+        self.jobs = Jobs(self.context, self.bus, runner or local_runner(build_concurrency))
         self.builds = Builds(self.context, self.jobs)
         self.deploys = Deploys(self.context, self.bus, self.jobs)
         self.targets = Targets(self.context, self.deploys.check_target)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from pixel_desktop import paths
 from pixel_desktop.app.context import AppContext
@@ -21,6 +21,7 @@ from pixel_desktop.store.records import RUNNING_BUILD_STATUSES, BuildRecord, Pro
 
 if TYPE_CHECKING:
     from pixel_desktop.jobs.local import LocalJobRunner
+    from pixel_desktop.jobs.runner import JobRunner
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class Builds:
         self._jobs = jobs
 
     @property
-    def engine(self) -> LocalJobRunner:
+    def engine(self) -> JobRunner:
         """The job runner builds are queued on (started on first use)."""
         return self._jobs.runner
 
@@ -81,7 +82,9 @@ class Builds:
 
         if build_id <= 0:
             raise InputError("Build ids are positive integers (see `pixel builds list`).")
-        return cancel_anywhere(self._ctx.store, JobRef("build", build_id), self._jobs.started)
+        # cancel_anywhere only calls ``.cancel`` on the runner, which every JobRunner has.
+        runner = cast("LocalJobRunner | None", self._jobs.started)
+        return cancel_anywhere(self._ctx.store, JobRef("build", build_id), runner)
 
     def list(self, slug: str | None = None, limit: int = 50) -> builtins.list[BuildRecord]:
         store = self._ctx.store

@@ -8,37 +8,45 @@ jobs, and closing the app stops every job the same way. The runner starts on fir
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from pixel_desktop.app.context import AppContext
 from pixel_desktop.events import EventBus
+from pixel_desktop.jobs.runner import JobRunner
 
-if TYPE_CHECKING:
-    from pixel_desktop.jobs.local import LocalJobRunner
+# (context, bus) -> a runner publishing on that bus; the team build farm plugs in here.
+RunnerFactory = Callable[[AppContext, EventBus], JobRunner]
+
+
+def local_runner(concurrency: int | None = None) -> RunnerFactory:
+    """The embedded runner: jobs on threads of this process (``jobs/local.py``)."""
+
+    def make(ctx: AppContext, bus: EventBus) -> JobRunner:
+        from pixel_desktop.jobs.local import LocalJobRunner
+
+        return LocalJobRunner(ctx.store, ctx.settings, bus, concurrency=concurrency)
+
+    return make
 
 
 class Jobs:
-    def __init__(self, ctx: AppContext, bus: EventBus, *, concurrency: int | None = None) -> None:
+    def __init__(self, ctx: AppContext, bus: EventBus, factory: RunnerFactory) -> None:
         self._ctx = ctx
         self._bus = bus
-        self._concurrency = concurrency
-        self._runner: LocalJobRunner | None = None
+        self._factory = factory
+        self._runner: JobRunner | None = None
         self._lock = threading.Lock()
 
     @property
-    def runner(self) -> LocalJobRunner:
-        """This process's runner (the embedded ``jobs.local`` one), started on first use."""
+    def runner(self) -> JobRunner:
+        """This process's runner, started on first use."""
         with self._lock:
             if self._runner is None:
-                from pixel_desktop.jobs.local import LocalJobRunner
-
-                self._runner = LocalJobRunner(
-                    self._ctx.store, self._ctx.settings, self._bus, concurrency=self._concurrency
-                )
+                self._runner = self._factory(self._ctx, self._bus)
             return self._runner
 
     @property
-    def started(self) -> LocalJobRunner | None:
+    def started(self) -> JobRunner | None:
         """The runner when it runs, without starting one."""
         return self._runner
 

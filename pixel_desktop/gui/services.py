@@ -22,7 +22,7 @@ from pixel_desktop.events import EventBus
 from pixel_desktop.spec import ProjectSpec
 
 if TYPE_CHECKING:
-    from pixel_desktop.app.builds import LocalJobRunner
+    from pixel_desktop.app.builds import JobRunner
     from pixel_desktop.app.context import Store
     from pixel_desktop.app.deploys import DeploySample, DeployService, TargetCheck
     from pixel_desktop.app.eval import EvalPlan, EvalProgress, EvalReport, Evaluator
@@ -139,7 +139,7 @@ class Services:
 
     # ---------------------------------------------------------------- builds
     @property
-    def engine(self) -> LocalJobRunner:
+    def engine(self) -> JobRunner:
         """The app's job runner (builds, deploys, rollbacks)."""
         return self.app.jobs.runner
 
