@@ -110,10 +110,13 @@ def _undo(r: Rollout, name: str, *, created: bool) -> str:
             r.docker.remove_service(name)
             return f"Cancelled while Swarm started the replicas: service {name} was removed."
         r.docker.rollback_service(name)
-    except PixelError as exc:
+    except Exception as exc:  # the record must still say what was left: never a crash here
+        reason = exc.message if isinstance(exc, PixelError) else f"{type(exc).__name__}: {exc}"
+        what = "removing" if created else "rolling back"
+        fix = f"docker service rm {name}" if created else f"docker service rollback {name}"
         return (
-            f"Cancelled while Swarm updated service {name}, and undoing it failed "
-            f"({exc.message}); run `docker service rollback {name}` on the manager."
+            f"Cancelled while Swarm updated service {name}, and {what} it failed ({reason}); "
+            f"run `{fix}` on the manager."
         )
     return (
         f"Cancelled while Swarm updated service {name}: Swarm was asked to roll it back to the "

@@ -135,17 +135,18 @@ class SwarmMixin(Connection):
             self.api._auth_configs = docker_auth.AuthConfig({})
 
     def rollback_service(self, name: str) -> None:
-        """Ask Swarm to roll the service back to its previous spec."""
+        """Ask Swarm to roll the service back to its previous spec.
+
+        Made as ``docker service rollback`` makes it (the current spec posted with
+        ``rollback=previous``): docker-py's ``update_service`` has no rollback parameter."""
         svc = self._existing_service(name)
-        self._call(
-            "roll back the service",
-            lambda: self.api.update_service(
-                svc["ID"],
-                int(svc["Version"]["Index"]),
-                rollback="previous",
-                fetch_current_spec=True,
-            ),
-        )
+
+        def run() -> None:
+            url = self.api._url("/services/{0}/update", svc["ID"])
+            params = {"version": int(svc["Version"]["Index"]), "rollback": "previous"}
+            self.api._raise_for_status(self.api._post_json(url, data=svc["Spec"], params=params))
+
+        self._call("roll back the service", run)
 
     def remove_service(self, name: str) -> None:
         with contextlib.suppress(DockerNotFoundError):
