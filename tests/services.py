@@ -83,7 +83,7 @@ class SshHost:
 
 def require_docker() -> str:
     (url,) = env("Docker engine", "PIXEL_TEST_DOCKER_HOST")
-    import docker  # tests may use docker-py directly; the app goes through DockerGateway
+    import docker  # tests may use docker-py directly; the app goes through DockerClient
 
     try:
         client = docker.APIClient(base_url=url, version="auto", timeout=15)

@@ -10,7 +10,7 @@ from pixel_desktop.deploy.check import TargetCheck
 from pixel_desktop.deploy.events import DeployFinished, DeployProgress, DeploySample
 from pixel_desktop.deploy.plan import VIAS
 from pixel_desktop.deploy.service import DeployService, StartedDeploy
-from pixel_desktop.docker.deploy_client import HostKeyError
+from pixel_desktop.docker.ssh import HostKeyError
 
 __all__ = [
     "VIAS",

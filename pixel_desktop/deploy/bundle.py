@@ -27,7 +27,7 @@ from pixel_desktop.codegen import builders
 from pixel_desktop.codegen.literals import yaml_documents
 from pixel_desktop.codegen.render import DEFAULT_BASE_IMAGE, render_context, render_project
 from pixel_desktop.codegen.templates import get_template_set
-from pixel_desktop.docker.deploy_client import DeployDocker
+from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.errors import DeployError, InputError
 from pixel_desktop.spec.model import ProjectSpec
 
@@ -169,7 +169,7 @@ def write_bundle(
     spec: ProjectSpec,
     image_ref: str,
     output: Path,
-    local: DeployDocker,
+    local: DockerClient,
     nginx_image: str = DEFAULT_NGINX_IMAGE,
     mtime: int = FIXED_MTIME,
     on_log: Callable[[str], None] | None = None,

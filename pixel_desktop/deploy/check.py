@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pixel_desktop.docker.deploy_client import DeployDocker
+from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.errors import PixelError
 from pixel_desktop.store.records import TargetRecord
 
@@ -59,7 +59,7 @@ def check_target(
     target: TargetRecord,
     *,
     port: int,
-    connect: Callable[[str, str | None], DeployDocker],
+    connect: Callable[[str, str | None], DockerClient],
     project_slug: str | None = None,
 ) -> TargetCheck:
     problems: list[str] = []

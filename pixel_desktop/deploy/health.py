@@ -10,7 +10,7 @@ instead of after the health timeout.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import httpx
@@ -126,9 +126,9 @@ def public_url(project: ProjectRecord, target: TargetRecord) -> str:
 
 
 class Sampled(Protocol):
-    def containers(self, labels: dict[str, str]) -> list[_Container]: ...
+    def list_containers(self, labels: dict[str, str]) -> Sequence[_Container]: ...
 
-    def stats_once(self, cid: str) -> tuple[float, int, int]: ...
+    def stats_once(self, cid: str) -> tuple[float, int, int] | None: ...
 
 
 class _Container(Protocol):
@@ -143,8 +143,9 @@ def sample(
 ) -> DeploySample:
     """One CPU/memory/health-latency sample of the live deployment (for the GUI chart)."""
     slug = project.slug
-    running = [c for c in docker.containers({"pixel.project": slug}) if c.state == "running"]
-    cpu, mem, limit = docker.stats_once(running[0].id) if running else (0.0, 0, 0)
+    running = [c for c in docker.list_containers({"pixel.project": slug}) if c.state == "running"]
+    stats = docker.stats_once(running[0].id) if running else None
+    cpu, mem, limit = stats or (0.0, 0, 0)  # None: the container went away since the listing
     url = public_url(project, target)
     t0 = time.monotonic()
     try:

@@ -13,7 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
-from pixel_desktop.docker.deploy_client import DeployDocker
+from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.docker.hosts import (
     TLS_FILES,
     HostUrl,
@@ -92,7 +92,6 @@ def install_tls(target_name: str, source: Path) -> Path:
     return dest
 
 
-def connect(docker_host: str, target_name: str | None = None, timeout: int = 120) -> DeployDocker:
+def connect(docker_host: str, target_name: str | None = None, timeout: int = 120) -> DockerClient:
     """A client for a target's daemon with the host policy's SSH/TLS for that target."""
-    t = transport(docker_host, target_name)
-    return DeployDocker(t.url.raw, ssh=t.ssh, tls=t.tls, timeout=timeout)  # type: ignore[arg-type]
+    return DockerClient(docker_host, target_name=target_name, timeout=timeout)

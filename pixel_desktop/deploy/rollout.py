@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pixel_desktop.deploy.health import Alive, Cancelled, CancelToken, HttpGet, never_cancelled
 from pixel_desktop.deploy.health import wait_healthy as _wait_healthy
 from pixel_desktop.deploy.plan import Plan
-from pixel_desktop.docker.deploy_client import DeployDocker
+from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.errors import DeployError
 
 Emit = Callable[[str, str], None]
@@ -38,7 +38,7 @@ class DeployCancelled(DeployError):
 
 @dataclass
 class Rollout:
-    docker: DeployDocker
+    docker: DockerClient
     plan: Plan
     env: dict[str, str]
     deployment_id: int

@@ -29,7 +29,7 @@ from pixel_desktop.deploy.health import CancelToken, never_cancelled
 from pixel_desktop.deploy.plan import VIAS, Plan
 from pixel_desktop.deploy.rollout import DeployCancelled, RolledBack, Rollout
 from pixel_desktop.deploy.transfer import ensure_image
-from pixel_desktop.docker.deploy_client import DeployDocker
+from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.errors import DeployError, PixelError
 from pixel_desktop.events import EventBus
 from pixel_desktop.kinds import JobKind
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 SWARM_REPLICAS = swarm.SWARM_REPLICAS
 Progress = Callable[[DeployProgress | DeployFinished], None]
-Connect = Callable[[str, "str | None"], DeployDocker]
+Connect = Callable[[str, "str | None"], DockerClient]
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class StartedDeploy:
 class DeployService:
     """Deploy, roll back, check targets and list deployments. Thread-safe per call.
 
-    ``connect`` (docker host, target name) → DeployDocker and ``local_host`` are injectable
+    ``connect`` (docker host, target name) → DockerClient and ``local_host`` are injectable
     so unit tests can run the decision logic without a daemon.
     """
 
@@ -128,10 +128,10 @@ class DeployService:
         if on_progress is not None:
             on_progress(event)
 
-    def _local(self) -> AbstractContextManager[DeployDocker]:
+    def _local(self) -> AbstractContextManager[DockerClient]:
         host = self._local_host
         if host is None:
-            from pixel_desktop.docker.gateway import resolve_host
+            from pixel_desktop.docker.hosts import resolve_host
 
             eff = getattr(self.settings, "effective_docker_host", None)
             host = resolve_host(eff() if callable(eff) else None)

@@ -34,7 +34,7 @@ def run(r: Rollout) -> None:
     port = plan.project.spec.deployment.port
     path = cfg.health_path(plan.project.spec)
     dep_id = r.deployment_id
-    mine = docker.containers({"pixel.project": slug})
+    mine = docker.list_containers({"pixel.project": slug})
     for leftover in [c for c in mine if c.labels.get("pixel.role") == "candidate"]:
         docker.remove_container(leftover.id)  # a candidate of a deploy killed mid-check
     previous = [c for c in mine if c.labels.get("pixel.role") == "deploy"]

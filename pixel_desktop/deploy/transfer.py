@@ -12,15 +12,16 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from pixel_desktop.deploy.rollout import Rollout
-from pixel_desktop.docker.deploy_client import DeployDocker, repo_digest, split_ref
-from pixel_desktop.errors import DeployError
+from pixel_desktop.docker.client import DockerClient
+from pixel_desktop.docker.images import split_ref
+from pixel_desktop.errors import DeployError, RegistryError
 
 PROGRESS_EVERY_BYTES = 32 * 1024 * 1024
 
 
 def ensure_image(
     r: Rollout,
-    local: Callable[[], AbstractContextManager[DeployDocker]],
+    local: Callable[[], AbstractContextManager[DockerClient]],
     remember_secret: Callable[[str], None],
 ) -> str | None:
     """Get ``r.plan.image_ref`` onto the target (already there → nothing moves); its digest."""
@@ -40,8 +41,8 @@ def ensure_image(
             remember_secret(auth["password"])
         try:
             docker.pull(plan.image_ref, auth, say)
-        except DeployError as exc:
-            if "unauthorized" in exc.message or "authentication required" in exc.message:
+        except RegistryError as exc:
+            if exc.kind == "unauthorized":
                 raise DeployError(
                     f"{exc.message}. The registry refused the credentials stored in the OS "
                     f"keyring for {plan.registry_name or 'this registry'}; update them with "
@@ -66,4 +67,4 @@ def ensure_image(
 
             docker.copy_image_from(source, plan.image_ref, say, on_bytes)
     image = docker.inspect_image(plan.image_ref)
-    return repo_digest(image, split_ref(plan.image_ref)[0]) or str(image.get("Id") or "") or None
+    return image.repo_digest(split_ref(plan.image_ref)[0]) or image.id or None

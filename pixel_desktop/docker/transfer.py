@@ -110,7 +110,10 @@ class TransferMixin(ImagesMixin):
             raise RegistryError(f"{failed}: not found in the registry.", kind="not_found") from exc
         except docker.errors.APIError as exc:
             msg = explanation(exc)
-            raise RegistryError(f"{failed}: {msg}", kind=classify_registry_error(msg)) from exc
+            raise RegistryError(
+                f"Docker at {self.host} refused to pull {ref}: {msg}",
+                kind=classify_registry_error(msg),
+            ) from exc
         except DAEMON_ERRORS as exc:
             self._raise_if_cancelled(handle, "pull", exc)
             reason = "no progress" if handle.reason == "idle" else short_reason(exc)

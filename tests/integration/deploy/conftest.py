@@ -13,13 +13,13 @@ from collections.abc import Iterator
 import pytest
 from deploy_helpers import STANDIN_REPO, Standins, build_standin
 
-from pixel_desktop.docker.deploy_client import DeployDocker
+from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.store import Store
 
 
 @pytest.fixture(scope="session")
 def standins(docker_host: str, base_image: str) -> Standins:
-    with DeployDocker(docker_host) as docker:
+    with DockerClient(docker_host) as docker:
         return Standins(
             good=build_standin(docker, base_image, f"{STANDIN_REPO}:good", "good", "1"),
             good2=build_standin(docker, base_image, f"{STANDIN_REPO}:good2", "good", "2"),
@@ -39,9 +39,9 @@ def cleanup(docker_host: str) -> Iterator[list[str]]:
     """Slugs appended here get their containers and services removed after the test."""
     slugs: list[str] = []
     yield slugs
-    with DeployDocker(docker_host) as docker:
+    with DockerClient(docker_host) as docker:
         for slug in slugs:
-            for c in docker.containers({"pixel.project": slug}):
+            for c in docker.list_containers({"pixel.project": slug}):
                 docker.remove_container(c.id)
             with contextlib.suppress(Exception):
                 docker.remove_service(f"pixel-{slug}")

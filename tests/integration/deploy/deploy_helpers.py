@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from pixel_desktop.docker.deploy_client import DeployDocker
+from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.spec import spec_from_data
 from pixel_desktop.store import Store
 
@@ -26,7 +26,7 @@ class Standins:
     bad: str
 
 
-def build_standin(docker: DeployDocker, base_image: str, tag: str, mode: str, version: str) -> str:
+def build_standin(docker: DockerClient, base_image: str, tag: str, mode: str, version: str) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         ctx = Path(tmp)
         (ctx / "server.py").write_bytes((HERE / "standin_server.py").read_bytes())
@@ -37,7 +37,7 @@ def build_standin(docker: DeployDocker, base_image: str, tag: str, mode: str, ve
             'CMD ["python3", "/srv/server.py"]\n',
             encoding="utf-8",
         )
-        docker.build_context(ctx, tag)
+        docker.build(ctx, tag)
     return tag
 
 

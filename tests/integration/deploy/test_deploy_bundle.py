@@ -21,7 +21,8 @@ from deploy_helpers import add_build, free_port, make_project, unique_slug
 from services import unavailable
 
 from pixel_desktop.cli.main import main as pixel
-from pixel_desktop.docker.deploy_client import DeployDocker
+from pixel_desktop.docker.client import DockerClient
+from pixel_desktop.docker.images import split_ref
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -51,7 +52,7 @@ def local_nginx_image(docker_host: str, base_image: str) -> str:
     (same bookworm as the base image) — test-only; clients get a real nginx image."""
     nginx = _require("nginx")
     tag = "pixel-deploytest/nginx:local"
-    with DeployDocker(docker_host) as docker, tempfile.TemporaryDirectory() as tmp:
+    with DockerClient(docker_host) as docker, tempfile.TemporaryDirectory() as tmp:
         if docker.image_exists(tag):
             return tag
         ctx = Path(tmp)
@@ -66,7 +67,7 @@ def local_nginx_image(docker_host: str, base_image: str) -> str:
             'CMD ["/usr/sbin/nginx", "-g", "daemon off;"]\n',
             encoding="utf-8",
         )
-        docker.build_context(ctx, tag)
+        docker.build(ctx, tag)
     return tag
 
 
@@ -78,8 +79,8 @@ def test_bundle_loads_and_runs_offline_behind_nginx(
     port = free_port()
     project = make_project(store, slug, port, secret_env=["PIXEL_TEST_TOKEN"])
     image = f"pixel-deploytest/bundle:{uuid.uuid4().hex[:10]}"
-    with DeployDocker(docker_host) as docker:
-        docker.tag(standins.good, image)
+    with DockerClient(docker_host) as docker:
+        docker.tag(standins.good, *split_ref(image))
     build = add_build(store, project.id, image)
     out = tmp_path / "handover.tar.gz"
 
@@ -116,7 +117,7 @@ def test_bundle_loads_and_runs_offline_behind_nginx(
     compose_data = yaml.safe_load((folder / "docker-compose.yml").read_text(encoding="utf-8"))
     assert compose_data["services"]["assistant"]["image"] == image
 
-    with DeployDocker(docker_host) as docker:  # the offline machine has neither image
+    with DockerClient(docker_host) as docker:  # the offline machine has neither image
         docker.remove_image(image)
         docker.remove_image(local_nginx_image)
         assert not docker.image_exists(image)
@@ -149,5 +150,5 @@ def test_bundle_loads_and_runs_offline_behind_nginx(
         assert reply == "v1: offline?"
     finally:
         subprocess.run([*run, "down", "-v", "--remove-orphans"], cwd=folder, env=env, timeout=120)
-        with DeployDocker(docker_host) as docker:
+        with DockerClient(docker_host) as docker:
             docker.remove_image(image)

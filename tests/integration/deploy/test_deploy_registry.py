@@ -9,8 +9,7 @@ import pytest
 from deploy_helpers import free_port, make_project, unique_slug
 
 from pixel_desktop.deploy import DeployService
-from pixel_desktop.docker.deploy_client import DeployDocker
-from pixel_desktop.docker.gateway import DockerGateway
+from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.secrets import SecretStore
 from pixel_desktop.settings import Settings
 
@@ -31,13 +30,9 @@ def test_target_pulls_from_the_registry_with_keyring_credentials_and_reports_the
         "password": registry.password,
         "serveraddress": registry.address,
     }
-    gateway = DockerGateway(docker_host)
-    try:
-        gateway.tag(standins.good, repo, tag)
-        pushed = gateway.push(repo, tag, auth)
-    finally:
-        gateway.close()
-    with DeployDocker(docker_host) as docker:
+    with DockerClient(docker_host) as docker:
+        docker.tag(standins.good, repo, tag)
+        pushed = docker.push(repo, tag, auth)
         docker.remove_image(ref)  # only the registry has this reference now
         assert not docker.image_exists(ref)
     store.registries.add("test", registry.address, username=registry.username, insecure=True)
@@ -66,8 +61,8 @@ def test_target_pulls_from_the_registry_with_keyring_credentials_and_reports_the
         sample = service.sample(slug, "remote")
         assert sample.healthy and sample.memory_bytes > 0 and sample.health_latency_ms is not None
     finally:
-        with DeployDocker(docker_host) as docker:
-            for c in docker.containers({"pixel.project": slug}):
+        with DockerClient(docker_host) as docker:
+            for c in docker.list_containers({"pixel.project": slug}):
                 docker.remove_container(c.id)
             docker.remove_image(ref)
 

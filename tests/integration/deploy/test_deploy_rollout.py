@@ -7,7 +7,7 @@ import pytest
 from deploy_helpers import add_build, free_port, make_project, unique_slug
 
 from pixel_desktop.deploy import DeployService, HostKeyError
-from pixel_desktop.docker.deploy_client import DeployDocker
+from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.settings import Settings
 
 pytestmark = [pytest.mark.docker, pytest.mark.ssh]
@@ -46,8 +46,8 @@ def test_ssh_deploy_is_healthy_and_chat_answers_then_failed_health_rolls_back_to
     assert first.config_snapshot["secret_env"] == {"PIXEL_TEST_TOKEN": "***"}
     assert "s3cr3t-value-xyz" not in repr(store.deployments.get(first.id))
     assert any(e.stage == "health" for e in events if hasattr(e, "stage"))
-    with DeployDocker(docker_host) as docker:
-        (live,) = [c for c in docker.containers({"pixel.project": slug})]
+    with DockerClient(docker_host) as docker:
+        (live,) = [c for c in docker.list_containers({"pixel.project": slug})]
         env = docker.api.inspect_container(live.id)["Config"]["Env"]
         assert "PIXEL_TEST_TOKEN=s3cr3t-value-xyz" in env
         restart = docker.api.inspect_container(live.id)["HostConfig"]["RestartPolicy"]["Name"]
@@ -60,8 +60,8 @@ def test_ssh_deploy_is_healthy_and_chat_answers_then_failed_health_rolls_back_to
     assert second.status == "rolled_back"
     assert "health" in (second.error_message or "")
     assert _chat(first.url, "still there?")["reply"] == "v1: still there?"
-    with DeployDocker(docker_host) as docker:
-        containers = docker.containers({"pixel.project": slug})
+    with DockerClient(docker_host) as docker:
+        containers = docker.list_containers({"pixel.project": slug})
         assert [c.labels["pixel.deployment"] for c in containers] == [str(first.id)]
         assert containers[0].state == "running"
     statuses = [d.status for d in store.deployments.list(slug)]

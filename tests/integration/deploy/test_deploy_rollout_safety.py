@@ -10,17 +10,17 @@ import pytest
 from deploy_helpers import add_build, free_port, make_project, unique_slug
 
 from pixel_desktop.deploy import DeployService
-from pixel_desktop.docker.deploy_client import DeployDocker
+from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.settings import Settings
 
 pytestmark = [pytest.mark.docker]
 
 
 def _started_at(docker_host: str, slug: str) -> dict[str, str]:
-    with DeployDocker(docker_host) as docker:
+    with DockerClient(docker_host) as docker:
         return {
             c.name: docker.api.inspect_container(c.id)["State"]["StartedAt"]
-            for c in docker.containers({"pixel.project": slug})
+            for c in docker.list_containers({"pixel.project": slug})
         }
 
 
@@ -72,8 +72,8 @@ def test_ctrl_c_during_the_switch_over_health_wait_restores_the_running_version(
     with pytest.raises(KeyboardInterrupt):
         service.deploy(slug, "local", build_id=add_build(store, project.id, standins.good2).id)
 
-    with DeployDocker(docker_host) as docker:
-        live = docker.containers({"pixel.project": slug})
+    with DockerClient(docker_host) as docker:
+        live = docker.list_containers({"pixel.project": slug})
     assert [(c.labels["pixel.deployment"], c.state) for c in live] == [(str(first.id), "running")]
     latest = store.deployments.list(slug)[0]
     assert latest.status == "failed" and "Interrupted" in latest.error_message

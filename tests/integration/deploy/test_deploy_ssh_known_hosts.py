@@ -67,7 +67,7 @@ def test_trust_yes_on_a_changed_key_warns_with_old_and_new_fingerprints_and_repl
     ssh_host, tmp_path, monkeypatch, capsys
 ) -> None:
     _isolated(ssh_host, tmp_path, monkeypatch, "")
-    from pixel_desktop.docker.deploy_client import fingerprint
+    from pixel_desktop.docker.ssh import fingerprint
 
     old = paramiko.Ed25519Key.from_private_key_file(str(ssh_host.key_path))  # not the host key
     mine = hosts.pixel_known_hosts()

@@ -11,7 +11,7 @@ import services
 from deploy_helpers import add_build, free_port, make_project, unique_slug
 
 from pixel_desktop.deploy import DeployService, hosts
-from pixel_desktop.docker.deploy_client import DeployDocker
+from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.settings import Settings
 
 pytestmark = [pytest.mark.docker]
@@ -29,7 +29,7 @@ def _chat_inside_tasks(docker_host: str, slug: str, port: int, text: str) -> lis
         "headers={'Content-Type':'application/json'});print(json.load(urllib.request.urlopen(r,timeout=5))['reply'])"
     )
     replies = []
-    with DeployDocker(docker_host) as docker:
+    with DockerClient(docker_host) as docker:
         tasks = docker.api.containers(
             filters={"label": f"com.docker.swarm.service.name=pixel-{slug}"}
         )
@@ -55,7 +55,7 @@ def test_swarm_target_runs_two_replicas_and_a_broken_update_rolls_back_automatic
     first = service.deploy(slug, "swarm", build_id=add_build(store, project.id, standins.good).id)
 
     assert first.status == "healthy", first.error_message
-    with DeployDocker(docker_host) as docker:
+    with DockerClient(docker_host) as docker:
         status = docker.service_status(f"pixel-{slug}")
         assert status.running_tasks == 2
         svc = docker.service(f"pixel-{slug}")
@@ -66,7 +66,7 @@ def test_swarm_target_runs_two_replicas_and_a_broken_update_rolls_back_automatic
     second = service.deploy(slug, "swarm", build_id=add_build(store, project.id, standins.bad).id)
 
     assert second.status == "rolled_back", second.error_message
-    with DeployDocker(docker_host) as docker:
+    with DockerClient(docker_host) as docker:
         status = docker.service_status(f"pixel-{slug}")
         assert status.image.split("@")[0] == standins.good
     assert _chat_inside_tasks(docker_host, slug, port, "again") == ["v1: again", "v1: again"]
@@ -77,13 +77,13 @@ def test_image_streams_from_docker_save_into_docker_load_over_ssh_when_absent(
 ) -> None:
     """The target has the image in no registry and not locally: only the stream brings it."""
     tag = f"pixel-deploytest/tiny:{uuid.uuid4().hex[:12]}"
-    with DeployDocker(docker_host) as local, tempfile.TemporaryDirectory() as tmp:
+    with DockerClient(docker_host) as local, tempfile.TemporaryDirectory() as tmp:
         ctx = Path(tmp)
         (ctx / "payload.bin").write_bytes(uuid.uuid4().bytes * 4096)
         (ctx / "Dockerfile").write_text(
             "FROM scratch\nCOPY payload.bin /payload.bin\n", encoding="utf-8"
         )
-        image_id = local.build_context(ctx, tag)
+        image_id = local.build(ctx, tag).image_id
         chunks = list(local.save_stream([tag]))  # the daemon is both ends here: buffer, then remove
         local.remove_image(tag)
         assert not local.image_exists(tag)
@@ -92,9 +92,9 @@ def test_image_streams_from_docker_save_into_docker_load_over_ssh_when_absent(
         with hosts.connect(ssh_env.docker_url, "remote") as remote:
             loaded = remote.load_stream(iter(chunks), logs.append)
             assert loaded == [tag]
-            assert remote.inspect_image(tag)["Id"] == image_id
+            assert remote.inspect_image(tag).id == image_id
     finally:
-        with DeployDocker(docker_host) as local:
+        with DockerClient(docker_host) as local:
             local.remove_image(tag)
 
 

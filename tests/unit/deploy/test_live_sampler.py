@@ -31,7 +31,7 @@ class FakeDaemon:
         self.fail_next = fail_next
         self.closed = False
 
-    def containers(self, labels: dict[str, str]) -> list[_Container]:
+    def list_containers(self, labels: dict[str, str]) -> list[_Container]:
         return [_Container("c1")]
 
     def stats_once(self, cid: str) -> tuple[float, int, int]:
