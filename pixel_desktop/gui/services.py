@@ -24,7 +24,7 @@ from pixel_desktop.spec import ProjectSpec
 if TYPE_CHECKING:
     from pixel_desktop.app.builds import JobRunner
     from pixel_desktop.app.context import Store
-    from pixel_desktop.app.deploys import DeploySample, DeployService, TargetCheck
+    from pixel_desktop.app.deploys import TargetCheck
     from pixel_desktop.app.eval import EvalPlan, EvalProgress, EvalReport, Evaluator
     from pixel_desktop.app.records import (
         BuildRecord,
@@ -220,26 +220,11 @@ class Services:
         return self.app.targets.check(name, slug=slug)
 
     # ---------------------------------------------------------------- deploy
-    def deployer(self) -> DeployService:
-        """A DeployService on the current settings; its progress goes to the window's bus."""
-        return self.app.deploys.service()
-
     def completed_builds(self, slug: str, limit: int = 50) -> list[BuildRecord]:
         return self.app.builds.completed(slug, limit=limit)
 
     def list_deployments(self, slug: str, limit: int = 100) -> list[DeploymentRecord]:
         return self.app.deploys.list(slug, limit=limit)
-
-    def deploy(
-        self, slug: str, target: str, build_id: int | None = None, via: str | None = None
-    ) -> DeploymentRecord:
-        return self.app.deploys.deploy(slug, target, build_id=build_id, via=via)
-
-    def rollback(self, slug: str, target: str) -> DeploymentRecord:
-        return self.app.deploys.rollback(slug, target)
-
-    def deploy_sample(self, slug: str, target: str) -> DeploySample:
-        return self.app.deploys.sample(slug, target)
 
     # ---------------------------------------------------------------- deploy jobs (Deploy tab)
     # Deploys and rollbacks as jobs of the app's one runner, so the tab knows the job before
