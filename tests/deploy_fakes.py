@@ -12,7 +12,7 @@ import itertools
 
 import httpx
 
-from pixel_desktop.docker.models import ContainerInfo, ContainerState, ImageInfo
+from pixel_desktop.docker.models import ContainerInfo, ContainerState, ImageInfo, Workload
 
 
 class FakeTarget:
@@ -75,19 +75,19 @@ class FakeTarget:
         self.calls.append(f"remove {self.containers_[cid]['name']}")
         del self.containers_[cid]
 
-    def create_and_start(self, *, name, image, port, env, labels, temporary=False):
+    def create_and_start(self, workload: Workload, *, temporary=False):
         n = next(self._ids)
         cid = f"c{n}"
-        state = "exited" if "crash" in image else "running"
+        state = "exited" if "crash" in workload.image else "running"
         self.containers_[cid] = {
-            "name": name,
-            "image": image,
-            "labels": labels,
+            "name": workload.name,
+            "image": workload.image,
+            "labels": workload.labels,
             "state": state,
-            "env": env,
-            "host_port": 40000 + n if temporary else port,
+            "env": workload.env,
+            "host_port": 40000 + n if temporary else workload.port,
         }
-        self.calls.append(f"run {name}")
+        self.calls.append(f"run {workload.name}")
         return cid
 
     def published_port(self, cid, port):

@@ -25,6 +25,7 @@ from pixel_desktop.deploy import config as cfg
 from pixel_desktop.deploy import hosts
 from pixel_desktop.deploy.health import Cancelled, alive_check, reports_healthy
 from pixel_desktop.deploy.rollout import DeployCancelled, RolledBack, Rollout
+from pixel_desktop.docker.models import Workload
 from pixel_desktop.errors import DeployError, PixelError
 
 
@@ -80,11 +81,7 @@ def run(r: Rollout) -> None:
         try:
             r.emit("starting", f"starting {new_name} on port {port}")
             new_id = docker.create_and_start(
-                name=new_name,
-                image=plan.image_ref,
-                port=port,
-                env=r.env,
-                labels=cfg.labels(slug, dep_id),
+                Workload(new_name, plan.image_ref, port, r.env, cfg.labels(slug, dep_id))
             )
             r.emit("health", f"waiting for {r.url}{path}")
             reason = r.wait_healthy(r.url, path, alive=alive_check(docker, new_id))
@@ -173,13 +170,9 @@ def _check_candidate(r: Rollout, untouched: str) -> str | None:
     name = cfg.container_name(slug, r.deployment_id) + "-check"
     cid: str | None = None
     try:
+        labels = {**cfg.labels(slug, r.deployment_id), "pixel.role": "candidate"}
         cid = docker.create_and_start(
-            name=name,
-            image=plan.image_ref,
-            port=port,
-            env=r.env,
-            labels={**cfg.labels(slug, r.deployment_id), "pixel.role": "candidate"},
-            temporary=True,
+            Workload(name, plan.image_ref, port, r.env, labels), temporary=True
         )
         host_port = docker.published_port(cid, port)
         url = f"http://{hosts.public_host(plan.target.docker_host, plan.target.name)}:{host_port}"

@@ -14,6 +14,7 @@ import time
 from pixel_desktop.deploy import config as cfg
 from pixel_desktop.deploy.health import Cancelled
 from pixel_desktop.deploy.rollout import DeployCancelled, RolledBack, Rollout
+from pixel_desktop.docker.models import Workload
 from pixel_desktop.errors import DeployError, PixelError
 
 SWARM_REPLICAS = 2
@@ -37,11 +38,7 @@ def run(r: Rollout) -> None:
     r.checkpoint(f"before service {name} was {'updated' if before else 'created'}; nothing changed.")
     r.emit("starting", f"{'updating' if before else 'creating'} service {name}")
     docker.upsert_service(
-        name=name,
-        image=plan.image_ref,
-        port=port,
-        env=r.env,
-        labels=cfg.labels(slug, r.deployment_id),
+        Workload(name, plan.image_ref, port, r.env, cfg.labels(slug, r.deployment_id)),
         replicas=SWARM_REPLICAS,
         health_cmd=[
             "CMD",

@@ -10,7 +10,7 @@ import requests.exceptions
 import urllib3.exceptions
 
 from pixel_desktop.docker.errors import DAEMON_ERRORS
-from pixel_desktop.docker.models import ContainerInfo, ContainerState
+from pixel_desktop.docker.models import ContainerInfo, ContainerState, Workload
 from pixel_desktop.docker.transport import Connection
 from pixel_desktop.errors import DockerError, DockerNotFoundError
 
@@ -102,26 +102,17 @@ class ContainersMixin(Connection):
             image, port=container_port, env=environment, command=command, labels=labels, name=name
         )
 
-    def create_and_start(
-        self,
-        *,
-        name: str,
-        image: str,
-        port: int,
-        env: dict[str, str],
-        labels: dict[str, str],
-        temporary: bool = False,
-    ) -> str:
-        """A deployed container publishing ``port`` on the same host port, restarted unless
+    def create_and_start(self, workload: Workload, *, temporary: bool = False) -> str:
+        """A deployed container publishing its port on the same host port, restarted unless
         stopped; ``temporary`` publishes it on a free host port (see ``published_port``) and
         never restarts it: a candidate checked beside the running version."""
         cid, _ = self.start_new_container(
-            image,
-            port=port,
+            workload.image,
+            port=workload.port,
             publish="any" if temporary else "same",
-            env=env,
-            labels=labels,
-            name=name,
+            env=workload.env,
+            labels=workload.labels,
+            name=workload.name,
             restart=not temporary,
         )
         return cid

@@ -58,6 +58,18 @@ class ContainerState:
 
 
 @dataclass(frozen=True, slots=True)
+class Workload:
+    """What a deploy runs, as one container or as a Swarm service's tasks: the image, the
+    container port it listens on (published on the same host port), its env and labels."""
+
+    name: str
+    image: str
+    port: int
+    env: dict[str, str]
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceStatus:
     id: str
     version: int

@@ -9,7 +9,7 @@ import docker.types
 from docker import auth as docker_auth
 
 from pixel_desktop.docker.images import split_ref
-from pixel_desktop.docker.models import ServiceStatus
+from pixel_desktop.docker.models import ServiceStatus, Workload
 from pixel_desktop.docker.transport import Connection
 from pixel_desktop.errors import DockerNotFoundError
 
@@ -62,17 +62,15 @@ class SwarmMixin(Connection):
 
     def upsert_service(
         self,
+        workload: Workload,
         *,
-        name: str,
-        image: str,
-        port: int,
-        env: dict[str, str],
-        labels: dict[str, str],
         replicas: int,
         health_cmd: list[str],
         auth: dict[str, str] | None = None,
     ) -> tuple[str, bool]:
         """Create or update the service; returns (service id, created). Rollback is Swarm's job."""
+        name, image, port = workload.name, workload.image, workload.port
+        env, labels = workload.env, workload.labels
         container = docker.types.ContainerSpec(
             image=image,
             env=[f"{k}={v}" for k, v in env.items()],

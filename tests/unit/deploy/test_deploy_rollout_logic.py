@@ -335,14 +335,14 @@ class LeakyTarget(FakeTarget):
 
     fail_create = False
 
-    def create_and_start(self, *, name, image, port, env, labels, temporary=False):
+    def create_and_start(self, workload, *, temporary=False):
         if self.fail_create:
             from pixel_desktop.errors import DeployError
 
-            raise DeployError(f"daemon: cannot create {name} with env {sorted(env.items())}")
-        return super().create_and_start(
-            name=name, image=image, port=port, env=env, labels=labels, temporary=temporary
-        )
+            raise DeployError(
+                f"daemon: cannot create {workload.name} with env {sorted(workload.env.items())}"
+            )
+        return super().create_and_start(workload, temporary=temporary)
 
     def container_logs(self, cid, tail=20):
         return f"config: LLM_API_KEY={SECRET}\nTraceback: boom\n"

@@ -37,9 +37,9 @@ class NeverConverging(FakeTarget):
             return {"ID": "s1", "UpdateStatus": {"StartedAt": "before"}}
         return self.services.get(name)
 
-    def upsert_service(self, *, name, image, **_kw):
-        self.calls.append(f"upsert {name} {image}")
-        self.services[name] = {"ID": "s1", "UpdateStatus": {"StartedAt": "now"}}
+    def upsert_service(self, workload, **_kw):
+        self.calls.append(f"upsert {workload.name} {workload.image}")
+        self.services[workload.name] = {"ID": "s1", "UpdateStatus": {"StartedAt": "now"}}
 
     def service_status(self, name) -> ServiceStatus:
         self.polled.set()
