@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,3 +52,9 @@ class Sessions:
             raise StoreError(
                 f"The store {self.where} failed: {detail[0] if detail else exc.__class__.__name__}."
             ) from exc
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE/DELETE matched (``Session.execute`` is typed as returning a plain
+    ``Result``; for DML it is a ``CursorResult``, which has the count)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -8,6 +8,7 @@ through the (build_id, seq) primary key, so neither grows slower as the log grow
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import socket
 from collections.abc import Iterator
@@ -213,7 +214,7 @@ class BuildRepository:
             return {status: int(n) for status, n in rows}
 
     # ------------------------------------------------------------------- logs
-    def append_log(self, build_id: int, lines: list[str]) -> None:
+    def append_log(self, build_id: int, lines: builtins.list[str]) -> None:
         """Append ``lines`` in order, in one transaction (all or nothing)."""
         if not lines:
             return
@@ -267,7 +268,7 @@ class BuildRepository:
             last = page[-1][0]
 
     # -------------------------------------------------------------- artifacts
-    def add_artifacts(self, build_id: int, files: list[tuple[str, bytes, str]]) -> None:
+    def add_artifacts(self, build_id: int, files: builtins.list[tuple[str, bytes, str]]) -> None:
         rows = []
         for path, content, role in files:
             pure = PurePosixPath(path)
@@ -295,7 +296,7 @@ class BuildRepository:
                 f"Build {build_id} already has an artifact with one of these paths."
             ) from None
 
-    def artifacts(self, build_id: int) -> list[ArtifactRecord]:
+    def artifacts(self, build_id: int) -> builtins.list[ArtifactRecord]:
         with self._s.read() as s:
             if s.get(Build, build_id) is None:
                 raise _no_build(build_id)

@@ -8,6 +8,7 @@ is ahead, instead of silently overwriting the first person's work.
 
 from __future__ import annotations
 
+import builtins
 import json
 import uuid
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from pixel_desktop.errors import AlreadyExistsError, ConflictError, NotFoundError
 from pixel_desktop.spec.model import ProjectSpec, slugify
 from pixel_desktop.spec.yaml_io import spec_to_data
-from pixel_desktop.store._session import Sessions
+from pixel_desktop.store._session import Sessions, rowcount
 from pixel_desktop.store.models import Build, Client, Project, Template
 from pixel_desktop.store.records import ProjectRecord
 
@@ -178,7 +179,7 @@ class ProjectRepository:
                 pass
         return self._save(spec.project_slug, spec, None)
 
-    def delete(self, slug: str) -> list[int]:
+    def delete(self, slug: str) -> builtins.list[int]:
         """Delete the project; the database cascades to its builds, artifacts, deployments.
 
         Returns the ids of the builds deleted with it, read in the same transaction, so the
@@ -211,7 +212,7 @@ class ProjectRepository:
                     version=Project.version + 1,
                     updated_at=datetime.now(UTC),
                 ).execution_options(synchronize_session=False)
-                if s.execute(stmt).rowcount == 0:
+                if rowcount(s.execute(stmt)) == 0:
                     current = s.scalar(select(Project.version).where(Project.slug == slug))
                     if current is None:
                         raise _not_found(slug)

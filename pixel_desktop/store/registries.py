@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from pixel_desktop.errors import AlreadyExistsError, InputError, NotFoundError
-from pixel_desktop.store._session import Sessions
+from pixel_desktop.store._session import Sessions, rowcount
 from pixel_desktop.store.models import DeployTarget, Registry
 from pixel_desktop.store.records import RegistryRecord, TargetRecord
 
@@ -110,7 +110,7 @@ class RegistryRepository:
 
     def remove(self, name: str) -> None:
         with self._s.write() as s:
-            if s.execute(delete(Registry).where(Registry.name == name)).rowcount == 0:
+            if rowcount(s.execute(delete(Registry).where(Registry.name == name))) == 0:
                 raise _no_registry(name)
 
 
@@ -154,7 +154,7 @@ class TargetRepository:
     def remove(self, name: str) -> None:
         """Remove the target; its deployment history stays (it keeps the target's name)."""
         with self._s.write() as s:
-            if s.execute(delete(DeployTarget).where(DeployTarget.name == name)).rowcount == 0:
+            if rowcount(s.execute(delete(DeployTarget).where(DeployTarget.name == name))) == 0:
                 raise _no_target(name)
 
 
