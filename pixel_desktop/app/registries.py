@@ -9,6 +9,7 @@ keyring, never the store, and a keyring failure undoes the database write.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import re
 from dataclasses import dataclass
 
@@ -141,6 +142,10 @@ class Registries:
                     before.name, url=before.url, username=before.username, insecure=before.insecure
                 )
                 raise
+            if before.username and before.username != data.username:
+                # The old user's password is keyed by that user: nothing reads it any more.
+                with contextlib.suppress(SecretStoreError):
+                    secrets.delete_registry_password(record.name, before.username)
         return record
 
     def save(

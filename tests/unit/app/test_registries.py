@@ -108,3 +108,9 @@ def test_a_check_without_the_stored_password_fails_without_asking_the_registry(
     result = app.registries.check("reg")
     assert not result.ok and result.kind == "no_password"
     assert "no password for alice at reg" in result.verdict
+
+
+def test_a_new_user_with_a_new_password_removes_the_old_users_password(app: App, keyring) -> None:
+    app.registries.add("reg", "127.0.0.1:5000", username="alice", password="one")
+    app.registries.save("reg", "127.0.0.1:5000", "bob", "two", False, existing=True)
+    assert keyring.values == {(registry_service("reg"), "bob"): "two"}
