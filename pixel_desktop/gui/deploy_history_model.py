@@ -3,24 +3,25 @@
 Why a model: the old table was filled cell by cell by column number, so moving a column
 meant finding every ``item(r, 6)``. Here each column is a ``Column`` member and each cell
 answers by role (text, colour, font, tooltip); the view, the tests and "copy URL" ask for
-``Column.URL``, not 6. ``DeploymentIdRole``/``DeploymentRole`` give a row's record.
+``Column.URL``, not 6. ``DeploymentIdRole``/``DeploymentRole`` give a row's id and record.
+The Qt plumbing is ``RecordTableModel``'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from enum import IntEnum
+from typing import cast
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from pixel_desktop.gui import deploy_format as fmt
 from pixel_desktop.gui import theme
 from pixel_desktop.gui.deploy_format import Deployment
+from pixel_desktop.gui.record_table_model import RecordRole, RecordTableModel
 
-Index = QModelIndex | QPersistentModelIndex
 DeploymentIdRole = Qt.ItemDataRole.UserRole
-DeploymentRole = Qt.ItemDataRole.UserRole + 1
+DeploymentRole = RecordRole
 
 
 class Column(IntEnum):
@@ -87,45 +88,25 @@ def cell_tip(dep: Deployment, column: Column) -> str | None:
     return None
 
 
-class DeploymentHistoryModel(QAbstractTableModel):
-    def __init__(self, parent: object | None = None) -> None:
-        super().__init__(parent)  # type: ignore[arg-type]
-        self._rows: list[Deployment] = []
+class DeploymentHistoryModel(RecordTableModel):
+    """Rows are deployments, newest first (as the store lists them)."""
 
-    def set_rows(self, rows: Sequence[Deployment]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+    def __init__(self, parent: object | None = None) -> None:
+        super().__init__(HEADERS, parent)
 
     def deployment_at(self, row: int) -> Deployment | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return cast("Deployment | None", self.record_at(row))
 
     def row_of(self, deployment_id: int) -> int | None:
-        return next((r for r, d in enumerate(self._rows) if d.id == deployment_id), None)
+        rows = (self.deployment_at(r) for r in range(self.rowCount()))
+        return next((r for r, d in enumerate(rows) if d is not None and d.id == deployment_id), None)
 
-    def text(self, row: int, column: Column) -> str:
-        """What the cell shows (tests and copy use this instead of a column number)."""
-        return str(self.data(self.index(row, column)) or "")
+    def cell_text(self, record: object, column: IntEnum) -> str:
+        return cell_text(cast(Deployment, record), Column(column))
 
-    # ---------------------------------------------------------------- QAbstractTableModel
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[Column(section)]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        dep = self.deployment_at(index.row()) if index.isValid() else None
-        if dep is None:
-            return None
-        column = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(dep, column)
+    def cell_data(self, record: object, column: IntEnum, role: int) -> object:
+        dep = cast(Deployment, record)
+        column = Column(column)
         if role == Qt.ItemDataRole.ToolTipRole:
             return cell_tip(dep, column)
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -146,6 +127,4 @@ class DeploymentHistoryModel(QAbstractTableModel):
             return None
         if role == DeploymentIdRole:
             return dep.id
-        if role == DeploymentRole:
-            return dep
         return None

@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QStyle,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -39,8 +38,19 @@ from pixel_desktop.gui import theme
 from pixel_desktop.gui.operations import registries as registry_ops
 from pixel_desktop.gui.operations import settings as settings_ops
 from pixel_desktop.gui.operations import targets as target_ops
+from pixel_desktop.gui.record_table_model import RecordTableModel
 from pixel_desktop.gui.services import Services
+from pixel_desktop.gui.settings_models import (
+    RegistryColumn,
+    RegistryListModel,
+    TargetColumn,
+    TargetListModel,
+)
 from pixel_desktop.gui.tasks import TaskRunner
+
+# Both lists show the record's name first; it is what a selection refers to.
+NAME_COLUMN = RegistryColumn.NAME
+assert TargetColumn.NAME == NAME_COLUMN
 
 
 def _result_label() -> QLabel:
@@ -142,7 +152,8 @@ class SettingsDialog(QDialog):
         # --- registries
         registries = QWidget()
         reg_layout = QVBoxLayout(registries)
-        self.registry_table = self._table(["Name", "Address", "User", "Insecure"])
+        self.registry_model = RegistryListModel(self)
+        self.registry_table = self._table(self.registry_model)
         reg_buttons = QHBoxLayout()
         for text, icon, slot in [
             ("Add…", QStyle.StandardPixmap.SP_FileDialogNewFolder, self.add_registry),
@@ -162,7 +173,8 @@ class SettingsDialog(QDialog):
         # --- targets
         targets = QWidget()
         tgt_layout = QVBoxLayout(targets)
-        self.target_table = self._table(["Name", "Docker host", "Kind"])
+        self.target_model = TargetListModel(self)
+        self.target_table = self._table(self.target_model)
         add_row = QHBoxLayout()
         self.target_name = QLineEdit()
         self.target_name.setPlaceholderText("name")
@@ -197,9 +209,9 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self.reload_lists()
 
-    def _table(self, headers: list[str]) -> QTableWidget:
-        table = QTableWidget(0, len(headers))
-        table.setHorizontalHeaderLabels(headers)
+    def _table(self, model: RecordTableModel) -> QTableView:
+        table = QTableView()
+        table.setModel(model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -253,32 +265,25 @@ class SettingsDialog(QDialog):
         selected_registry = self._selected_name(self.registry_table)
         selected_target = self._selected_name(self.target_table)
         self.registries = registries
-        self.registry_table.setRowCount(0)
-        for record in registries:
-            self._add_row(self.registry_table, [record.name, record.url, record.username or "", "yes" if record.insecure else ""])
-        self.target_table.setRowCount(0)
-        for record in targets:
-            self._add_row(self.target_table, [record.name, record.docker_host, record.kind])
+        self.registry_model.set_rows(registries)
+        self.target_model.set_rows(targets)
         self._reselect(self.registry_table, selected_registry)
         self._reselect(self.target_table, selected_target)
 
-    def _reselect(self, table: QTableWidget, name: str | None) -> None:
-        for row in range(table.rowCount()):
-            item = table.item(row, 0)
-            if name is not None and item is not None and item.text() == name:
+    @staticmethod
+    def _reselect(table: QTableView, name: str | None) -> None:
+        model = table.model()
+        for row in range(model.rowCount()):
+            if name is not None and model.index(row, NAME_COLUMN).data() == name:
                 table.selectRow(row)
                 return
 
-    def _add_row(self, table: QTableWidget, values: list[str]) -> None:
-        r = table.rowCount()
-        table.insertRow(r)
-        for c, value in enumerate(values):
-            table.setItem(r, c, QTableWidgetItem(value))
-
-    def _selected_name(self, table: QTableWidget) -> str | None:
-        row = table.currentRow()
-        item = table.item(row, 0) if row >= 0 else None
-        return item.text() if item else None
+    @staticmethod
+    def _selected_name(table: QTableView) -> str | None:
+        """The name (first column) of the selected row of a registry or target list."""
+        rows = table.selectionModel().selectedRows(NAME_COLUMN)
+        value = rows[0].data() if rows else None
+        return str(value) if value else None
 
     def add_registry(self) -> None:
         self._edit_registry(None)

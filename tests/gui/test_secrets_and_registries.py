@@ -40,7 +40,7 @@ def test_registry_password_goes_to_the_keyring_and_check_passes(
     dialog = SettingsDialog(services, window.tasks, window)
     qtbot.addWidget(dialog)
     dialog.apply_registry("test-reg", registry.address, registry.username, registry.password, True, existing=False)
-    qtbot.waitUntil(lambda: dialog.registry_table.rowCount() == 1, timeout=20_000)
+    qtbot.waitUntil(lambda: dialog.registry_model.rowCount() == 1, timeout=20_000)
     assert SecretStore().get_registry_password("test-reg", registry.username) == registry.password
     assert registry.password not in _store_dump(services)
     dialog.registry_table.selectRow(0)
@@ -51,11 +51,11 @@ def test_registry_password_goes_to_the_keyring_and_check_passes(
     # A wrong password is reported as a refusal the user can act on, not a traceback.
     dialog.apply_registry("test-reg", registry.address, registry.username, "wrong-password", True, existing=True)
     qtbot.waitUntil(lambda: "Saved registry" in dialog.registry_result.text(), timeout=20_000)
-    qtbot.waitUntil(lambda: dialog.registry_table.rowCount() == 1, timeout=20_000)
+    qtbot.waitUntil(lambda: dialog.registry_model.rowCount() == 1, timeout=20_000)
     dialog.registry_table.selectRow(0)
     dialog.check_registry()
     qtbot.waitUntil(lambda: dialog.registry_result.text().startswith("✗"), timeout=30_000)
     assert "Traceback" not in dialog.registry_result.text()
     dialog.remove_registry()
-    qtbot.waitUntil(lambda: dialog.registry_table.rowCount() == 0, timeout=20_000)
+    qtbot.waitUntil(lambda: dialog.registry_model.rowCount() == 0, timeout=20_000)
     assert SecretStore().get_registry_password("test-reg", registry.username) is None

@@ -9,6 +9,7 @@ from pixel_desktop import settings as settings_mod
 from pixel_desktop.errors import DockerUnavailableError
 from pixel_desktop.gui import errors as gui_errors
 from pixel_desktop.gui.settings_dialog import SettingsDialog
+from pixel_desktop.gui.settings_models import RegistryColumn
 
 
 def test_settings_round_trip_through_the_dialog(qtbot, window, services, tmp_path) -> None:
@@ -48,21 +49,36 @@ def test_registries_and_targets_are_added_and_removed(qtbot, window, services) -
     dialog = SettingsDialog(services, window.tasks, window)
     qtbot.addWidget(dialog)
     dialog.apply_registry("local", "127.0.0.1:5000", "", "", True, existing=False)
-    qtbot.waitUntil(lambda: dialog.registry_table.rowCount() == 1, timeout=10_000)
-    assert dialog.registry_table.item(0, 1).text() == "127.0.0.1:5000"
+    qtbot.waitUntil(lambda: dialog.registry_model.rowCount() == 1, timeout=10_000)
+    assert dialog.registry_model.text(0, RegistryColumn.ADDRESS) == "127.0.0.1:5000"
     dialog.target_name.setText("staging")
     dialog.target_host.setText("ssh://deploy@staging.example")
     dialog.target_kind.setCurrentText("docker")
     dialog.add_target()
-    qtbot.waitUntil(lambda: dialog.target_table.rowCount() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.target_model.rowCount() == 1, timeout=10_000)
     assert [t.name for t in services.list_targets()] == ["staging"]
     dialog.target_table.selectRow(0)
     dialog.remove_target()
-    qtbot.waitUntil(lambda: dialog.target_table.rowCount() == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.target_model.rowCount() == 0, timeout=10_000)
     dialog.registry_table.selectRow(0)
     dialog.remove_registry()
-    qtbot.waitUntil(lambda: dialog.registry_table.rowCount() == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.registry_model.rowCount() == 0, timeout=10_000)
     assert services.list_registries() == []
+
+
+def test_a_background_reload_of_the_lists_keeps_the_selected_registry(qtbot, window, services) -> None:
+    dialog = SettingsDialog(services, window.tasks, window)
+    qtbot.addWidget(dialog)
+    dialog.apply_registry("alpha", "127.0.0.1:5001", "", "", True, existing=False)
+    qtbot.waitUntil(lambda: dialog.registry_model.rowCount() == 1, timeout=10_000)
+    dialog.apply_registry("beta", "127.0.0.1:5002", "", "", True, existing=False)
+    qtbot.waitUntil(lambda: dialog.registry_model.rowCount() == 2, timeout=10_000)
+    row = next(r for r in range(2) if dialog.registry_model.text(r, RegistryColumn.NAME) == "beta")
+    dialog.registry_table.selectRow(row)
+    dialog.reload_lists()
+    window.tasks.wait_idle()
+    qtbot.wait(50)  # the reload's answer is delivered on the GUI thread
+    assert dialog._selected_name(dialog.registry_table) == "beta"
 
 
 def test_target_kinds_offered_are_the_ones_the_app_layer_and_cli_accept(qtbot, window, services) -> None:
