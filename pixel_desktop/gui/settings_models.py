@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, cast
 
 from pixel_desktop.gui.record_table_model import RecordTableModel
 
-
-class Registry(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def url(self) -> str: ...
-    @property
-    def username(self) -> str | None: ...
-    @property
-    def insecure(self) -> bool: ...
-
-
-class Target(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def docker_host(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
+if TYPE_CHECKING:
+    from pixel_desktop.app.records import RegistryRecord, TargetRecord
 
 
 class RegistryColumn(IntEnum):
@@ -54,7 +37,7 @@ class RegistryListModel(RecordTableModel):
         )
 
     def cell_text(self, record: object, column: IntEnum) -> str:
-        registry = cast(Registry, record)
+        registry = cast("RegistryRecord", record)
         match RegistryColumn(column):
             case RegistryColumn.NAME:
                 return registry.name
@@ -74,7 +57,7 @@ class TargetListModel(RecordTableModel):
         )
 
     def cell_text(self, record: object, column: IntEnum) -> str:
-        target = cast(Target, record)
+        target = cast("TargetRecord", record)
         match TargetColumn(column):
             case TargetColumn.NAME:
                 return target.name

@@ -3,10 +3,9 @@ Docker): what the table shows, its colours, and tooltips that quote records lite
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
+from deploy_record_fakes import FakeDeployment as Dep
 from PySide6.QtCore import Qt
 
 from pixel_desktop.gui import theme
@@ -18,30 +17,15 @@ from pixel_desktop.gui.deploy_history_model import (
     DeploymentRole,
 )
 
-WHEN = dt.datetime(2026, 12, 2, 5, 0, tzinfo=dt.UTC)
-
-
-@dataclass(frozen=True)
-class Dep:
-    id: int
-    status: str
-    url: str | None = None
-    error_message: str | None = None
-    target_name: str = "local"
-    project_slug: str = "acme"
-    build_id: int | None = 3
-    image_ref: str = "registry.example:5000/pixel/acme:b3"
-    digest: str | None = "sha256:" + "cd" * 32
-    config_snapshot: dict[str, Any] = field(default_factory=dict)
-    created_at: dt.datetime = WHEN
-    completed_at: dt.datetime | None = None
+IMAGE = "registry.example:5000/pixel/acme:b3"
+DIGEST = "sha256:" + "cd" * 32
 
 
 def test_rows_answer_by_named_column_with_status_colours_links_and_literal_tooltips(qapp) -> None:
     model = DeploymentHistoryModel()
     rows = [
-        Dep(7, "healthy", url="http://box:8000"),
-        Dep(6, "cancelled", error_message="<b>Cancelled</b>; the previous version keeps serving."),
+        Dep(7, "healthy", url="http://box:8000", build_id=3, image_ref=IMAGE, digest=DIGEST, completed_at=None),
+        Dep(6, "cancelled", url=None, error_message="<b>Cancelled</b>; the previous version keeps serving.", completed_at=None),
     ]
     model.set_rows(rows)
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
+from deploy_record_fakes import FakeDeployment as Dep
 
 from pixel_desktop.errors import DeployError, DockerUnavailableError
 from pixel_desktop.gui.deploy_chart import Chart
@@ -36,22 +37,6 @@ class Target:
 class Build:
     id: int
     image_name: str | None = "pixel/acme:b1"
-    completed_at: dt.datetime | None = NOW
-
-
-@dataclass(frozen=True)
-class Dep:
-    id: int
-    target_name: str = "local"
-    status: str = "healthy"
-    project_slug: str = "acme"
-    build_id: int | None = 1
-    image_ref: str = "registry.example/pixel/acme:b1"
-    digest: str | None = "sha256:" + "ab" * 32
-    config_snapshot: dict[str, Any] = field(default_factory=dict)
-    url: str | None = "http://127.0.0.1:8000"
-    error_message: str | None = None
-    created_at: dt.datetime = NOW
     completed_at: dt.datetime | None = NOW
 
 
