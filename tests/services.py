@@ -80,6 +80,12 @@ class SshHost:
             overrides["PATH"] = f"{self.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
         return overrides
 
+    def identity_config(self, folder: Path) -> Path:
+        """An ssh config (for PIXEL_SSH_CONFIG) naming only the test key for this host."""
+        cfg = folder / "ssh_config"
+        cfg.write_text(f"Host {self.host}\n  IdentityFile {self.key_path}\n", encoding="utf-8")
+        return cfg
+
 
 def require_docker() -> str:
     (url,) = env("Docker engine", "PIXEL_TEST_DOCKER_HOST")

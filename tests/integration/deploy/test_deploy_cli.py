@@ -81,9 +81,7 @@ def test_cli_check_refuses_an_unknown_host_key_and_trust_yes_fixes_it(
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("PIXEL_SSH_KNOWN_HOSTS", raising=False)
-    cfg = tmp_path / "ssh_config"
-    cfg.write_text(f"Host {ssh_host.host}\n  IdentityFile {ssh_host.key_path}\n", encoding="utf-8")
-    monkeypatch.setenv("PIXEL_SSH_CONFIG", str(cfg))
+    monkeypatch.setenv("PIXEL_SSH_CONFIG", str(ssh_host.identity_config(tmp_path)))
     assert pixel(["targets", "add", "fresh", "--docker-host", ssh_host.docker_url]) == 0
     capsys.readouterr()
 

@@ -75,9 +75,7 @@ def test_an_unknown_ssh_host_key_is_refused_with_fingerprint_and_how_to_trust(
     empty.write_text("", encoding="utf-8")
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.ssh/known_hosts
     monkeypatch.setenv("PIXEL_SSH_KNOWN_HOSTS", str(empty))
-    cfg = tmp_path / "ssh_config"
-    cfg.write_text(f"Host {ssh_host.host}\n  IdentityFile {ssh_host.key_path}\n", encoding="utf-8")
-    monkeypatch.setenv("PIXEL_SSH_CONFIG", str(cfg))
+    monkeypatch.setenv("PIXEL_SSH_CONFIG", str(ssh_host.identity_config(tmp_path)))
     store.targets.add("stranger", ssh_host.docker_url, "docker")
     service = DeployService(store, Settings())
 
@@ -122,9 +120,7 @@ def test_trusting_a_host_key_writes_pixel_known_hosts_and_then_connects(
 
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("PIXEL_SSH_KNOWN_HOSTS", raising=False)
-    cfg = tmp_path / "ssh_config"
-    cfg.write_text(f"Host {ssh_host.host}\n  IdentityFile {ssh_host.key_path}\n", encoding="utf-8")
-    monkeypatch.setenv("PIXEL_SSH_CONFIG", str(cfg))
+    monkeypatch.setenv("PIXEL_SSH_CONFIG", str(ssh_host.identity_config(tmp_path)))
     url = hosts.parse_docker_host(ssh_host.docker_url)
 
     key = hosts.presented_key(url, "t")

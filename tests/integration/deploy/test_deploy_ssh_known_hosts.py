@@ -23,9 +23,7 @@ def _isolated(ssh_host, tmp_path, monkeypatch, known_hosts_text: str):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("PIXEL_HOME", str(tmp_path / "pixel"))
     monkeypatch.delenv("PIXEL_SSH_KNOWN_HOSTS", raising=False)
-    cfg = tmp_path / "ssh_config"
-    cfg.write_text(f"Host {ssh_host.host}\n  IdentityFile {ssh_host.key_path}\n", encoding="utf-8")
-    monkeypatch.setenv("PIXEL_SSH_CONFIG", str(cfg))
+    monkeypatch.setenv("PIXEL_SSH_CONFIG", str(ssh_host.identity_config(tmp_path)))
 
 
 def test_cert_authority_and_revoked_lines_for_other_hosts_do_not_break_ssh_targets(

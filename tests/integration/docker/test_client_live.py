@@ -74,6 +74,24 @@ def surviving(processes: dict[int, str]) -> list[int]:
     return [pid for pid, started in processes.items() if _start_time(pid) == started]
 
 
+def built_for_push(
+    client: DockerClient, base_image: str, tmp_path: Path, repo: str, cleanup: list[str]
+) -> str:
+    """Build a one-off image as ``repo:<token>`` (removed after the test); the token."""
+    token = uuid.uuid4().hex[:10]
+    client.build(make_context(tmp_path, base_image, f"LABEL token={token}"), f"{repo}:{token}")
+    cleanup.append(f"{repo}:{token}")
+    return token
+
+
+def registry_auth(registry, password: str) -> dict[str, str]:
+    return {
+        "username": registry.username,
+        "password": password,
+        "serveraddress": registry.address,
+    }
+
+
 @pytest.fixture
 def client(docker_host: str):
     with DockerClient(docker_host) as docker:
@@ -201,17 +219,9 @@ def test_idle_watchdog_stops_a_silent_build(
 def test_push_with_explicit_auth_and_registry_digest_matches(
     client: DockerClient, base_image: str, tmp_path: Path, registry, cleanup_images: list[str]
 ) -> None:
-    token = uuid.uuid4().hex[:10]
     repo = f"{registry.address}/pixel-test/gw-push"
-    ctx = make_context(tmp_path, base_image, f"LABEL token={token}")
-    client.build(ctx, f"{repo}:{token}")
-    cleanup_images.append(f"{repo}:{token}")
-    auth = {
-        "username": registry.username,
-        "password": registry.password,
-        "serveraddress": registry.address,
-    }
-    outcome = client.push(repo, token, auth)
+    token = built_for_push(client, base_image, tmp_path, repo, cleanup_images)
+    outcome = client.push(repo, token, registry_auth(registry, registry.password))
     assert outcome.digest.startswith("sha256:")
     api = RegistryAPI(registry.address, registry.username, registry.password)
     assert api.manifest_digest("pixel-test/gw-push", token) == outcome.digest
@@ -221,17 +231,10 @@ def test_push_with_explicit_auth_and_registry_digest_matches(
 def test_push_with_a_wrong_password_is_unauthorized(
     client: DockerClient, base_image: str, tmp_path: Path, registry, cleanup_images: list[str]
 ) -> None:
-    token = uuid.uuid4().hex[:10]
     repo = f"{registry.address}/pixel-test/gw-denied"
-    client.build(make_context(tmp_path, base_image, f"LABEL token={token}"), f"{repo}:{token}")
-    cleanup_images.append(f"{repo}:{token}")
-    bad = {
-        "username": registry.username,
-        "password": "wrong-" + token,
-        "serveraddress": registry.address,
-    }
+    token = built_for_push(client, base_image, tmp_path, repo, cleanup_images)
     with pytest.raises(RegistryError) as err:
-        client.push(repo, token, bad)
+        client.push(repo, token, registry_auth(registry, "wrong-" + token))
     assert err.value.kind == "unauthorized"
     api = RegistryAPI(registry.address, registry.username, registry.password)
     with pytest.raises(RegistryError) as missing:

@@ -13,9 +13,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.ssh]
 
 def _ssh_config(ssh_host, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
-    cfg = tmp_path / "ssh_config"
-    cfg.write_text(f"Host {ssh_host.host}\n  IdentityFile {ssh_host.key_path}\n", encoding="utf-8")
-    monkeypatch.setenv("PIXEL_SSH_CONFIG", str(cfg))
+    monkeypatch.setenv("PIXEL_SSH_CONFIG", str(ssh_host.identity_config(tmp_path)))
 
 
 def test_a_client_on_ssh_uses_pixels_known_hosts_and_config(
