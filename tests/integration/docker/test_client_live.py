@@ -74,16 +74,6 @@ def surviving(processes: dict[int, str]) -> list[int]:
     return [pid for pid, started in processes.items() if _start_time(pid) == started]
 
 
-def built_for_push(
-    client: DockerClient, base_image: str, tmp_path: Path, repo: str, cleanup: list[str]
-) -> str:
-    """Build a one-off image as ``repo:<token>`` (removed after the test); the token."""
-    token = uuid.uuid4().hex[:10]
-    client.build(make_context(tmp_path, base_image, f"LABEL token={token}"), f"{repo}:{token}")
-    cleanup.append(f"{repo}:{token}")
-    return token
-
-
 def registry_auth(registry, password: str) -> dict[str, str]:
     return {
         "username": registry.username,
@@ -215,12 +205,26 @@ def test_idle_watchdog_stops_a_silent_build(
     assert leftover_containers(client, marker) == []
 
 
+@pytest.fixture
+def pushable(client: DockerClient, base_image: str, tmp_path: Path, registry, cleanup_images):
+    """Builds a one-off image as ``<registry>/pixel-test/<name>:<token>`` (removed after the
+    test); returns (repository, token)."""
+
+    def build(name: str) -> tuple[str, str]:
+        repo, token = f"{registry.address}/pixel-test/{name}", uuid.uuid4().hex[:10]
+        ctx = make_context(tmp_path, base_image, f"LABEL token={token}")
+        client.build(ctx, f"{repo}:{token}")
+        cleanup_images.append(f"{repo}:{token}")
+        return repo, token
+
+    return build
+
+
 @pytest.mark.registry
 def test_push_with_explicit_auth_and_registry_digest_matches(
-    client: DockerClient, base_image: str, tmp_path: Path, registry, cleanup_images: list[str]
+    client: DockerClient, registry, pushable
 ) -> None:
-    repo = f"{registry.address}/pixel-test/gw-push"
-    token = built_for_push(client, base_image, tmp_path, repo, cleanup_images)
+    repo, token = pushable("gw-push")
     outcome = client.push(repo, token, registry_auth(registry, registry.password))
     assert outcome.digest.startswith("sha256:")
     api = RegistryAPI(registry.address, registry.username, registry.password)
@@ -229,10 +233,9 @@ def test_push_with_explicit_auth_and_registry_digest_matches(
 
 @pytest.mark.registry
 def test_push_with_a_wrong_password_is_unauthorized(
-    client: DockerClient, base_image: str, tmp_path: Path, registry, cleanup_images: list[str]
+    client: DockerClient, registry, pushable
 ) -> None:
-    repo = f"{registry.address}/pixel-test/gw-denied"
-    token = built_for_push(client, base_image, tmp_path, repo, cleanup_images)
+    repo, token = pushable("gw-denied")
     with pytest.raises(RegistryError) as err:
         client.push(repo, token, registry_auth(registry, "wrong-" + token))
     assert err.value.kind == "unauthorized"
@@ -306,13 +309,16 @@ def _end_orphaned_run_step(marker: str) -> None:
     address to the next container, and connections to that one's published port then reach
     the orphan and are reset - which broke whichever test ran next (pixel eval's health wait).
     """
+
     def matching() -> list[int]:
         pids = []
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                cmdline = (
+                    (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                )
             except OSError:
                 continue
             if marker in cmdline:
