@@ -63,21 +63,8 @@ def check_target(
     project_slug: str | None = None,
 ) -> TargetCheck:
     problems: list[str] = []
-    try:
-        docker = connect(target.docker_host, target.name)
-    except PixelError as exc:
-        return TargetCheck(
-            target.name,
-            target.docker_host,
-            target.kind,
-            False,
-            port=port,
-            problems=[exc.message],
-            ok=False,
-            verdict=f"NOT READY: {exc.message}",
-        )
-    with docker:
-        try:
+    try:  # connecting and every question asked: one unreachable verdict
+        with connect(target.docker_host, target.name) as docker:
             info = docker.ping()
             details = docker.info()
             swarm = str((details.get("Swarm") or {}).get("LocalNodeState") or "inactive")
@@ -90,17 +77,17 @@ def check_target(
                 int(i.get("Size") or 0) for i in df.get("Images") or [] if not i.get("Containers")
             )
             free = docker.free_disk_bytes(str(details.get("DockerRootDir") or "/var/lib/docker"))
-        except PixelError as exc:
-            return TargetCheck(
-                target.name,
-                target.docker_host,
-                target.kind,
-                False,
-                port=port,
-                problems=[exc.message],
-                ok=False,
-                verdict=f"NOT READY: {exc.message}",
-            )
+    except PixelError as exc:
+        return TargetCheck(
+            target.name,
+            target.docker_host,
+            target.kind,
+            False,
+            port=port,
+            problems=[exc.message],
+            ok=False,
+            verdict=f"NOT READY: {exc.message}",
+        )
     if target.kind == "swarm" and swarm != "active":
         problems.append(
             f"Swarm is {swarm}: run `docker swarm init` on the host or use --kind docker"
