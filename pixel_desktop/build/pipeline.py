@@ -127,20 +127,20 @@ class BuildPipeline:
         run = _Run(job)
         job.started = time.monotonic()
         status, error = "completed", None
-        gateway: DockerClient | None = None
+        docker: DockerClient | None = None
         try:
             project = self._db(self.store.projects.get_by_id, job.project_id)
             self._enter(run, "generating")
-            gateway = self._gateway_factory()
-            context_dir, requirements, base_image = self._generate(run, project, gateway)
+            docker = self._gateway_factory()
+            context_dir, requirements, base_image = self._generate(run, project, docker)
             self._enter(run, "building")
-            image_ref = self._build(run, project, gateway, context_dir, requirements, base_image)
+            image_ref = self._build(run, project, docker, context_dir, requirements, base_image)
             if job.run_tests:
                 self._enter(run, "testing")
-                self._test(run, project, gateway, image_ref)
+                self._test(run, project, docker, image_ref)
             if job.push_registry:
                 self._enter(run, "pushing")
-                self._push(run, project, gateway, image_ref)
+                self._push(run, project, docker, image_ref)
             self._check_cancel(run)
         except CancelledError as exc:
             status, error = "cancelled", str(exc)
@@ -153,8 +153,8 @@ class BuildPipeline:
         except Exception as exc:  # a bug must still leave an honest record
             status, error = "failed", f"Unexpected error: {exc.__class__.__name__}: {exc}"
         finally:
-            if gateway is not None:
-                gateway.close()
+            if docker is not None:
+                docker.close()
         self._close_phase(run)
         if status == "cancelled" and job.timed_out:
             status = "failed"
@@ -191,7 +191,7 @@ class BuildPipeline:
         return text
 
     # ---------------------------------------------------------------- generating
-    def _generate(self, run: _Run, project: Any, gateway: DockerClient) -> tuple[Path, str, str]:
+    def _generate(self, run: _Run, project: Any, docker: DockerClient) -> tuple[Path, str, str]:
         from pixel_desktop import codegen
 
         spec = project.spec
@@ -217,15 +217,15 @@ class BuildPipeline:
         self,
         run: _Run,
         project: Any,
-        gateway: DockerClient,
+        docker: DockerClient,
         context_dir: Path,
         requirements: str,
         base_image: str,
     ) -> str:
         bid = run.job.build_id
-        gateway.ensure_base_image(base_image)
+        docker.ensure_base_image(base_image)
         self._check_cancel(run)
-        target = wheelhouse.probe_target(gateway, base_image)
+        target = wheelhouse.probe_target(docker, base_image)
         wheels = wheelhouse.ensure_wheels(
             requirements,
             target,
@@ -241,7 +241,7 @@ class BuildPipeline:
         if run.job.cancel_event.is_set():
             handle.close("cancelled")
         try:
-            outcome = gateway.build(
+            outcome = docker.build(
                 context_dir,
                 image_ref,
                 on_log=lambda line: self._log(run, line, "docker"),
@@ -253,8 +253,8 @@ class BuildPipeline:
             )
         finally:
             run.job.handle = None
-        gateway.tag(outcome.image_id, repo, "latest")
-        info = gateway.inspect_image(outcome.image_id)
+        docker.tag(outcome.image_id, repo, "latest")
+        info = docker.inspect_image(outcome.image_id)
         self._db(
             self.store.builds.update,
             bid,
@@ -288,7 +288,7 @@ class BuildPipeline:
         run.redact.extend(redact)
         return env
 
-    def _test(self, run: _Run, project: Any, gateway: DockerClient, image_ref: str) -> None:
+    def _test(self, run: _Run, project: Any, docker: DockerClient, image_ref: str) -> None:
         spec = project.spec
         bid = run.job.build_id
         env = self._runtime_env(run, project)
@@ -296,7 +296,7 @@ class BuildPipeline:
         sampler: threading.Thread | None = None
         try:
             with tester.started_container(
-                gateway,
+                docker,
                 image_ref,
                 port=spec.deployment.port,
                 environment=env,
@@ -306,7 +306,7 @@ class BuildPipeline:
                 container_id = box.id
                 sampler = threading.Thread(
                     target=self._sample_stats,
-                    args=(gateway, container_id, bid, stop_sampling),
+                    args=(docker, container_id, bid, stop_sampling),
                     name=f"pixel-stats-{bid}",
                     daemon=True,
                 )
@@ -317,8 +317,8 @@ class BuildPipeline:
                         spec.deployment.endpoints.health,
                         timeout_s=self.settings.health_timeout_s,
                         cancel=run.job.cancel_event,
-                        still_running=lambda: gateway.container_running(container_id),
-                        logs=lambda: self._redact(run, gateway.container_logs(container_id)),
+                        still_running=lambda: docker.container_running(container_id),
+                        logs=lambda: self._redact(run, docker.container_logs(container_id)),
                     )
                     self._log(run, "health ok", "test")
                     passed = tester.run_conversation_tests(
@@ -334,7 +334,7 @@ class BuildPipeline:
                     stop_sampling.set()
                     sampler.join(timeout=5)
                     if not self._samples.get(bid):  # a very fast test still reports its footprint
-                        sample = gateway.stats_once(container_id)
+                        sample = docker.stats_once(container_id)
                         if sample is not None:
                             self.bus.publish(MetricSample(bid, *sample))
                 finally:
@@ -346,10 +346,10 @@ class BuildPipeline:
                 sampler.join(timeout=5)
 
     def _sample_stats(
-        self, gateway: DockerClient, container_id: str, bid: int, stop: threading.Event
+        self, docker: DockerClient, container_id: str, bid: int, stop: threading.Event
     ) -> None:
         while not stop.is_set():
-            sample = gateway.stats_once(container_id)
+            sample = docker.stats_once(container_id)
             if sample is None or stop.is_set():
                 return
             cpu, mem, limit = sample
@@ -358,7 +358,7 @@ class BuildPipeline:
             stop.wait(1.0)
 
     # ---------------------------------------------------------------- pushing
-    def _push(self, run: _Run, project: Any, gateway: DockerClient, image_ref: str) -> None:
+    def _push(self, run: _Run, project: Any, docker: DockerClient, image_ref: str) -> None:
         name = run.job.push_registry
         assert name is not None
         registry = self._db(self.store.registries.get, name)
@@ -376,7 +376,7 @@ class BuildPipeline:
         path = f"{project.spec.client_slug}/{project.slug}"
         repo = f"{registry.url}/{path}"
         tag = f"b{run.job.build_id}"
-        gateway.tag(image_ref, repo, tag)
+        docker.tag(image_ref, repo, tag)
         auth = {"serveraddress": registry.url}
         if registry.username:
             auth.update(username=registry.username, password=password or "")
@@ -386,7 +386,7 @@ class BuildPipeline:
             handle = StreamHandle()
             run.job.handle = handle
             try:
-                outcome = gateway.push(
+                outcome = docker.push(
                     repo, tag, auth, on_log=lambda line: self._log(run, line, "push"), handle=handle
                 )
                 break

@@ -24,7 +24,7 @@ from pixel_desktop.spec import ProjectSpec
 
 
 class ContainerHost(Protocol):
-    """What running a check container needs from the Docker gateway."""
+    """What running a check container needs from the Docker client."""
 
     def run_container(
         self,
@@ -84,7 +84,7 @@ class RunningContainer:
 
 @contextlib.contextmanager
 def started_container(
-    gateway: ContainerHost,
+    docker: ContainerHost,
     image: str,
     *,
     port: int,
@@ -94,7 +94,7 @@ def started_container(
     what: str = "test container",
 ) -> Iterator[RunningContainer]:
     """Run ``image`` with ``port`` published on a free 127.0.0.1 port; remove it on exit."""
-    container_id, host_port = gateway.run_container(
+    container_id, host_port = docker.run_container(
         image, container_port=port, environment=environment, labels=labels
     )
     try:
@@ -105,9 +105,9 @@ def started_container(
         yield RunningContainer(container_id, base_url)
     finally:
         try:
-            gateway.remove_container(container_id)
+            docker.remove_container(container_id)
         except KeyboardInterrupt:  # a second Ctrl+C while removing must not leave it running
-            gateway.remove_container(container_id)
+            docker.remove_container(container_id)
             raise
         on_log(f"{what} {container_id[:12]} removed")
 

@@ -45,7 +45,7 @@ _USER_RE = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,31}$")
 
 @dataclass(frozen=True, slots=True)
 class SshOptions:
-    """How to reach an ``ssh://`` host; computed by the deploy layer from ssh config + env."""
+    """How to reach an ``ssh://`` host; computed by ``ssh_options`` from ssh config + env."""
 
     known_hosts: tuple[Path, ...] = ()
     key_filenames: tuple[str, ...] = ()
@@ -149,7 +149,7 @@ def resolve_host(host: str | None = None) -> str:
 def parse_docker_host(url: str) -> HostUrl:
     """Accept ``unix:///path``, ``ssh://[user@]host[:port]``, ``tcp://host:port``; else InputError.
 
-    The one validator of Docker host URLs: the CLI, the GUI and ``connect`` all go through it.
+    The one validator of Docker host URLs: the CLI, the GUI and every client go through it.
     Why strict: the host and user end up in an SSH connection (and in the docker CLI if a
     user copies them), where ``ssh://-oProxyCommand=...`` would be read as an option that runs
     a command. Host, user and port are checked against allowed characters, none may start
