@@ -31,8 +31,9 @@ class App:
     ``create_store``: a SQLite store file that does not exist yet may be created (``pixel db
     init``, the desktop app); otherwise a missing file is taken for a typo and refused.
     ``bus`` carries the events of every job of ``jobs`` (builds, deploys, rollbacks) to
-    whoever subscribed (the GUI's bridge, the CLI's log printer). ``secrets`` builds the keyring access (the OS keyring by default);
-    ``runner`` the job runner (the in-process one by default, with ``build_concurrency``).
+    whoever subscribed (the GUI's bridge, the CLI's log printer). ``secrets`` builds the
+    keyring access (the OS keyring by default); ``runner`` builds the job runner (the
+    in-process one by default, with ``build_concurrency`` workers for builds).
     """
 
     def __init__(
