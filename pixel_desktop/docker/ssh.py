@@ -209,7 +209,7 @@ def open_ssh_client(url: str, opts: SshOptions) -> paramiko.SSHClient:
             hostname=host,
             port=port,
             username=user,
-            key_filename=list(opts.key_filenames) or None,
+            key_filename=list(opts.key_filenames) or None,  # type: ignore[arg-type]  # a list works
             allow_agent=opts.allow_agent,
             look_for_keys=opts.look_for_keys,
             timeout=opts.connect_timeout_s,
@@ -276,6 +276,8 @@ def scan_host_key(host: str, port: int, timeout_s: float = 10.0) -> paramiko.PKe
 
 class StrictSSHAdapter(SSHHTTPAdapter):
     """docker-py's SSH adapter with our strict, configurable paramiko client."""
+
+    ssh_client: paramiko.SSHClient | None
 
     def __init__(self, base_url: str, opts: SshOptions, timeout: int, num_pools: int) -> None:
         self._opts = opts

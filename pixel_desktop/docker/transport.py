@@ -56,7 +56,7 @@ class ApiClient(docker.APIClient):
             version=API_VERSION_FLOOR,
             use_ssh_client=is_ssh,  # no connection yet: the adapter is replaced below
         )
-        self._general_configs = {}
+        self._general_configs: dict[str, Any] = {}
         self._auth_configs = docker_auth.AuthConfig({})
         self._local = threading.local()
         if is_ssh:
