@@ -254,12 +254,9 @@ class _Screenshot:
             QTimer.singleShot(50, self.tick)
             return
         self.settle += 1
-        # Let layouts, charts and queued signals settle (after a build, also the engine's
-        # bookkeeping, so the status bar's queue counts are final).
+        # Let layouts, charts and queued signals settle (the status bar's queue counts follow
+        # the build's events, so they are final once its finish event has been handled).
         if self.settle < (24 if self.args.run_build else 6):
-            if self.args.run_build and self.settle == 12 and not getattr(self, "_recounted", False):
-                self._recounted = True
-                w.refresh_counts()  # type: ignore[attr-defined]
             QTimer.singleShot(50, self.tick)
             return
         path: Path = self.args.screenshot
