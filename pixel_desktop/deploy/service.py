@@ -75,7 +75,7 @@ class DeployService:
     def __init__(
         self,
         store: Store,
-        settings: Settings | Any,
+        settings: Settings,
         *,
         secrets: cfg.SecretSource | None = None,
         bus: EventBus | None = None,

@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pixel_desktop import paths
 from pixel_desktop.build.logwriter import LogWriter
@@ -470,7 +470,7 @@ def cancel_anywhere(store: Store, job: JobRef | int, engine: LocalJobRunner | No
     happened."""
     ref = _as_ref(job)
     if ref.kind == "build":
-        record: Any = store.builds.get(ref.id)  # NotFoundError for unknown ids
+        record: JobRecord = store.builds.get(ref.id)  # NotFoundError for unknown ids
         terminal, what = TERMINAL_BUILD_STATUSES, "Build"
     else:
         record = store.deployments.get(ref.id)
