@@ -15,6 +15,7 @@ import socket
 import threading
 from pathlib import Path
 
+import docker.errors
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -22,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from pixel_desktop.docker.client import DockerClient
-from pixel_desktop.errors import DockerUnavailableError, InputError
+from pixel_desktop.errors import DockerError, DockerUnavailableError, InputError
 
 
 class Listener:
@@ -129,3 +130,27 @@ def test_a_tcp_docker_context_with_tls_material_is_reached_over_tls(
     assert listener.received, "the client connected"
     assert all(first[:1] == b"\x16" for first in listener.received), listener.received
     assert not any(b"HTTP" in first or b"GET" in first for first in listener.received)
+
+
+class _RefusingApi:
+    """Stands in for the APIClient: the daemon refuses every call."""
+
+    def tag(self, *args, **kwargs):
+        raise docker.errors.APIError("409", explanation="conflict")
+
+    def rename(self, *args, **kwargs):
+        raise docker.errors.APIError("409", explanation="conflict")
+
+
+def test_a_refusal_is_one_docker_error_for_a_build_call_and_a_deploy_call() -> None:
+    client = object.__new__(DockerClient)  # no daemon contact in a unit test
+    client.host, client.api = "ssh://ops@box", _RefusingApi()
+
+    with pytest.raises(DockerError) as tagging:
+        client.tag("sha256:1", "pixel/acme", "b1")  # the build pipeline's call
+    with pytest.raises(DockerError) as renaming:
+        client.rename_container("c1", "pixel-acme")  # a deploy strategy's call
+
+    assert type(tagging.value) is type(renaming.value) is DockerError
+    assert str(tagging.value) == "Docker at ssh://ops@box refused to tag an image: conflict"
+    assert "ssh://ops@box refused to rename a container" in str(renaming.value)
