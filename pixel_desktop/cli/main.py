@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "pixel_desktop.cli.registries",
     "pixel_desktop.cli.deploy",
     "pixel_desktop.cli.eval",
+    "pixel_desktop.cli.serve",
 )
 
 
