@@ -3,26 +3,26 @@
 Before, the table was a ``QTableWidget`` filled cell by cell with column numbers (``c == 1``
 is the status, ``c == 7`` the digest), so moving a column silently recoloured the wrong
 one. Here each column is a :class:`Column` and every cell's text, colour and tooltip is
-decided by name; the view only shows the model.
+decided by name; the view only shows the model. The Qt plumbing is ``RecordTableModel``'s.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from pixel_desktop.gui import builds_format as fmt
 from pixel_desktop.gui import theme
+from pixel_desktop.gui.record_table_model import RecordRole, RecordTableModel
 
 if TYPE_CHECKING:
     from pixel_desktop.app.records import BuildRecord
 
-Index = QModelIndex | QPersistentModelIndex
 BUILD_ID_ROLE = Qt.ItemDataRole.UserRole  # every cell: the row's build id
-RECORD_ROLE = Qt.ItemDataRole.UserRole + 1  # every cell: the row's BuildRecord
+RECORD_ROLE = RecordRole  # every cell: the row's BuildRecord
 
 
 class Column(enum.IntEnum):
@@ -77,57 +77,34 @@ def cell_tooltip(build: BuildRecord, column: Column) -> str | None:
     return None
 
 
-class BuildHistoryModel(QAbstractTableModel):
+class BuildHistoryModel(RecordTableModel):
     """Rows are builds (newest first, as the store lists them)."""
 
     def __init__(self, parent: object | None = None) -> None:
-        super().__init__(parent)  # type: ignore[arg-type]
-        self._builds: list[BuildRecord] = []
+        super().__init__(HEADERS, parent)
 
     def set_builds(self, builds: list[BuildRecord]) -> None:
-        self.beginResetModel()
-        self._builds = list(builds)
-        self.endResetModel()
+        self.set_rows(builds)
 
     @property
     def builds(self) -> list[BuildRecord]:
-        return list(self._builds)
+        return [cast("BuildRecord", self.record_at(r)) for r in range(self.rowCount())]
 
     def build_at(self, row: int) -> BuildRecord:
-        return self._builds[row]
+        return cast("BuildRecord", self.record_at(row))
 
     def row_of(self, build_id: int) -> int | None:
-        return next((r for r, b in enumerate(self._builds) if b.id == build_id), None)
+        return next((r for r in range(self.rowCount()) if self.build_at(r).id == build_id), None)
 
-    def text(self, row: int, column: Column) -> str:
-        """What the cell shows (tests and copy use it instead of reaching into the view)."""
-        return cell_text(self._builds[row], column)
+    def cell_text(self, record: object, column: enum.IntEnum) -> str:
+        return cell_text(cast("BuildRecord", record), Column(column))
 
-    # ---------------------------------------------------------------- QAbstractTableModel
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._builds)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[Column(section)]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._builds):
-            return None
-        build = self._builds[index.row()]
-        column = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(build, column)
+    def cell_data(self, record: object, column: enum.IntEnum, role: int) -> object:
+        build = cast("BuildRecord", record)
         if role == Qt.ItemDataRole.ForegroundRole and column is Column.STATUS:
             return QColor(theme.status_color(build.status))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return cell_tooltip(build, column)
+            return cell_tooltip(build, Column(column))
         if role == BUILD_ID_ROLE:
             return build.id
-        if role == RECORD_ROLE:
-            return build
         return None
