@@ -25,12 +25,16 @@ from pixel_desktop.errors import InputError, SecretStoreError
 
 DEFAULT_BASE_IMAGE = "python:3.12-slim"
 STORE_SECRET_SERVICE = "pixel-ai-creator/store"
+BROKER_SECRET_SERVICE = "pixel-ai-creator/broker"
 
 
 class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     store_url: str | None = None
+    # Team mode (jobs/team/): a Redis URL; with a shared PostgreSQL store, builds go to the
+    # team's workers. Its password lives in the keyring like the store's.
+    broker_url: str | None = None
     docker_host: str | None = None
     base_image: str | None = None
     build_concurrency: int = Field(default=2, ge=1, le=16)
@@ -48,6 +52,16 @@ class Settings(BaseModel):
         if not self.store_url:
             return paths.default_store_url()
         return with_keyring_password(self.store_url)
+
+    def effective_broker_url(self) -> str | None:
+        """PIXEL_BROKER_URL, else the saved broker URL with its password from the keyring;
+        None (local mode) when neither is set."""
+        env = os.environ.get("PIXEL_BROKER_URL")
+        if env:
+            return env
+        if not self.broker_url:
+            return None
+        return broker_url_with_keyring_password(self.broker_url)
 
     def effective_docker_host(self) -> str | None:
         return os.environ.get("DOCKER_HOST") or self.docker_host or None
@@ -166,6 +180,56 @@ def _store_password(key: str, password: str) -> None:
         raise _no_keyring("keep", exc) from exc
 
 
+# --- the broker password too ------------------------------------------------------------
+def split_broker_password(url_text: str) -> tuple[str, str | None]:
+    """(broker URL without its password, the password or None), e.g.
+    ``redis://:pw@host:6379/0`` -> (``redis://host:6379/0``, ``pw``)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url_text.strip())
+    if not parts.scheme or not parts.hostname:
+        raise InputError(
+            "The broker URL is not a URL, so it was not saved.",
+            hint="Use redis://[:password@]host:6379/0.",
+        )
+    if parts.password is None:
+        return url_text.strip(), None
+    user = f"{parts.username}@" if parts.username else ""
+    netloc = f"{user}{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc)), parts.password
+
+
+def broker_url_with_keyring_password(url_text: str) -> str:
+    """``url_text`` with the password saved for it put back (unchanged without one)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        stripped, password = split_broker_password(url_text)
+    except InputError:
+        return url_text
+    if password is not None:
+        return url_text
+    try:
+        saved = _keyring_backend().get_password(BROKER_SECRET_SERVICE, stripped)
+    except Exception:  # no keyring: the broker will refuse the login, which says so
+        return url_text
+    if not saved:
+        return url_text
+    parts = urlsplit(stripped)
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:{saved}@{parts.netloc}"))
+
+
+def broker_url_for_display(url_text: str) -> str:
+    try:
+        stripped, password = split_broker_password(url_text)
+    except InputError:
+        return "(not a URL)"
+    if password is None:
+        return stripped
+    return stripped.replace("://", "://:***@", 1)
+
+
 def load(path: Path | None = None) -> Settings:
     path = path or paths.settings_file()
     if not path.exists():
@@ -243,6 +307,15 @@ def save(settings: Settings, path: Path | None = None) -> None:
             _store_password(data["store_url"], password)
         except SecretStoreError as exc:
             keyring_error = exc
+    if settings.broker_url:
+        data["broker_url"], broker_password = split_broker_password(settings.broker_url)
+        if broker_password is not None:
+            try:
+                _keyring_backend().set_password(
+                    BROKER_SECRET_SERVICE, data["broker_url"], broker_password
+                )
+            except Exception as exc:
+                keyring_error = keyring_error or _no_keyring("keep", exc)
     _write_private(path, json.dumps(data, indent=2))
     if keyring_error is not None:
         raise keyring_error

@@ -14,7 +14,7 @@
 # CI=true: any service that does not come up fails the script (exit 1); otherwise it warns
 # and leaves that service's variables out of ENV_FILE, so its tests skip.
 #
-# ENV_FILE gets: PIXEL_TEST_DOCKER_HOST, PIXEL_BASE_IMAGE, PIXEL_TEST_REGISTRY (127.0.0.1:PORT),
+# ENV_FILE gets: PIXEL_TEST_REDIS_URL (redis://:pw@127.0.0.1:PORT/0), PIXEL_TEST_DOCKER_HOST, PIXEL_BASE_IMAGE, PIXEL_TEST_REGISTRY (127.0.0.1:PORT),
 # PIXEL_TEST_REGISTRY_USER/_PASSWORD, PIXEL_TEST_PG_URL (postgresql+psycopg://, role may
 # CREATE DATABASE), DBUS_SESSION_BUS_ADDRESS (unlocked gnome-keyring), PIXEL_TEST_SSH_HOST/
 # _PORT/_USER/_KEY/_KNOWN_HOSTS, and for ssh:// clients PIXEL_TEST_SSH_CONFIG (ssh -F),
@@ -104,7 +104,7 @@ detach() { # LOG CMD...: start CMD in its own session so it outlives this script
 
 # ---------------------------------------------------------------------------- packages (apt)
 # package -> a file that proves it is installed (dpkg-query is the source of truth).
-PACKAGES=(docker.io docker-registry apache2-utils postgresql gnome-keyring dbus openssh-server
+PACKAGES=(docker.io docker-registry apache2-utils postgresql redis-server gnome-keyring dbus openssh-server
   openssh-client nginx docker-compose debootstrap wrk curl ca-certificates
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
   xvfb xauth desktop-file-utils libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0
@@ -259,6 +259,48 @@ EOF
   put PIXEL_TEST_REGISTRY "127.0.0.1:$port"
   put PIXEL_TEST_REGISTRY_USER "$user"
   put PIXEL_TEST_REGISTRY_PASSWORD "$pw"
+}
+
+# ---------------------------------------------------------------------------- Redis (team mode)
+# Debian's redis-server on 127.0.0.1 with its own data dir under the state dir and an
+# append-only file fsynced on every write: a restart loses no queued build.
+start_redis() {
+  local dir="$STATE/redis" pw port
+  mkdir -p "$dir/data" && chmod 700 "$dir"
+  if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    bad redis "needs Debian redis-server (redis-server, redis-cli)"; return
+  fi
+  pw="$(secret "$dir/password")"
+  if [ -s "$dir/port" ]; then port="$(cat "$dir/port")"
+  else
+    stop_stale "redis-server $dir/redis.conf"
+    port="$(free_port 6390)"; echo "$port" >"$dir/port"
+  fi
+  redis_ok() { [ "$(REDISCLI_AUTH="$pw" tmo 5 redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ]; }
+  if ! redis_ok; then
+    stop_stale "$dir/redis.conf"
+    if port_busy "$port"; then
+      port="$(free_port $((port + 1)))"; echo "$port" >"$dir/port"
+    fi
+    cat >"$dir/redis.conf" <<CONF
+bind 127.0.0.1
+port $port
+protected-mode yes
+requirepass $pw
+dir $dir/data
+appendonly yes
+appendfsync always
+save ""
+daemonize no
+CONF
+    chmod 600 "$dir/redis.conf"
+    detach "$dir/redis.log" redis-server "$dir/redis.conf" >"$dir/redis.pid"
+    if ! wait_for 20 redis_ok; then
+      bad redis "redis-server did not answer on 127.0.0.1:$port (log: $dir/redis.log)"; return
+    fi
+  fi
+  ok redis "127.0.0.1:$port (append-only, password)"
+  put PIXEL_TEST_REDIS_URL "redis://:$pw@127.0.0.1:$port/0"
 }
 
 # ---------------------------------------------------------------------------- PostgreSQL
@@ -465,6 +507,7 @@ install_packages
 run docker start_docker
 run registry start_registry
 run postgres start_postgres
+run redis start_redis
 run keyring start_keyring
 run sshd start_sshd
 run swarm start_swarm

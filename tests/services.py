@@ -186,6 +186,21 @@ def require_postgres() -> str:
     return url
 
 
+def require_redis() -> str:
+    """The test redis-server's URL (team mode's broker), after a PING."""
+    (url,) = env("Redis", "PIXEL_TEST_REDIS_URL")
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except Exception as exc:
+        unavailable("Redis", f"cannot connect ({exc.__class__.__name__})")
+    finally:
+        client.close()
+    return url
+
+
 def require_secret_service() -> None:
     env("Secret Service keyring", "DBUS_SESSION_BUS_ADDRESS")
     from keyring.backends import SecretService

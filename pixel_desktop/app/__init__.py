@@ -13,7 +13,7 @@ from pixel_desktop.app.builds import Builds
 from pixel_desktop.app.context import AppContext, check_store_url, open_store
 from pixel_desktop.app.deploys import Deploys
 from pixel_desktop.app.eval import EvalUseCases
-from pixel_desktop.app.jobs import Jobs, RunnerFactory, local_runner
+from pixel_desktop.app.jobs import Jobs, RunnerFactory, team_or_local_runner
 from pixel_desktop.app.projects import Projects
 from pixel_desktop.app.registries import Registries
 from pixel_desktop.app.secrets_port import Secrets, SecretsFactory, os_keyring
@@ -52,7 +52,7 @@ class App:
         self.secrets = secrets
         self.projects = Projects(self.context, secrets)
         self.registries = Registries(self.context, secrets)
-        self.jobs = Jobs(self.context, self.bus, runner or local_runner(build_concurrency))
+        self.jobs = Jobs(self.context, self.bus, runner or team_or_local_runner(build_concurrency))
         self.builds = Builds(self.context, self.jobs)
         self.deploys = Deploys(self.context, self.bus, self.jobs)
         self.targets = Targets(self.context, self.deploys.check_target)

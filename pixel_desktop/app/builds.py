@@ -82,6 +82,9 @@ class Builds:
 
         if build_id <= 0:
             raise InputError("Build ids are positive integers (see `pixel builds list`).")
+        team = self._jobs.cancel_team_build(build_id)  # team mode: on whichever worker
+        if team is not None:
+            return team
         # cancel_anywhere only calls ``.cancel`` on the runner, which every JobRunner has.
         runner = cast("LocalJobRunner | None", self._jobs.started)
         return cancel_anywhere(self._ctx.store, JobRef("build", build_id), runner)

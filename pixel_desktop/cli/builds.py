@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     build.add_argument(
         "--json", action="store_true", help="log to stderr; print one JSON result object"
     )
+    build.add_argument(
+        "--local", action="store_true", help="build in this process even in team mode"
+    )
     build.set_defaults(func=cmd_build)
 
     parser = sub.add_parser("builds", help="list, show and cancel builds")
@@ -46,6 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("build_id", type=int)
     show.add_argument("--json", action="store_true")
     show.add_argument("--logs", action="store_true", help="print the full build log")
+    show.add_argument(
+        "--follow", action="store_true",
+        help="print the log from the start and follow it until the build ends (any machine)",
+    )
     show.set_defaults(func=cmd_show)
     cancel = bsub.add_parser("cancel", help="cancel a queued or running build")
     cancel.add_argument("build_id", type=int)
@@ -87,6 +94,8 @@ def cmd_build(args: argparse.Namespace, app: App) -> int:
             done.set()
 
     unsubscribe = None
+    if getattr(args, "local", False):
+        app.jobs.force_local(1)
     try:
         job = app.builds.submit(
             args.slug, run_tests=not args.no_test, push_registry=args.push, no_cache=args.no_cache
@@ -147,6 +156,8 @@ def _record_dict(record: Any) -> dict[str, Any]:
 
 
 def cmd_show(args: argparse.Namespace, app: App) -> int:
+    if getattr(args, "follow", False):
+        return _follow(args, app)
     record = app.builds.get(args.build_id)
     if args.json:
         data = _record_dict(record)
@@ -176,6 +187,25 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
     for key, value in fields:
         print(f"{key + ':':<10} {value}")
     return 0
+
+
+def _follow(args: argparse.Namespace, app: App) -> int:
+    """The build's log from its first line, then live until it ends (read from the store,
+    the durable copy every worker writes to); exit 0 when it completed."""
+    out = sys.stderr if args.json else sys.stdout
+
+    def on_line(line: str) -> None:
+        out.write(line + "\n")
+        out.flush()
+
+    record = app.jobs.follow_build(args.build_id, on_line)
+    if args.json:
+        print_json(_record_dict(record))
+    else:
+        where = f" on {record.runner_host}" if record.runner_host else ""
+        print(f"Build {record.id} {record.status}{where}" + (
+            f": {record.error_message}" if record.error_message else ""))
+    return 0 if record.status == "completed" else 1
 
 
 def cmd_cancel(args: argparse.Namespace, app: App) -> int:

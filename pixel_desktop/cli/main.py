@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "pixel_desktop.cli.deploy",
     "pixel_desktop.cli.eval",
     "pixel_desktop.cli.serve",
+    "pixel_desktop.cli.worker",
 )
 
 

@@ -36,6 +36,7 @@ class Store:
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         from pixel_desktop.store._session import Sessions
+        from pixel_desktop.store.build_leases import BuildLeases
         from pixel_desktop.store.builds import BuildRepository
         from pixel_desktop.store.connection import create_store_engine, describe_url, parse_url
         from pixel_desktop.store.deployments import DeploymentRepository
@@ -55,6 +56,7 @@ class Store:
         sessions = Sessions(self.engine)
         self.projects = ProjectRepository(sessions)
         self.builds = BuildRepository(sessions)
+        self.leases = BuildLeases(sessions)  # team mode: claims, leases, cancel requests
         self.registries = RegistryRepository(sessions)
         self.targets = TargetRepository(sessions)
         self.deployments = DeploymentRepository(sessions)

@@ -70,6 +70,9 @@ def _record(row: Build) -> BuildRecord:
         phases=dict(row.phases or {}),
         registry_name=row.registry_name,
         log_line_count=row.log_line_count,
+        runner_host=row.runner_host,
+        attempt=row.attempt or 1,
+        cancel_requested=row.cancel_requested_at is not None,
     )
 
 
@@ -100,7 +103,9 @@ class BuildRepository:
         self._s = sessions
 
     # ------------------------------------------------------------- lifecycle
-    def create(self, project_id: int) -> BuildRecord:
+    def create(self, project_id: int, *, runner_host: str | None = None) -> BuildRecord:
+        """A queued build; ``runner_host`` defaults to this machine (team mode names the
+        queue until a worker claims it)."""
         with self._s.write() as s:
             if s.get(Project, project_id) is None:
                 raise NotFoundError(f"No project with id {project_id}.")
@@ -108,7 +113,7 @@ class BuildRepository:
                 project_id=project_id,
                 status="queued",
                 created_at=datetime.now(UTC),
-                runner_host=socket.gethostname(),
+                runner_host=runner_host or socket.gethostname(),
             )
             s.add(row)
             s.flush()

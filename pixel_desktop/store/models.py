@@ -140,6 +140,12 @@ class Build(Base):
     log_line_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The machine whose engine runs the build (None for builds from older stores).
     runner_host: Mapped[str | None] = mapped_column(String(255))
+    # Team mode (jobs/team/): which try this is (a build retried after its worker died is
+    # attempt 2), until when the running worker's lease holds, and a cancel asked from any
+    # machine (the worker running the build polls it).
+    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     project: Mapped[Project] = relationship(lazy="joined", innerjoin=True)
 

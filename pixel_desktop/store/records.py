@@ -88,6 +88,9 @@ class BuildRecord:
     phases: dict[str, float] = field(default_factory=dict)
     registry_name: str | None = None
     log_line_count: int = 0
+    runner_host: str | None = None  # the machine (or team worker) that runs/ran it
+    attempt: int = 1  # team mode: a build retried after its worker died counts up
+    cancel_requested: bool = False
 
 
 @dataclass(frozen=True)
