@@ -18,9 +18,9 @@ import pytest
 from services import docker_cli
 
 from pixel_desktop import paths
+from pixel_desktop.build.registry_api import RegistryAPI
 from pixel_desktop.events import MetricSample, PhaseChanged
 from pixel_desktop.jobs.local import BuildEngine
-from pixel_desktop.build.registry_api import RegistryAPI
 from pixel_desktop.secrets import SecretStore
 from pixel_desktop.settings import Settings
 from pixel_desktop.spec import load_spec_file, spec_from_data

@@ -5,8 +5,8 @@ import threading
 from store_fakes import FakeStore
 
 from pixel_desktop import paths
-from pixel_desktop.events import EventBus, LogLine
 from pixel_desktop.build.logwriter import LogWriter
+from pixel_desktop.events import EventBus, LogLine
 
 
 def test_a_hundred_thousand_lines_are_all_kept_in_order(tmp_path, monkeypatch):
