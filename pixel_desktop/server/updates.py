@@ -42,8 +42,9 @@ async def stream_build(app: App, websocket: WebSocket, build_id: int, *, poll_s:
         for task in (stream, disconnect):
             task.cancel()
         await asyncio.gather(stream, disconnect, return_exceptions=True)
-    if stream.done() and not stream.cancelled() and stream.exception() is not None:
-        raise stream.exception()  # type: ignore[misc]
+    failure = stream.exception() if stream.done() and not stream.cancelled() else None
+    if failure is not None:
+        raise failure
 
 
 async def _until_disconnect(websocket: WebSocket) -> None:
