@@ -31,14 +31,15 @@ def spec_size_limit() -> int:
     return yaml_io.MAX_SPEC_BYTES
 
 
-def new_spec(name: str, client: str) -> ProjectSpec:
-    """A fresh spec from the New Project fields; a bad field is a SpecError naming it."""
+def new_spec(name: str, client: str, slug: str | None = None) -> ProjectSpec:
+    """A fresh spec from the New Project fields; a bad field is a SpecError naming it.
+    Without ``slug`` the spec derives one from the name."""
     from pydantic import ValidationError
 
     from pixel_desktop.spec.yaml_io import spec_error_from_validation
 
     try:
-        return ProjectSpec(name=name, client=client)
+        return ProjectSpec(name=name, client=client, slug=slug or None)
     except ValidationError as exc:
         raise spec_error_from_validation(exc, source="new project") from None
 
@@ -70,8 +71,8 @@ class Projects:
         check_template(spec)
         return self._ctx.store.projects.create(spec)
 
-    def create_new(self, name: str, client: str) -> ProjectRecord:
-        return self.create(new_spec(name, client))
+    def create_new(self, name: str, client: str, slug: str | None = None) -> ProjectRecord:
+        return self.create(new_spec(name, client, slug))
 
     def update(self, slug: str, spec: ProjectSpec, expected_version: int) -> ProjectRecord:
         """Save against the version the editor loaded (ConflictError if someone saved since)."""
@@ -158,3 +159,41 @@ class Projects:
             return self._secrets().get_project_secret(project, name) is not None
         except PixelError:
             return False
+
+    # ---------------------------------------------------------------- rename (the slug)
+    # Why a use case of its own: the slug names the project in the store, the CLI, image
+    # repositories and container names, so a user who picked a poor one (or got one derived
+    # from a long name) must be able to change it without exporting and re-importing.
+    #
+    # What follows the slug, and what deliberately does not:
+    # - secrets: keyed by the project's ``secrets_key`` (fixed at creation), never the slug,
+    #   so every stored value stays with the project under its new slug;
+    # - builds, deployments, eval runs: rows point at the project id and stay attached;
+    # - images: the next build is tagged ``pixel/<client>/<new slug>:b<N>``; images already
+    #   built keep the tag they were built and tested with, because build records, deploy
+    #   plans and running containers refer to them by that exact reference.
+    def rename(self, slug: str, new_slug: str, *, expected_version: int | None = None) -> ProjectRecord:
+        """Give the project ``new_slug``; a taken or malformed slug is refused, nothing saved.
+
+        ``expected_version`` (the version an editor loaded) turns a save by someone else in
+        between into a ConflictError instead of renaming a spec the caller has not seen.
+        """
+        new_slug = new_slug.strip()
+        check_slug(new_slug)
+        current = self.get(slug)
+        if new_slug == current.slug:
+            return current
+        version = current.version if expected_version is None else expected_version
+        renamed = current.spec.model_copy(update={"slug": new_slug})
+        return self._ctx.store.projects.update(current.slug, renamed, version)
+
+
+def check_slug(slug: str) -> None:
+    """The spec's slug rule, with a message that says what a slug may hold."""
+    from pixel_desktop.spec.model import SLUG_RE
+
+    if not SLUG_RE.fullmatch(slug):
+        raise InputError(
+            f"'{slug}' cannot be a slug: use 1-63 characters of a-z, 0-9 and '-', starting and "
+            "ending with a letter or digit (for example acme-support)."
+        )

@@ -41,6 +41,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     delete.add_argument("slug")
     delete.set_defaults(func=cmd_delete)
 
+    rename = psub.add_parser(
+        "rename",
+        help="change a project's slug (secrets, builds and deployments stay with it)",
+        description="Change a project's slug. Secret values, builds, deployments and eval runs stay "
+        "with the project; the next build is tagged with the new slug, existing images keep theirs.",
+    )
+    rename.add_argument("old", metavar="OLD", help="the current slug")
+    rename.add_argument("new", metavar="NEW", help="the new slug: a-z, 0-9 and '-'")
+    rename.set_defaults(func=cmd_rename)
+
 
 def cmd_import(args: argparse.Namespace, app: App) -> int:
     # Parsed and validated fully before the store is even opened: bad input writes nothing.
@@ -157,4 +167,15 @@ def cmd_delete(args: argparse.Namespace, app: App) -> int:
     secrets = len(result.secrets_deleted)
     also = f", {secrets} secret value{'s' if secrets != 1 else ''} from the OS keyring" if secrets else ""
     print(f"Deleted {args.slug} ({builds} build{'s' if builds != 1 else ''} with their logs and workspaces{also})", file=sys.stderr)
+    return 0
+
+
+def cmd_rename(args: argparse.Namespace, app: App) -> int:
+    record = app.projects.rename(args.old, args.new)
+    print(record.slug)
+    print(
+        f"Renamed {args.old} to {record.slug}; its secrets, builds and deployments stay with it. "
+        "The next build is tagged with the new slug.",
+        file=sys.stderr,
+    )
     return 0
