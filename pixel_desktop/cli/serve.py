@@ -88,6 +88,9 @@ def _run(app: App, token: str, host: str, port: int) -> int:
     from pixel_desktop.server import create_app
 
     api = create_app(app, token)
+    # Start the runner now, not at the first trigger: in team mode it is what hears the
+    # workers' events, so /metrics and the WebSocket see team builds from the start.
+    app.builds.engine  # noqa: B018
     shown = f"[{host}]" if ":" in host else host
     print(f"Serving the build status API on http://{shown}:{port} (Ctrl-C stops it)", flush=True)
     try:

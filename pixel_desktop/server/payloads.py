@@ -37,7 +37,7 @@ def build_summary(record: BuildRecord) -> dict[str, Any]:
         "started_at": _time(record.started_at),
         "completed_at": _time(record.completed_at),
         "duration_s": duration_s(record),
-        "runner": getattr(record, "runner_host", None),
+        "runner": record.runner_host,
         "image": record.image_name,
         "digest": record.digest,
         "error": record.error_message,

@@ -88,12 +88,17 @@ async def _follow_store(app: App, build_id: int, send: Send, poll_s: float) -> N
     last_status: str | None = None
     while True:
         record = await run_in_threadpool(app.builds.get, build_id)
+        ended = record.status in TERMINAL_BUILD_STATUSES
+        if ended and last_status is not None:
+            # Seen running, now ended: the runner's last log batch may land just after the
+            # status (its log writer flushes after the pipeline returns).
+            await asyncio.sleep(poll_s)
         lines = await run_in_threadpool(app.builds.log, build_id)
         for text in lines[sent_lines:]:
             await send({"type": "log", "build_id": build_id, "text": text, "source": "store"})
         sent_lines = max(sent_lines, len(lines))
-        if record.status in TERMINAL_BUILD_STATUSES:
-            ended = record.completed_at or record.created_at
+        if ended:
+            ended_at = record.completed_at or record.created_at
             await send(
                 {
                     "type": "finished",
@@ -101,7 +106,7 @@ async def _follow_store(app: App, build_id: int, send: Send, poll_s: float) -> N
                     "status": record.status,
                     "error": record.error_message,
                     "result": {},
-                    "ts": ended.timestamp(),
+                    "ts": ended_at.timestamp(),
                     "stored": True,
                 }
             )
