@@ -1,8 +1,8 @@
 """SecretStore: namespaced keyring entries and a clear error when no keyring is usable."""
 
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from keyring_fakes import MemoryKeyring
 
 from pixel_desktop.errors import SecretStoreError
 from pixel_desktop.secrets import SecretStore, project_service, registry_service
@@ -11,27 +11,6 @@ from pixel_desktop.store.records import ProjectRecord
 
 def _project(slug: str, secrets_key: str) -> ProjectRecord:
     return ProjectRecord(1, slug, "Bot", "Acme", "faq-assistant", "{}", secrets_key=secrets_key)
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.data = {}
-
-    def set_password(self, service, username, password):
-        self.data[(service, username)] = password
-
-    def get_password(self, service, username):
-        return self.data.get((service, username))
-
-    def delete_password(self, service, username):
-        from keyring.errors import PasswordDeleteError
-
-        if (service, username) not in self.data:
-            raise PasswordDeleteError("missing")
-        del self.data[(service, username)]
 
 
 def test_registry_and_project_secrets_live_under_namespaced_services():

@@ -14,35 +14,14 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from keyring_fakes import MemoryKeyring
 
 from pixel_desktop import paths, settings
 from pixel_desktop.errors import InputError, SecretStoreError
 
 PG = "postgresql+psycopg://alice:s3cr%40t@db.example:5433/pixel"
 PG_NO_PW = "postgresql+psycopg://alice@db.example:5433/pixel"
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-        self.calls = 0
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.calls += 1
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.calls += 1
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.calls += 1
-        self.items.pop((service, username), None)
 
 
 @pytest.fixture
@@ -78,7 +57,7 @@ def test_saving_a_postgres_url_keeps_the_password_in_the_keyring_not_the_file(
     text = _file_text()
     assert "s3cr" not in text and "%40t" not in text
     assert json.loads(text)["store_url"] == PG_NO_PW
-    assert fake_keyring.items == {("pixel-ai-creator/store", PG_NO_PW): "s3cr@t"}
+    assert fake_keyring.data == {("pixel-ai-creator/store", PG_NO_PW): "s3cr@t"}
     loaded = settings.load()
     assert loaded.store_url == PG_NO_PW and loaded.build_concurrency == 3
     assert loaded.effective_store_url() == PG
@@ -90,7 +69,7 @@ def test_a_password_in_the_query_string_is_moved_to_the_keyring_too(
     settings.save(settings.Settings(store_url=PG_NO_PW + "?password=qp&sslmode=require"))
     stored = json.loads(_file_text())["store_url"]
     assert "qp" not in stored and "sslmode=require" in stored
-    assert fake_keyring.items == {("pixel-ai-creator/store", stored): "qp"}
+    assert fake_keyring.data == {("pixel-ai-creator/store", stored): "qp"}
     assert "alice:qp@" in settings.load().effective_store_url()
 
 
@@ -139,7 +118,7 @@ def test_sqlite_and_passwordless_urls_never_touch_the_keyring(
     for url in ("sqlite:////home/a@b/pixel.db", "postgresql+psycopg://bob@h/db"):
         settings.save(settings.Settings(store_url=url))
         assert json.loads(_file_text())["store_url"] == url
-    assert fake_keyring.items == {}
+    assert fake_keyring.data == {}
     assert settings.load().effective_store_url() == "postgresql+psycopg://bob@h/db"
 
 
@@ -162,7 +141,7 @@ def test_a_plain_text_password_from_an_older_version_is_moved_into_the_keyring_o
     assert loaded.effective_store_url() == PG
     assert "s3cr" not in _file_text()
     assert stat.S_IMODE(paths.settings_file().stat().st_mode) == 0o600
-    assert fake_keyring.items == {("pixel-ai-creator/store", PG_NO_PW): "s3cr@t"}
+    assert fake_keyring.data == {("pixel-ai-creator/store", PG_NO_PW): "s3cr@t"}
 
 
 def test_an_old_plain_text_file_without_a_keyring_keeps_working_but_becomes_private(

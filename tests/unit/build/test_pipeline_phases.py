@@ -11,8 +11,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from keyring_fakes import MemoryKeyring
 from store_fakes import FakeStore
-from test_secret_store import MemoryKeyring
 
 from pixel_desktop import paths
 from pixel_desktop.build import pipeline as pipeline_mod
