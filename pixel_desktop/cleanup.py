@@ -13,10 +13,14 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pixel_desktop import paths
 from pixel_desktop.errors import InputError, PixelError
+
+if TYPE_CHECKING:
+    from pixel_desktop.secrets import SecretStore
+    from pixel_desktop.store import Store
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ def remove_build_files(build_id: int) -> tuple[list[Path], list[str]]:
     return removed, problems
 
 
-def delete_project(store: Any, slug: str, secrets: Any = None) -> DeletedProject:
+def delete_project(store: Store, slug: str, secrets: SecretStore | None = None) -> DeletedProject:
     """Delete project ``slug`` (builds, logs, artifacts, deployments cascade in the store),
     then its builds' workspaces and log files, then its secret env values in the keyring.
 
@@ -80,9 +84,9 @@ def delete_project(store: Any, slug: str, secrets: Any = None) -> DeletedProject
     removed: list[Path] = []
     problems: list[str] = []
     for build_id in build_ids:
-        done, failed = remove_build_files(build_id)
+        done, unremoved = remove_build_files(build_id)
         removed += done
-        problems += failed
+        problems += unremoved
     names: tuple[str, ...] = ()
     try:
         names = tuple(record.spec.deployment.secret_env)

@@ -24,7 +24,7 @@ MAX_SPEC_BYTES = 50 * 1024 * 1024
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 
 
-class _SafeLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _SafeLoader(_BaseLoader):
     """Safe loading without implicit timestamps/dates: every scalar stays str/int/float/bool."""
 
 
