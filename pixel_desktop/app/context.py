@@ -10,16 +10,19 @@ one). Before, a mistyped path silently created an empty store and the command an
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pixel_desktop import paths
-from pixel_desktop import settings as settings_mod
 from pixel_desktop.errors import InputError, StoreError
 
 if TYPE_CHECKING:
+    from pixel_desktop import settings as settings_mod
     from pixel_desktop.store import Store
+    from pixel_desktop.store.project_list import ProjectList
+    from pixel_desktop.store.sqlite_reader import SqliteProjectList
 
 
 def check_store_url(url_text: str, *, create: bool = False) -> None:
@@ -75,11 +78,15 @@ class AppContext:
         self._settings = settings
         self.create_store = create_store
         self._store: Store | None = None
+        self._sqlite_list: SqliteProjectList | None = None
+        self._sqlite_list_tried = False
         self._lock = threading.Lock()  # GUI tasks may reach for the store from two threads
 
     @property
     def settings(self) -> settings_mod.Settings:
         if self._settings is None:
+            from pixel_desktop import settings as settings_mod
+
             self._settings = settings_mod.load()
         return self._settings
 
@@ -89,7 +96,15 @@ class AppContext:
 
     @property
     def store_url(self) -> str:
-        return self._store_url or self.settings.effective_store_url()
+        return self._store_url or self._store_url_without_settings() or self.settings.effective_store_url()
+
+    def _store_url_without_settings(self) -> str | None:
+        """The store URL when no settings file exists (the defaults' answer: PIXEL_STORE_URL,
+        else the default store), so a command that only needs the store does not load
+        the settings model (pydantic); None when the settings must be read."""
+        if self._settings is not None or paths.settings_file().exists():
+            return None
+        return os.environ.get("PIXEL_STORE_URL") or paths.default_store_url()
 
     @property
     def store(self) -> Store:
@@ -102,8 +117,25 @@ class AppContext:
     def store_is_open(self) -> bool:
         return self._store is not None
 
+    def project_list(self) -> ProjectList | SqliteProjectList:
+        """The list query: on the store when it is open; else, for a current SQLite store
+        file, on a plain sqlite3 connection (no SQLAlchemy: `pixel projects list` answers
+        in a fraction of the time); else on the store, opened (and migrated) now."""
+        with self._lock:
+            if self._store is None and not self._sqlite_list_tried:
+                from pixel_desktop.store.sqlite_reader import SqliteProjectList
+
+                self._sqlite_list_tried = True
+                self._sqlite_list = SqliteProjectList.open(self.store_url)
+            if self._store is None and self._sqlite_list is not None:
+                return self._sqlite_list
+        return self.store.project_list
+
     def close(self) -> None:
         with self._lock:
             store, self._store = self._store, None
+            reader, self._sqlite_list = self._sqlite_list, None
+        if reader is not None:
+            reader.close()
         if store is not None:
             store.close()

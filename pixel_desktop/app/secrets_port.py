@@ -8,9 +8,10 @@ are proved in unit tests with a keyring that fails on purpose; the real one is
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pixel_desktop.secrets import SecretsOwner
+if TYPE_CHECKING:  # keyring is imported when a secret is first needed, not with the app
+    from pixel_desktop.secrets import SecretsOwner
 
 
 class Secrets(Protocol):

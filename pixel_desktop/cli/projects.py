@@ -108,10 +108,11 @@ def _summary(record: Any) -> dict[str, Any]:
 
 
 def cmd_list(args: argparse.Namespace, app: App) -> int:
-    records = app.projects.list(args.search)
-    if args.json:
-        print_json([_summary(r) for r in records])
+    if args.json:  # the JSON summary counts parts of every spec: the full records
+        print_json([_summary(r) for r in app.projects.list(args.search)])
         return 0
+    # The table needs no spec: the list query (the FAQ count is read in the database).
+    records = app.projects.summaries(args.search, faq_entries=True)
     if not records and args.search:
         print(f"No projects match {args.search!r}.", file=sys.stderr)
         return 0
@@ -121,7 +122,7 @@ def cmd_list(args: argparse.Namespace, app: App) -> int:
     print_table(
         ["slug", "name", "client", "template", "faq", "updated"],
         [
-            (r.slug, r.name, r.client, r.template, len(r.spec.training_data.faq), fmt_time(r.updated_at))
+            (r.slug, r.name, r.client, r.template, r.faq_entries, fmt_time(r.updated_at))
             for r in records
         ],
     )

@@ -1,15 +1,18 @@
 """The store: projects, builds, registries, targets and deployments in SQLite or PostgreSQL.
 
 ``Store.open(url)`` creates the engine (never at import time), upgrades the schema to the
-newest migration (backing up a SQLite file first) and exposes one repository per kind of
-thing. Repositories hand out frozen records (store/records.py), never ORM rows, so the
-engine, CLI and GUI never hold a session or import SQLAlchemy.
+newest migration when it is behind (backing up a SQLite file first; a current schema costs
+one read) and exposes one repository per kind of thing, each imported on first use.
+Repositories hand out frozen records (store/records.py), never ORM rows, so the engine,
+CLI and GUI never hold a session or import SQLAlchemy.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from pixel_desktop.store.records import (
     ArtifactRecord,
@@ -19,6 +22,14 @@ from pixel_desktop.store.records import (
     RegistryRecord,
     TargetRecord,
 )
+
+if TYPE_CHECKING:
+    from pixel_desktop.store.build_leases import BuildLeases
+    from pixel_desktop.store.builds import BuildRepository
+    from pixel_desktop.store.deployments import DeploymentRepository
+    from pixel_desktop.store.project_list import ProjectList
+    from pixel_desktop.store.projects import ProjectRepository
+    from pixel_desktop.store.registries import RegistryRepository, TargetRepository
 
 __all__ = [
     "ArtifactRecord",
@@ -36,30 +47,71 @@ class Store:
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         from pixel_desktop.store._session import Sessions
-        from pixel_desktop.store.build_leases import BuildLeases
-        from pixel_desktop.store.builds import BuildRepository
         from pixel_desktop.store.connection import create_store_engine, describe_url, parse_url
-        from pixel_desktop.store.deployments import DeploymentRepository
-        from pixel_desktop.store.migrate import upgrade_to_head
-        from pixel_desktop.store.projects import ProjectRepository
-        from pixel_desktop.store.registries import RegistryRepository, TargetRepository
 
         self.url = url
         parsed = parse_url(url)
         self._description = describe_url(parsed)
         self.engine = create_store_engine(parsed)
         try:
-            self.backup_file: Path | None = upgrade_to_head(self.engine) if migrate else None
+            self.backup_file: Path | None = self._migrate() if migrate else None
         except BaseException:
             self.engine.dispose()
             raise
-        sessions = Sessions(self.engine)
-        self.projects = ProjectRepository(sessions)
-        self.builds = BuildRepository(sessions)
-        self.leases = BuildLeases(sessions)  # team mode: claims, leases, cancel requests
-        self.registries = RegistryRepository(sessions)
-        self.targets = TargetRepository(sessions)
-        self.deployments = DeploymentRepository(sessions)
+        self._sessions = Sessions(self.engine)
+
+    def _migrate(self) -> Path | None:
+        # A current schema costs one read; alembic is imported only to upgrade.
+        from pixel_desktop.store.migrate import upgrade_if_needed
+
+        return upgrade_if_needed(self.engine)
+
+    # Each repository (and the ORM models behind it) is imported on first use, so a
+    # command that only lists projects never pays for the builds or deployments code.
+    @cached_property
+    def projects(self) -> ProjectRepository:
+        from pixel_desktop.store.projects import ProjectRepository
+
+        return ProjectRepository(self._sessions)
+
+    @cached_property
+    def project_list(self) -> ProjectList:
+        """The list query (the project tree, `pixel projects list`): plain SQL over the
+        columns a list shows, without the ORM or the spec blobs."""
+        from pixel_desktop.store.project_list import ProjectList
+
+        return ProjectList(self._sessions)
+
+    @cached_property
+    def builds(self) -> BuildRepository:
+        from pixel_desktop.store.builds import BuildRepository
+
+        return BuildRepository(self._sessions)
+
+    @cached_property
+    def leases(self) -> BuildLeases:
+        """Team mode: claims, leases, cancel requests."""
+        from pixel_desktop.store.build_leases import BuildLeases
+
+        return BuildLeases(self._sessions)
+
+    @cached_property
+    def registries(self) -> RegistryRepository:
+        from pixel_desktop.store.registries import RegistryRepository
+
+        return RegistryRepository(self._sessions)
+
+    @cached_property
+    def targets(self) -> TargetRepository:
+        from pixel_desktop.store.registries import TargetRepository
+
+        return TargetRepository(self._sessions)
+
+    @cached_property
+    def deployments(self) -> DeploymentRepository:
+        from pixel_desktop.store.deployments import DeploymentRepository
+
+        return DeploymentRepository(self._sessions)
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:

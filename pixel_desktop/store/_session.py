@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 from pixel_desktop.errors import StoreError
 from pixel_desktop.store.connection import describe_url
@@ -24,12 +27,30 @@ class Sessions:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.where = describe_url(engine.url)
-        self._read = sessionmaker(engine, expire_on_commit=False)
+
+    # The ORM is imported when a repository first needs a session: the list query runs on
+    # a plain connection (``connect``), and a `pixel projects list` never loads the ORM.
+    @cached_property
+    def _read(self) -> sessionmaker[Session]:
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.engine, expire_on_commit=False)
+
+    @cached_property
+    def _write(self) -> sessionmaker[Session]:
+        from sqlalchemy.orm import sessionmaker
+
         # SQLite: BEGIN IMMEDIATE so a read-then-write transaction waits for the lock
         # (busy_timeout) instead of failing; other backends ignore the option.
-        self._write = sessionmaker(
-            engine.execution_options(pixel_sqlite_begin="IMMEDIATE"), expire_on_commit=False
+        return sessionmaker(
+            self.engine.execution_options(pixel_sqlite_begin="IMMEDIATE"), expire_on_commit=False
         )
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """One read transaction on a plain connection (no ORM session)."""
+        with self._translate(), self.engine.connect() as conn, conn.begin():
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -6,6 +6,9 @@ directory is found next to this module (PyInstaller ships it as data under
 ``_MEIPASS/pixel_desktop/store/migrations``). A SQLite file that is behind is first copied
 with SQLite's online backup API into ``paths.backups_dir()``, so a failed or unwanted
 migration can always be undone by copying the file back.
+
+A store that is already current costs one read of ``alembic_version`` (see
+store/schema_head.py); alembic is imported only to upgrade.
 """
 
 from __future__ import annotations
@@ -15,20 +18,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from pixel_desktop import paths
 from pixel_desktop.errors import StoreError
 from pixel_desktop.store.connection import connection_error, describe_url, is_sqlite_file
+from pixel_desktop.store.schema_head import HEAD_REVISION, MIGRATIONS_DIR, head_is_newest_script
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 # Serialises concurrent first starts of several users against one PostgreSQL store.
 PG_MIGRATION_LOCK_KEY = 0x706978656C  # "pixel"
 
@@ -43,6 +45,8 @@ def script_location() -> Path:
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(script_location()))
     if connection is not None:
@@ -51,17 +55,57 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
+    """The head as alembic finds it, by parsing every script (slow; see HEAD_REVISION)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the migrations directory has no revisions"
     return head
 
 
 def current_revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
+
+
+def stored_revision(conn: Connection) -> str | None:
+    """The store's schema revision read directly; None when it has no alembic_version table
+    (a new database) or the read fails (then the full check decides)."""
+    try:
+        with conn.begin():
+            row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+    except DBAPIError:
+        return None
+    return None if row is None else str(row[0])
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """True when the store is at :data:`HEAD_REVISION` and that is the newest script: one
+    cheap read, without importing alembic."""
+    if not head_is_newest_script():
+        return False
+    try:
+        with engine.connect() as conn:
+            return stored_revision(conn) == HEAD_REVISION
+    except DBAPIError as exc:
+        raise connection_error(engine.url, exc) from None
+
+
+def upgrade_if_needed(engine: Engine, *, backup: bool = True) -> Path | None:
+    """Leave a current store alone (see :func:`schema_is_current`); otherwise upgrade it to
+    head (:func:`upgrade_to_head`) and return the backup file made, if any."""
+    if schema_is_current(engine):
+        return None
+    return upgrade_to_head(engine, backup=backup)
 
 
 def upgrade_to_head(engine: Engine, *, backup: bool = True) -> Path | None:
     """Upgrade ``engine``'s database to head; return the backup file made, if any."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
     script = ScriptDirectory.from_config(alembic_config())
     head = script.get_current_head()
     try:

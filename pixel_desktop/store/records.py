@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pixel_desktop.kinds import (  # the one definition, re-exported for the store's users
     BUILD_STATUSES,
@@ -21,7 +21,9 @@ from pixel_desktop.kinds import (  # the one definition, re-exported for the sto
     TERMINAL_DEPLOYMENT_STATUSES,
     UNFINISHED_DEPLOYMENT_STATUSES,
 )
-from pixel_desktop.spec.model import ProjectSpec
+
+if TYPE_CHECKING:  # the spec model (pydantic) loads when a record's spec is first read
+    from pixel_desktop.spec.model import ProjectSpec
 
 __all__ = [
     "BUILD_STATUSES",
@@ -34,6 +36,7 @@ __all__ = [
     "BuildRecord",
     "DeploymentRecord",
     "ProjectRecord",
+    "ProjectSummary",
     "RegistryRecord",
     "TargetRecord",
 ]
@@ -66,6 +69,23 @@ class ProjectRecord:
         from pixel_desktop.spec.yaml_io import spec_from_data
 
         return spec_from_data(json.loads(self.spec_json), source=f"stored project '{self.slug}'")
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    """A project as a list shows it (the project tree, `pixel projects list`): the fields of
+    :class:`ProjectRecord` without the spec, which a list never reads. ``faq_entries`` is
+    filled only when the list query was asked for it (else None)."""
+
+    id: int
+    slug: str
+    name: str
+    client: str
+    template: str
+    version: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    faq_entries: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,113 @@
+"""The project list query: what the project tree and `pixel projects list` show, nothing more.
+
+Why a query of its own: the full records carry each project's spec JSON (kilobytes per
+project), and building them through the ORM made listing 10,000 projects take about half a
+second. This is one SQL statement over the columns a list shows; the spec blobs stay in
+the database (the FAQ count, when asked for, is read there with the backend's JSON
+function), and neither the ORM nor the spec model is imported. The same statement runs on
+the store's engine (:class:`ProjectList`) or on a plain sqlite3 connection
+(:func:`sqlite_summaries`, for a `pixel` command that need not import SQLAlchemy at all).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pixel_desktop.store.records import ProjectSummary
+
+if TYPE_CHECKING:
+    from pixel_desktop.store._session import Sessions
+
+_COLUMNS = (
+    "p.id, p.slug, p.name, c.name AS client, t.name AS template, p.version, "
+    "p.created_at, p.updated_at"
+)
+_FROM = (
+    " FROM projects p JOIN clients c ON c.id = p.client_id"
+    " JOIN templates t ON t.id = p.template_id"
+)
+# The same filter and order as ProjectRepository.list (lower() on both backends).
+_SEARCH = (
+    " WHERE lower(p.name) LIKE :pattern ESCAPE '/' OR lower(p.slug) LIKE :pattern ESCAPE '/'"
+    " OR lower(c.name) LIKE :pattern ESCAPE '/' OR lower(t.name) LIKE :pattern ESCAPE '/'"
+)
+_ORDER = " ORDER BY lower(c.name), lower(p.name), p.id"
+_FAQ_ENTRIES = {
+    "sqlite": "coalesce(json_array_length(p.spec, '$.training_data.faq'), 0)",
+    "postgresql": "coalesce(json_array_length((p.spec::json) -> 'training_data' -> 'faq'), 0)",
+}
+
+
+def contains_pattern(search: str) -> str:
+    """A LIKE pattern (escape character '/') matching text that contains ``search``."""
+    escaped = search.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def summary_query(dialect: str, search: str | None, faq_entries: bool) -> tuple[str, dict[str, str]]:
+    """The statement (named ``:parameters``, which SQLAlchemy's text() and sqlite3 both
+    take) and its parameters."""
+    columns = _COLUMNS + (f", {_FAQ_ENTRIES[dialect]} AS faq_entries" if faq_entries else "")
+    sql = f"SELECT {columns}{_FROM}"
+    params: dict[str, str] = {}
+    term = (search or "").strip().lower()
+    if term:
+        sql += _SEARCH
+        params["pattern"] = contains_pattern(term)
+    return sql + _ORDER, params
+
+
+def utc(value: datetime | str | None) -> datetime | None:
+    """A stored time as an aware UTC datetime, as the ORM's UTCDateTime gives it (SQLite
+    hands back text without the ORM, PostgreSQL a datetime)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def summaries_from_rows(rows: Sequence[Sequence[Any]], faq_entries: bool) -> list[ProjectSummary]:
+    return [
+        ProjectSummary(
+            id=row[0],
+            slug=row[1],
+            name=row[2],
+            client=row[3],
+            template=row[4],
+            version=row[5],
+            created_at=utc(row[6]),
+            updated_at=utc(row[7]),
+            faq_entries=row[8] if faq_entries else None,
+        )
+        for row in rows
+    ]
+
+
+def sqlite_summaries(
+    conn: sqlite3.Connection, search: str | None = None, *, faq_entries: bool = False
+) -> list[ProjectSummary]:
+    """:meth:`ProjectList.summaries` on a plain sqlite3 connection (store/sqlite_reader.py)."""
+    sql, params = summary_query("sqlite", search, faq_entries)
+    return summaries_from_rows(conn.execute(sql, params).fetchall(), faq_entries)
+
+
+class ProjectList:
+    """The list query on the store's engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._s = sessions
+
+    def summaries(self, search: str | None = None, *, faq_entries: bool = False) -> list[ProjectSummary]:
+        """All projects, or those whose name, slug, client or template contains ``search``,
+        in the order of ``ProjectRepository.list``; ``faq_entries`` also counts each spec's
+        FAQ entries (in the database)."""
+        from sqlalchemy import text
+
+        with self._s.connect() as conn:
+            sql, params = summary_query(conn.dialect.name, search, faq_entries)
+            rows = conn.execute(text(sql), params).all()
+        return summaries_from_rows(rows, faq_entries)
