@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,14 @@ def _wait_status(app: Any, build_id: int, statuses: set[str], timeout: float) ->
         time.sleep(0.2)
 
 
-def _containers_of(docker_host: str, build_id: int) -> list[str]:
+def _containers_of(docker_host: str, build_id: int, slug: str) -> list[str]:
+    """Containers of this build (other tests' stores have builds with the same id, so the
+    image, which names the project, tells them apart)."""
     out = docker_cli(
-        docker_host, "ps", "-aq", "--filter", f"label=pixel.build-id={build_id}"
-    ).stdout.split()
-    return out
+        docker_host, "ps", "-a", "--filter", f"label=pixel.build-id={build_id}",
+        "--format", "{{.ID}} {{.Image}}",
+    ).stdout.splitlines()
+    return [line.split()[0] for line in out if f"/{slug}:" in line]
 
 
 def test_two_workers_run_builds_submitted_from_a_third_process_and_logs_read_back(
@@ -79,19 +83,22 @@ def test_cancel_from_the_submitter_stops_a_build_on_a_worker_within_5_s_leaving_
     docker_host: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    slug = lexical_project(tmp_path, team_env, "team-cancel")
+    slug = lexical_project(tmp_path, team_env, f"team-cancel-{uuid.uuid4().hex[:6]}")
     start_worker("gamma")
     with team_app(team_env, monkeypatch) as app:
         ref = app.builds.submit(slug, run_tests=True, no_cache=True)
         _wait_status(app, ref.id, {"testing"}, BUILD_S)
-        assert _containers_of(docker_host, ref.id)  # the test container runs on the worker
+        deadline = time.monotonic() + 60
+        while not _containers_of(docker_host, ref.id, slug):  # the worker's test container
+            assert time.monotonic() < deadline, "no test container appeared"
+            time.sleep(0.1)
         asked = time.monotonic()
         print(app.builds.cancel(ref.id))
         record = _wait_status(app, ref.id, {"cancelled", "failed", "completed"}, 30)
         took = time.monotonic() - asked
         assert record.status == "cancelled", record.error_message
         assert took <= 5.0, f"cancel took {took:.1f} s"
-        assert _containers_of(docker_host, ref.id) == []
+        assert _containers_of(docker_host, ref.id, slug) == []
 
 
 def test_a_worker_killed_mid_build_has_its_build_retried_on_another_worker(
@@ -103,8 +110,10 @@ def test_a_worker_killed_mid_build_has_its_build_retried_on_another_worker(
     slug = lexical_project(tmp_path, team_env, "team-kill")
     doomed: Worker = start_worker("doomed")
     with team_app(team_env, monkeypatch) as app:
-        ref = app.builds.submit(slug, run_tests=True, no_cache=True)
-        _wait_status(app, ref.id, {"building", "testing"}, BUILD_S)
+        # The sample's conversation tests are written for semantic retrieval; this lexical
+        # project is only built (killed while Docker builds it).
+        ref = app.builds.submit(slug, run_tests=False, no_cache=True)
+        _wait_status(app, ref.id, {"building"}, BUILD_S)
         rescuer: Worker = start_worker("rescuer")
         doomed.kill()
         killed = time.monotonic()
