@@ -24,10 +24,14 @@ services: install
 
 lint: install
 	$(VENV)/bin/ruff check pixel_desktop tests scripts bench packaging
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 test: install services
 	@set -a; source "$(SERVICES_ENV)"; set +a; \
 	$(VENV)/bin/ruff check pixel_desktop tests && \
+	$(VENV)/bin/lint-imports && \
+	$(VENV)/bin/mypy && \
 	$(PY) -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS)
 
 unit: install
