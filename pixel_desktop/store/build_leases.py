@@ -52,7 +52,8 @@ class BuildLeases:
                     Build.id == build_id,
                     Build.status == "queued",
                     Build.attempt == attempt,
-                    Build.cancel_requested_at.is_(None),
+                    Build.lease_expires_at.is_(None),  # nobody holds it (claimed stays queued
+                    Build.cancel_requested_at.is_(None),  # until the pipeline's first phase)
                 )
                 .values(runner_host=runner, lease_expires_at=_now() + timedelta(seconds=lease_s))
                 .execution_options(synchronize_session=False)

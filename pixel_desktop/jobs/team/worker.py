@@ -29,6 +29,7 @@ from pixel_desktop.build.logwriter import LogWriter
 from pixel_desktop.build.pipeline import BuildPipeline, Job
 from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.events import EventBus, LogLine
+from pixel_desktop.jobs.local import Pipeline
 from pixel_desktop.jobs.team import presence, sweep
 from pixel_desktop.jobs.team.celery_app import QUEUE, TASK, make_celery, task_id
 from pixel_desktop.jobs.team.metrics import WorkerMetrics
@@ -68,6 +69,7 @@ class WorkerRuntime:
         docker_factory: Callable[[], DockerClient] | None = None,
         secrets: SecretStore | None = None,
         metrics: WorkerMetrics | None = None,
+        pipeline: Pipeline | None = None,
     ) -> None:
         self.store, self.settings = store, settings
         self.nodename = node_name(name)
@@ -84,7 +86,7 @@ class WorkerRuntime:
         self._docker_factory = docker_factory or (
             lambda: DockerClient(settings.effective_docker_host())
         )
-        self._pipeline = BuildPipeline(
+        self._pipeline: Pipeline = pipeline or BuildPipeline(
             store, settings, self.bus, self._docker_factory, secrets or SecretStore(),
             self._store_lock,
         )
