@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pixel_desktop import paths
-from pixel_desktop.build import tester, wheelhouse
+from pixel_desktop.build import image_names, tester, wheelhouse
 from pixel_desktop.build.registry_api import RegistryAPI
 from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.docker.stream import StreamHandle
@@ -51,13 +51,17 @@ class Job:
     handle: StreamHandle | None = None
     started: float | None = None
     timed_out: bool = False
+    cancel_reason: str | None = None  # why it was cancelled, when not by the user (app closed)
 
     def time_out(self) -> None:
         """Stop the build like a cancel, but record it as failed (build_timeout_s)."""
         self.timed_out = True
         self.cancel()
 
-    def cancel(self) -> None:
+    def cancel(self, reason: str | None = None) -> None:
+        """``reason`` leads the record's message (e.g. "Cancelled because the app was closed.")."""
+        if reason is not None and self.cancel_reason is None:
+            self.cancel_reason = reason
         self.cancel_event.set()
         handle = self.handle
         if handle is not None:
@@ -156,6 +160,8 @@ class BuildPipeline:
             if docker is not None:
                 docker.close()
         self._close_phase(run)
+        if status == "cancelled" and job.cancel_reason and not job.timed_out:
+            error = f"{job.cancel_reason} {error}" if error else job.cancel_reason
         if status == "cancelled" and job.timed_out:
             status = "failed"
             error = (
@@ -234,8 +240,10 @@ class BuildPipeline:
         )
         wheelhouse.copy_into_context(wheels, context_dir)
         self._check_cancel(run)
-        repo = f"pixel/{project.spec.client_slug}/{project.slug}"
-        image_ref = f"{repo}:b{bid}"
+        repo = image_names.repository(
+            str(getattr(self.store, "url", "") or ""), project.spec.client_slug, project.slug
+        )
+        image_ref = f"{repo}:{image_names.build_tag(bid)}"
         handle = StreamHandle()
         run.job.handle = handle
         if run.job.cancel_event.is_set():

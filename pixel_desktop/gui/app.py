@@ -13,6 +13,10 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pixel_desktop.gui.services import Services
 
 TABS = ("editor", "files", "builds", "deploy", "evaluate")
 SCREENSHOT_TIMEOUT_S = 60.0
@@ -73,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from pixel_desktop.errors import PixelError
     from pixel_desktop.gui import errors as gui_errors
-    from pixel_desktop.gui import theme
+    from pixel_desktop.gui import palette
     from pixel_desktop.gui.main_window import MainWindow, app_icon
     from pixel_desktop.gui.services import Services
 
@@ -83,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setWindowIcon(app_icon())
     app.setDesktopFileName("pixel-desktop")
-    theme.apply(app)
+    _palette = palette.follow_os(app)  # light or dark as the OS says, kept in step while it runs
     gui_errors.install_excepthook()
     screenshot = args.screenshot is not None
 
@@ -139,8 +143,34 @@ def main(argv: list[str] | None = None) -> int:
 
     app.exec()
     window.shutdown()
+    if window.kept_builds:
+        finish_headless(services, window.kept_builds)
     services.close()
     return result["code"]
+
+
+def finish_headless(services: Services, build_ids: list[int]) -> None:
+    """The window is gone but the user kept builds running: stay until they end (their logs
+    go to the store as before), then let the process exit. Ctrl+C / SIGTERM now cancel them,
+    the record saying the app was stopped."""
+    import threading
+
+    stop = threading.Event()
+
+    def request_stop(*_args: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    ids = ", ".join(f"#{b}" for b in build_ids)
+    print(
+        f"pixel-desktop: the window is closed; finishing build {ids} in the background "
+        "(open the app again to follow it; Ctrl+C cancels).",
+        file=sys.stderr,
+        flush=True,
+    )
+    for record in services.finish_kept_builds(stop):
+        print(f"pixel-desktop: build #{record.id} {record.status}.", file=sys.stderr, flush=True)
 
 
 def _ask_import_sample() -> bool:

@@ -18,16 +18,15 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
     QIcon,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QInputDialog,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QSizePolicy,
@@ -40,17 +39,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pixel_desktop import paths
+from pixel_desktop import __version__, paths
 from pixel_desktop.errors import AlreadyExistsError, ConflictError, SpecError
 from pixel_desktop.gui import errors as gui_errors
+from pixel_desktop.gui.about_dialog import AboutDialog
 from pixel_desktop.gui.bridge import EventBridge
 from pixel_desktop.gui.builds_format import queue_text
 from pixel_desktop.gui.builds_tab import BuildsTab
+from pixel_desktop.gui.close_guard import CloseChoice, CloseGuard, CloseQuestion
 from pixel_desktop.gui.deploy_tab import DeployTab
 from pixel_desktop.gui.editor import ProjectEditor
 from pixel_desktop.gui.eval_tab import EvalTab
 from pixel_desktop.gui.files_tab import FilesTab
+from pixel_desktop.gui.foreign_builds_follower import ForeignBuildsFollower
+from pixel_desktop.gui.new_project_dialog import NewProjectDialog
+from pixel_desktop.gui.notifications import Notifier, build_notice
 from pixel_desktop.gui.operations import builds as build_ops
+from pixel_desktop.gui.operations import lifecycle as lifecycle_ops
 from pixel_desktop.gui.operations import projects as project_ops
 from pixel_desktop.gui.operations import registries as registry_ops
 from pixel_desktop.gui.operations import status as status_ops
@@ -60,10 +65,19 @@ from pixel_desktop.gui.services import DaemonState, Services
 from pixel_desktop.gui.settings_dialog import SettingsDialog
 from pixel_desktop.gui.status_line import StatusLine
 from pixel_desktop.gui.tasks import TaskRunner
+from pixel_desktop.gui.tray_notifier import TrayNotifier
+from pixel_desktop.gui.try_controller import EditorState
+from pixel_desktop.gui.try_panel import TryPanel
 from pixel_desktop.spec import ProjectSpec
 
 DOCKER_CHECK_MS = 15_000
 TABS = ("editor", "files", "builds", "deploy", "evaluate")
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+def dropped_specs(urls: list[QUrl]) -> list[Path]:
+    """The local .yaml/.yml files among dropped URLs (anything else is not a spec)."""
+    return [Path(u.toLocalFile()) for u in urls if u.isLocalFile() and Path(u.toLocalFile()).suffix.lower() in SPEC_SUFFIXES]
 
 
 def app_icon() -> QIcon:
@@ -81,23 +95,6 @@ def gui_settings() -> QSettings:
     return QSettings(str(paths.home() / "gui.ini"), QSettings.Format.IniFormat)
 
 
-class NewProjectDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("New project")
-        self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("Acme Support Bot")
-        self.client_edit = QLineEdit()
-        self.client_edit.setPlaceholderText("Acme Corp")
-        form = QFormLayout(self)
-        form.addRow("Assistant name", self.name_edit)
-        form.addRow("Client", self.client_edit)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-
 class MainWindow(QMainWindow):
     def __init__(self, services: Services, *, periodic_checks: bool = True) -> None:
         super().__init__()
@@ -113,7 +110,16 @@ class MainWindow(QMainWindow):
         self._pending_select: str | None = None
         # Tests replace this to answer the conflict dialog: returns reload | overwrite | cancel.
         self.conflict_chooser: Callable[[str], str] = self._ask_conflict
-        self.confirm_close = True  # ask about unsaved edits on close (tests turn it off)
+        self.confirm_close = True  # ask about unsaved edits and running builds on close (tests turn it off)
+        # Closing while builds run: tests replace close_guard.ask to answer the question.
+        self.close_guard = CloseGuard(self._ask_close_with_builds)
+        self.kept_builds: list[int] = []  # builds the user chose to keep running after close
+        self.store_description: str | None = None
+        # A build's end is notified only while the window is in the background.
+        self.notifier: Notifier = TrayNotifier(self, app_icon())
+        self.window_in_front: Callable[[], bool] = lambda: self.isActiveWindow() and not self.isMinimized()
+        self._build_projects: dict[int, str] = {}  # build id → project name (notifications)
+        self.setAcceptDrops(True)
 
         self.setWindowTitle("Pixel AI Creator")
         self.setWindowIcon(app_icon())
@@ -146,7 +152,17 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 6, 6, 0)
         right_layout.addWidget(self.banner)
-        right_layout.addWidget(self.tabs, 1)
+        # Try it beside the tabs: the build's assistant, opened by its button in the tab bar.
+        self.try_panel = TryPanel(services, self.tasks, lambda: EditorState(self.record, self.editor.dirty))
+        self.try_panel.project_changed.connect(self._saved)  # reloads the editor
+        self.try_panel.controller.clean_leftovers()  # containers of a crashed app, by label
+        self.tabs.setCornerWidget(self.try_panel.open_button)
+        self.work_splitter = QSplitter()
+        self.work_splitter.addWidget(self.tabs)
+        self.work_splitter.addWidget(self.try_panel)
+        self.work_splitter.setStretchFactor(0, 1)
+        self.work_splitter.setSizes([760, 380])
+        right_layout.addWidget(self.work_splitter, 1)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(right)
@@ -157,8 +173,11 @@ class MainWindow(QMainWindow):
         self.editor.validated.connect(self._on_validated)
         self.editor.changed.connect(self._update_title)
         self.editor.secret_requested.connect(self.set_secret)
+        self.editor.rename_requested.connect(self.rename_project)
         self.bridge.build_finished.connect(self._on_build_finished)
         self.bridge.phase_changed.connect(self._on_queue_event)
+        # Builds another process of this PIXEL_HOME runs (an app closed with "keep running").
+        self.foreign_builds = ForeignBuildsFollower(services, self.tasks, self.bridge, self)
 
         self._make_actions()
         self._make_statusbar()
@@ -194,7 +213,7 @@ class MainWindow(QMainWindow):
         self.settings_action.setShortcuts([QKeySequence("Ctrl+,")])
         self._action("Search", P.SP_FileDialogContentsView, QKeySequence.StandardKey.Find, self.focus_search, "Search projects")
         self._action("Refresh", P.SP_BrowserReload, QKeySequence.StandardKey.Refresh, self.refresh_all, "Refresh")
-        self._action("Quit", P.SP_DialogCloseButton, QKeySequence.StandardKey.Quit, self.close, "Quit")
+        self.quit_action = self._action("Quit", P.SP_DialogCloseButton, QKeySequence.StandardKey.Quit, self.close, "Quit")
         for index, name in enumerate(TABS):
             self._action(name, P.SP_ArrowRight, f"Ctrl+{index + 1}", lambda i=index: self.tabs.setCurrentIndex(i), f"{name.capitalize()} tab")
         self.open_log_action = self._action("Open full log", P.SP_FileLinkIcon, None, self.open_full_log, "Open the complete log file of the shown build")
@@ -215,7 +234,55 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(spacer)
         toolbar.addAction(self.settings_action)
         self.addToolBar(toolbar)
+        self._make_menus()
         self._update_actions()
+
+    def _make_menus(self) -> None:
+        """File and Help menus; the toolbar keeps its short labels (icon texts)."""
+        for action, short, long in (
+            (self.new_action, "New", "New project…"),
+            (self.import_action, "Import", "Import spec…"),
+            (self.export_action, "Export", "Export spec…"),
+            (self.settings_action, "Settings", "Settings…"),
+        ):
+            action.setIconText(short)
+            action.setText(long)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        menu_bar = self.menuBar()
+        self.file_menu = menu_bar.addMenu("&File")
+        for action in (self.new_action, self.import_action, self.export_action):
+            self.file_menu.addAction(action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.settings_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self.help_menu = menu_bar.addMenu("&Help")
+        self.about_action = QAction("About Pixel AI Creator", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(lambda _checked=False: self.show_about())
+        self.help_menu.addAction(self.about_action)
+
+    def about_dialog(self) -> AboutDialog:
+        """Version, store and data folder; the store's description is asked off-thread once."""
+        dialog = AboutDialog(__version__, self.store_description or "(checking the store…)", paths.home(), app_icon(), self)
+        if self.store_description is None:
+            (
+                status_ops.describe_store(self.services)
+                .success(lambda text: self._store_described(text, dialog))
+                .failure(lambda exc: dialog.show_store(f"unavailable: {gui_errors.user_message(exc)[1]}"))
+                .run_in_background(self.tasks)
+            )
+        return dialog
+
+    def show_about(self) -> None:
+        self.about_dialog().exec()
+
+    def _store_described(self, text: str, dialog: AboutDialog | None = None) -> None:
+        self.store_description = text
+        self.status_line.show_store(f"Store: {text}")
+        if dialog is not None:
+            dialog.show_store(text)
 
     def _make_statusbar(self) -> None:
         self.status_line = StatusLine(self.statusBar())
@@ -259,11 +326,12 @@ class MainWindow(QMainWindow):
         self.refresh_counts()
         (
             status_ops.describe_store(self.services)
-            .success(lambda text: self.status_line.show_store(f"Store: {text}"))
+            .success(self._store_described)
             .failure(self._store_failed)
             .run_in_background(self.tasks)
         )
         status_ops.template_names(self.services).success(self.editor.set_templates).ignore_failure().run_in_background(self.tasks)
+        self.foreign_builds.start()
 
     def _store_failed(self, exc: BaseException) -> None:
         self.status_line.show_store("Store: unavailable")
@@ -348,6 +416,7 @@ class MainWindow(QMainWindow):
         self.builds_tab.set_project(record.slug)
         self.deploy_tab.set_project(record.slug)
         self.eval_tab.set_project(record.slug)
+        self.try_panel.set_project(record.slug)
         self._update_actions()
         self._update_title()
         self._load_secret_states(record)
@@ -451,23 +520,33 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- new / import / export
     def ask_new_project(self) -> None:
-        dialog = NewProjectDialog(self)
+        dialog = NewProjectDialog({p.slug for p in self.projects}, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.create_project(dialog.name_edit.text(), dialog.client_edit.text())
+            self.create_project(dialog.name_edit.text(), dialog.client_edit.text(), dialog.slug())
 
-    def create_project(self, name: str, client: str) -> None:
+    def create_project(self, name: str, client: str, slug: str | None = None) -> None:
         try:
-            spec = ProjectSpec(name=name, client=client)
-        except Exception as exc:  # pydantic ValidationError → SpecError with the field
+            spec = ProjectSpec(name=name, client=client, slug=slug or None)
+        except Exception as exc:  # pydantic ValidationError → every problem, in words
             from pydantic import ValidationError
 
-            from pixel_desktop.spec.yaml_io import spec_error_from_validation
+            from pixel_desktop.gui.messages import spec_problems
 
             if isinstance(exc, ValidationError):
-                self.show_message("error", str(spec_error_from_validation(exc, source="new project")))
+                problems = " ".join(f"{sentence}." for _field, sentence in spec_problems(exc.errors()))
+                self.show_message("error", f"Project not created: {problems}")
                 return
             raise
         project_ops.create_project(self.services, spec).success(self._created).run_in_background(self.tasks)
+
+    def rename_project(self, slug: str, new_slug: str, version: int) -> None:
+        """The editor's Rename…: through the app layer; the renamed record is loaded as saved."""
+
+        def renamed(record: Any) -> None:
+            self._saved(record)
+            self.show_message("info", f"Renamed {slug} to {record.slug}; secrets, builds and deployments stay with it.")
+
+        project_ops.rename_project(self.services, slug, new_slug, version).success(renamed).run_in_background(self.tasks)
 
     def _created(self, record: Any) -> None:
         self.record = None
@@ -517,6 +596,8 @@ class MainWindow(QMainWindow):
 
     def _build_submitted(self, build_id: int) -> None:
         self.active_builds.add(build_id)
+        if self.record is not None:
+            self._build_projects[build_id] = self.record.name
         self._update_actions()
         # Follows from the build's first event on: the tab replays what the runner published
         # before this answer reached the GUI thread ("queued build N of …", the first phase).
@@ -556,6 +637,11 @@ class MainWindow(QMainWindow):
 
     def _on_build_finished(self, event: Any) -> None:
         self.active_builds.discard(event.build_id)
+        notice = build_notice(
+            event, window_in_front=self.window_in_front(), project=self._build_projects.pop(event.build_id, None)
+        )
+        if notice is not None:
+            self.notifier.notify(notice)
         self._update_actions()
         self._on_queue_event(event)
         if event.status == "completed":
@@ -565,6 +651,11 @@ class MainWindow(QMainWindow):
         elif event.status == "failed" and event.error:
             self.show_message("error", f"Build #{event.build_id} failed: {event.error}")
         self.eval_tab.refresh()  # a build that failed its test still has an image to evaluate
+
+    def notifier_close(self) -> None:
+        close = getattr(self.notifier, "close", None)
+        if close is not None:
+            close()
 
     def open_full_log(self) -> None:
         build_id = self.builds_tab.build_id
@@ -622,14 +713,88 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 self.save(then=lambda _r: self.close())
                 return
+        if self.confirm_close and self.isVisible() and not self._settle_running_builds():
+            event.ignore()
+            return
         self.save_geometry()
         self.shutdown()
         event.accept()
 
+    def _settle_running_builds(self) -> bool:
+        """Ask what happens to builds still running here; False: the user stays."""
+        running = lifecycle_ops.builds_running_here(self.services).run_now()  # no I/O: the runner's lists
+        choice = self.close_guard.decide(running)
+        if choice is CloseChoice.STAY:
+            return False
+        if choice is CloseChoice.KEEP_RUNNING:
+            self.kept_builds = sorted(running)
+        elif choice is CloseChoice.CANCEL_BUILDS:
+            lifecycle_ops.cancel_builds_for_close(self.services).run_now()  # sets flags; the runner ends them
+        return True
+
+    def _ask_close_with_builds(self, question: CloseQuestion) -> CloseChoice:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(question.title)
+        box.setText(question.text)
+        box.setInformativeText(question.details)
+        keep = box.addButton("Keep running", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton("Cancel builds", QMessageBox.ButtonRole.DestructiveRole)
+        stay = box.addButton("Don't close", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(stay)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is keep:
+            return CloseChoice.KEEP_RUNNING
+        if clicked is cancel:
+            return CloseChoice.CANCEL_BUILDS
+        return CloseChoice.STAY
+
+    # ---------------------------------------------------------------- drag and drop of specs
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasUrls() and dropped_specs(mime.urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        specs = dropped_specs(event.mimeData().urls())
+        if not specs:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.import_dropped(specs)
+
+    def import_dropped(self, specs: list[Path]) -> None:
+        """Import each dropped spec like File › Import; unsaved edits are settled first."""
+        if self.editor.dirty and self.record is not None:
+            answer = QMessageBox.question(
+                self,
+                "Unsaved changes",
+                f"Save the changes to {self.record.name} before importing {', '.join(p.name for p in specs)}?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            )
+            if answer == QMessageBox.StandardButton.Cancel:
+                return
+            if answer == QMessageBox.StandardButton.Save:
+                self.save(then=lambda _r: self._import_all(specs))
+                return
+            self.editor.load(self.record)  # discard: the editor shows the stored version again
+        self._import_all(specs)
+
+    def _import_all(self, specs: list[Path]) -> None:
+        for path in specs:
+            self.import_file(path)
+
     def shutdown(self) -> None:
+        self.foreign_builds.stop()
+        self.notifier_close()
         self._docker_timer.stop()
         self.deploy_tab.shutdown()
         self.eval_tab.shutdown()
+        self.try_panel.shutdown()
         self.bridge.close()
         gui_errors.set_sink(None)
         self.tasks.wait_idle(10_000)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pixel_desktop import settings as settings_mod
-from pixel_desktop.app import App
+from pixel_desktop.app import App, keep_running
 from pixel_desktop.app.settings import DaemonState
 from pixel_desktop.errors import RegistryError
 from pixel_desktop.events import EventBus
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         TargetRecord,
     )
     from pixel_desktop.app.secrets_port import Secrets
+    from pixel_desktop.app.try_it import TryAnswer, TryIt, TrySession
     from pixel_desktop.events import JobRef
     from pixel_desktop.gui.operations.deploys import Sampler
 
@@ -113,6 +114,10 @@ class Services:
     def overwrite_project(self, slug: str, spec: ProjectSpec) -> ProjectRecord:
         """Keep mine after a conflict: save against whatever version is stored now."""
         return self.app.projects.overwrite(slug, spec)
+
+    def rename_project(self, slug: str, new_slug: str, expected_version: int) -> ProjectRecord:
+        """Change the slug (secrets, builds and deployments stay with the project)."""
+        return self.app.projects.rename(slug, new_slug, expected_version=expected_version)
 
     def import_spec(self, path: Path, *, replace: bool = False) -> ProjectRecord:
         return self.app.projects.import_file(path, replace=replace)
@@ -248,6 +253,43 @@ class Services:
         """The chart's sampler: one kept connection for all its samples."""
         return self.app.deploys.sampler(slug, target)
 
+    # ---------------------------------------------------------------- try it (Try it panel)
+    # The build's assistant on 127.0.0.1 (started, or its running test/deployed container
+    # reused), one chat turn at a time, and the edits an answer suggests (app/try_it.py).
+    def try_it(self) -> TryIt:
+        """The use case on this window's store and settings (tests replace it with fakes)."""
+        from pixel_desktop.app.try_it import TryIt
+
+        return TryIt(self.app.context)
+
+    def try_builds(self, slug: str) -> list[BuildRecord]:
+        return self.try_it().builds(slug)
+
+    def start_try(
+        self,
+        slug: str,
+        build_id: int | None,
+        *,
+        cancel: threading.Event,
+        on_progress: Callable[[str], None],
+    ) -> TrySession:
+        return self.try_it().start(slug, build_id, cancel=cancel, on_progress=on_progress)
+
+    def ask_try(self, session: TrySession, message: str, conversation: str | None) -> TryAnswer:
+        return self.try_it().ask(session, message, conversation)
+
+    def stop_try(self, session: TrySession) -> bool:
+        return self.try_it().stop(session)
+
+    def clean_try_leftovers(self) -> int:
+        return self.try_it().clean_leftovers()
+
+    def add_try_phrasing(self, slug: str, expected_version: int, faq_question: str, phrasing: str) -> ProjectRecord:
+        return self.try_it().add_phrasing(slug, expected_version, faq_question, phrasing)
+
+    def add_try_test(self, slug: str, expected_version: int, answer: TryAnswer) -> ProjectRecord:
+        return self.try_it().add_test_from(slug, expected_version, answer)
+
     # ---------------------------------------------------------------- eval
     def evaluator(self) -> Evaluator:
         """The same use case as `pixel eval`, on this window's store and settings."""
@@ -274,6 +316,24 @@ class Services:
         return self.evaluator().evaluate(
             slug, csv_path, build_id, cancel=cancel, on_progress=on_progress
         )
+
+    # ---------------------------------------------------------------- closing while builds run
+    # Cancel (the record saying the app was closed) or keep them running headless; a
+    # reopened app follows another process's builds through the store (app/keep_running.py).
+    def builds_running_here(self) -> list[int]:
+        """Builds that would end with this process (none in team mode)."""
+        return keep_running.builds_running_here(self.app)
+
+    def cancel_builds_for_close(self) -> list[int]:
+        return keep_running.cancel_for_close(self.app)
+
+    def finish_kept_builds(self, stop: threading.Event | None = None) -> list[BuildRecord]:
+        """Block (no window left) until this process's builds end; their final records."""
+        return keep_running.finish_kept_builds(self.app, stop=stop)
+
+    def foreign_builds(self) -> keep_running.ForeignBuilds:
+        """The poller of builds another live process runs (one per window: it remembers)."""
+        return keep_running.ForeignBuilds(self.app)
 
     # ---------------------------------------------------------------- closing
     def close(self) -> None:

@@ -118,6 +118,12 @@ def _other_live_engines() -> bool:
     return found
 
 
+def other_live_engines() -> bool:
+    """Does another live process run jobs from this PIXEL_HOME (its lease file says so)?
+    Its running builds are in the store but their events are on that process's bus."""
+    return _other_live_engines()
+
+
 class _DeployJob:
     """A running deploy or rollback: its started deploy, cancel token and end signal."""
 
@@ -282,10 +288,11 @@ class LocalJobRunner:
             job.done.set()
 
     # ---------------------------------------------------------------- any job
-    def cancel(self, job: JobRef | int) -> bool:
+    def cancel(self, job: JobRef | int, *, reason: str | None = None) -> bool:
         """Cancel a queued or running job of this runner; False if it is not ours/active.
 
-        A bare int is a build id (BuildEngine compatibility)."""
+        A bare int is a build id (BuildEngine compatibility). ``reason`` (builds) leads the
+        record's message when the user did not cancel it themselves (the app was closed)."""
         ref = _as_ref(job)
         if ref.kind != "build":
             with self._cond:
@@ -303,9 +310,10 @@ class LocalJobRunner:
                 queued = True
             else:
                 queued = False
-                build.cancel()
+                build.cancel(reason)
         if queued:
-            self._finish_unstarted(build, "cancelled", "The build was cancelled before it started.")
+            message = "The build was cancelled before it started."
+            self._finish_unstarted(build, "cancelled", f"{reason} {message}" if reason else message)
         return True
 
     def wait(self, job: JobRef | int, timeout: float | None = None) -> JobRecord:
@@ -491,5 +499,6 @@ __all__ = [
     "LocalJobRunner",
     "NotFoundError",
     "cancel_anywhere",
+    "other_live_engines",
     "request_cancel",
 ]
