@@ -25,8 +25,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QInputDialog,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QSizePolicy,
@@ -52,7 +55,6 @@ from pixel_desktop.gui.editor import ProjectEditor
 from pixel_desktop.gui.eval_tab import EvalTab
 from pixel_desktop.gui.files_tab import FilesTab
 from pixel_desktop.gui.foreign_builds_follower import ForeignBuildsFollower
-from pixel_desktop.gui.new_project_dialog import NewProjectDialog
 from pixel_desktop.gui.notifications import Notifier, build_notice
 from pixel_desktop.gui.operations import builds as build_ops
 from pixel_desktop.gui.operations import lifecycle as lifecycle_ops
@@ -66,8 +68,6 @@ from pixel_desktop.gui.settings_dialog import SettingsDialog
 from pixel_desktop.gui.status_line import StatusLine
 from pixel_desktop.gui.tasks import TaskRunner
 from pixel_desktop.gui.tray_notifier import TrayNotifier
-from pixel_desktop.gui.try_controller import EditorState
-from pixel_desktop.gui.try_panel import TryPanel
 from pixel_desktop.spec import ProjectSpec
 
 DOCKER_CHECK_MS = 15_000
@@ -93,6 +93,23 @@ def app_icon() -> QIcon:
 def gui_settings() -> QSettings:
     """Window state lives under PIXEL_HOME, so profiles and tests never share it."""
     return QSettings(str(paths.home() / "gui.ini"), QSettings.Format.IniFormat)
+
+
+class NewProjectDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New project")
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("Acme Support Bot")
+        self.client_edit = QLineEdit()
+        self.client_edit.setPlaceholderText("Acme Corp")
+        form = QFormLayout(self)
+        form.addRow("Assistant name", self.name_edit)
+        form.addRow("Client", self.client_edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
 
 
 class MainWindow(QMainWindow):
@@ -152,17 +169,7 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 6, 6, 0)
         right_layout.addWidget(self.banner)
-        # Try it beside the tabs: the build's assistant, opened by its button in the tab bar.
-        self.try_panel = TryPanel(services, self.tasks, lambda: EditorState(self.record, self.editor.dirty))
-        self.try_panel.project_changed.connect(self._saved)  # reloads the editor
-        self.try_panel.controller.clean_leftovers()  # containers of a crashed app, by label
-        self.tabs.setCornerWidget(self.try_panel.open_button)
-        self.work_splitter = QSplitter()
-        self.work_splitter.addWidget(self.tabs)
-        self.work_splitter.addWidget(self.try_panel)
-        self.work_splitter.setStretchFactor(0, 1)
-        self.work_splitter.setSizes([760, 380])
-        right_layout.addWidget(self.work_splitter, 1)
+        right_layout.addWidget(self.tabs, 1)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(right)
@@ -173,7 +180,6 @@ class MainWindow(QMainWindow):
         self.editor.validated.connect(self._on_validated)
         self.editor.changed.connect(self._update_title)
         self.editor.secret_requested.connect(self.set_secret)
-        self.editor.rename_requested.connect(self.rename_project)
         self.bridge.build_finished.connect(self._on_build_finished)
         self.bridge.phase_changed.connect(self._on_queue_event)
         # Builds another process of this PIXEL_HOME runs (an app closed with "keep running").
@@ -416,7 +422,6 @@ class MainWindow(QMainWindow):
         self.builds_tab.set_project(record.slug)
         self.deploy_tab.set_project(record.slug)
         self.eval_tab.set_project(record.slug)
-        self.try_panel.set_project(record.slug)
         self._update_actions()
         self._update_title()
         self._load_secret_states(record)
@@ -520,33 +525,23 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- new / import / export
     def ask_new_project(self) -> None:
-        dialog = NewProjectDialog({p.slug for p in self.projects}, self)
+        dialog = NewProjectDialog(self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.create_project(dialog.name_edit.text(), dialog.client_edit.text(), dialog.slug())
+            self.create_project(dialog.name_edit.text(), dialog.client_edit.text())
 
-    def create_project(self, name: str, client: str, slug: str | None = None) -> None:
+    def create_project(self, name: str, client: str) -> None:
         try:
-            spec = ProjectSpec(name=name, client=client, slug=slug or None)
-        except Exception as exc:  # pydantic ValidationError → every problem, in words
+            spec = ProjectSpec(name=name, client=client)
+        except Exception as exc:  # pydantic ValidationError → SpecError with the field
             from pydantic import ValidationError
 
-            from pixel_desktop.gui.messages import spec_problems
+            from pixel_desktop.spec.yaml_io import spec_error_from_validation
 
             if isinstance(exc, ValidationError):
-                problems = " ".join(f"{sentence}." for _field, sentence in spec_problems(exc.errors()))
-                self.show_message("error", f"Project not created: {problems}")
+                self.show_message("error", str(spec_error_from_validation(exc, source="new project")))
                 return
             raise
         project_ops.create_project(self.services, spec).success(self._created).run_in_background(self.tasks)
-
-    def rename_project(self, slug: str, new_slug: str, version: int) -> None:
-        """The editor's Rename…: through the app layer; the renamed record is loaded as saved."""
-
-        def renamed(record: Any) -> None:
-            self._saved(record)
-            self.show_message("info", f"Renamed {slug} to {record.slug}; secrets, builds and deployments stay with it.")
-
-        project_ops.rename_project(self.services, slug, new_slug, version).success(renamed).run_in_background(self.tasks)
 
     def _created(self, record: Any) -> None:
         self.record = None
@@ -794,7 +789,6 @@ class MainWindow(QMainWindow):
         self._docker_timer.stop()
         self.deploy_tab.shutdown()
         self.eval_tab.shutdown()
-        self.try_panel.shutdown()
         self.bridge.close()
         gui_errors.set_sink(None)
         self.tasks.wait_idle(10_000)
