@@ -27,7 +27,7 @@ from pixel_desktop.spec.yaml_io import spec_to_data
 PIXEL = [sys.executable, "-m", "pixel_desktop.cli.main"]
 
 
-def _free_port() -> int:
+def _free_port() -> int:  # also used by the tests here
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

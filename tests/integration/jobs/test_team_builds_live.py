@@ -9,8 +9,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from conftest import RedisServer, Worker, lexical_project, pixel, team_app
+from conftest import RedisServer, Worker, _free_port, lexical_project, pixel, team_app
 from services import docker_cli
 
 from pixel_desktop.events import BuildFinished, Event, JobRef, LogLine
@@ -47,7 +48,8 @@ def test_two_workers_run_builds_submitted_from_a_third_process_and_logs_read_bac
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     slugs = [lexical_project(tmp_path, team_env, f"team-two-{i}") for i in range(2)]
-    first: Worker = start_worker("alpha")
+    metrics_port = _free_port()
+    first: Worker = start_worker("alpha", "--metrics-port", str(metrics_port))
     second: Worker = start_worker("beta")
     with team_app(team_env, monkeypatch) as app:
         events: dict[int, list[Event]] = {}
@@ -70,6 +72,10 @@ def test_two_workers_run_builds_submitted_from_a_third_process_and_logs_read_bac
             assert any(isinstance(e, LogLine) for e in live)  # came over Redis pub/sub
             assert isinstance(live[-1], BuildFinished) and live[-1].status == "completed"
             assert live[-1].job == JobRef("build", record.id)
+        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+        assert 'builds_total{status="completed"} 1.0' in metrics  # alpha ran one of the two
+        assert "active_builds 0.0" in metrics
+        assert "build_duration_seconds_count 1.0" in metrics
         followed = pixel("builds", "show", str(records[0].id), "--follow", env=team_env)
         assert followed.returncode == 0, followed.stderr
         assert f"Build {records[0].id} completed on {records[0].runner_host}" in followed.stdout
