@@ -21,8 +21,17 @@ BUILD_STATUSES = (*BUILD_PHASES, *TERMINAL_BUILD_STATUSES)
 # ---------------------------------------------------------------- deployments
 # ``pending``: recorded at submit, waiting for the job to start (or for its lock).
 # ``cancelled``: the user cancelled it; its message says what was left running.
+# ``stopped`` / ``removed``: a history entry for the user stopping (containers kept, can be
+# started by a deploy) or removing the deployment's containers/service on the target.
 UNFINISHED_DEPLOYMENT_STATUSES = ("pending", "deploying")
-TERMINAL_DEPLOYMENT_STATUSES = ("healthy", "failed", "rolled_back", "cancelled")
+DEPLOYMENT_END_STATUSES = ("stopped", "removed")
+TERMINAL_DEPLOYMENT_STATUSES = (
+    "healthy",
+    "failed",
+    "rolled_back",
+    "cancelled",
+    *DEPLOYMENT_END_STATUSES,
+)
 DEPLOYMENT_STATUSES = (*UNFINISHED_DEPLOYMENT_STATUSES, *TERMINAL_DEPLOYMENT_STATUSES)
 
 DEPLOY_STAGES = (

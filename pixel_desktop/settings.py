@@ -41,6 +41,8 @@ class Settings(BaseModel):
     build_timeout_s: int = Field(default=1800, ge=30)
     idle_stream_timeout_s: int = Field(default=300, ge=5)
     health_timeout_s: int = Field(default=60, ge=5)
+    # `pixel builds prune`: completed builds kept per project (images and workspaces).
+    keep_builds_per_project: int = Field(default=5, ge=1, le=1000)
     offer_sample_on_first_run: bool = True
 
     # --- effective values (env > file > default) -------------------------------------

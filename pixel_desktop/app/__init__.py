@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pixel_desktop.app.eval import EvalUseCases
     from pixel_desktop.app.jobs import Jobs, RunnerFactory
     from pixel_desktop.app.projects import Projects
+    from pixel_desktop.app.prune import Prune
     from pixel_desktop.app.registries import Registries
     from pixel_desktop.app.secrets_port import Secrets, SecretsFactory
     from pixel_desktop.app.settings import SettingsUseCases
@@ -110,6 +111,12 @@ def _deploys(app: App) -> Deploys:
     return Deploys(app.context, app.bus, app.jobs)
 
 
+def _prune(app: App) -> Prune:
+    from pixel_desktop.app.prune import Prune
+
+    return Prune(app.context)
+
+
 def _targets(app: App) -> Targets:
     from pixel_desktop.app.targets import Targets
 
@@ -171,6 +178,7 @@ class App:
     jobs = _UseCases(_jobs)
     builds = _UseCases(_builds)
     deploys = _UseCases(_deploys)
+    prune = _UseCases(_prune)
     targets = _UseCases(_targets)
     eval = _UseCases(_eval)
     settings = _UseCases(_settings)

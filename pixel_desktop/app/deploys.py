@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pixel_desktop.deploy import BundleResult, DeploySample, DeployService, TargetCheck
     from pixel_desktop.deploy.events import DeployFinished, DeployProgress
     from pixel_desktop.deploy.sampler import LiveSampler
+    from pixel_desktop.deploy.service import DeploymentLog
 
     Progress = Callable[[DeployProgress | DeployFinished], None]
 else:
@@ -162,6 +163,23 @@ class Deploys:
                 mtime=mtime,
                 on_log=on_log,
             )
+
+    # ---------------------------------------------------------------- stop / remove / logs
+    # (issue 14 item 7) Not jobs: each is one short call to the target; they refuse while a
+    # deploy of the same project to the same target runs.
+    def stop(self, slug: str, target: str) -> DeploymentRecord:
+        """Stop what ``slug`` runs on ``target`` (kept); the ``stopped`` history entry."""
+        return self.service().stop(slug, target)
+
+    def remove(self, slug: str, target: str) -> DeploymentRecord:
+        """Remove what ``slug`` runs on ``target``; the ``removed`` history entry."""
+        return self.service().remove(slug, target)
+
+    def logs(
+        self, slug: str, target: str, *, tail: int | None = 200, follow: bool = False
+    ) -> DeploymentLog:
+        """The deployed container's (or Swarm service's) log lines; ``close()`` ends a follow."""
+        return self.service().logs(slug, target, tail=tail, follow=follow)
 
     @staticmethod
     def bundle_summary(result: BundleResult) -> dict[str, Any]:

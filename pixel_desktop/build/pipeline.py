@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pixel_desktop import paths
-from pixel_desktop.build import tester, wheelhouse
+from pixel_desktop.build import image_names, tester, wheelhouse
 from pixel_desktop.build.registry_api import RegistryAPI
 from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.docker.stream import StreamHandle
@@ -240,8 +240,10 @@ class BuildPipeline:
         )
         wheelhouse.copy_into_context(wheels, context_dir)
         self._check_cancel(run)
-        repo = f"pixel/{project.spec.client_slug}/{project.slug}"
-        image_ref = f"{repo}:b{bid}"
+        repo = image_names.repository(
+            str(getattr(self.store, "url", "") or ""), project.spec.client_slug, project.slug
+        )
+        image_ref = f"{repo}:{image_names.build_tag(bid)}"
         handle = StreamHandle()
         run.job.handle = handle
         if run.job.cancel_event.is_set():

@@ -16,6 +16,7 @@ from typing import Any
 
 from pixel_desktop.app import App
 from pixel_desktop.app.builds import duration_s
+from pixel_desktop.cli import prune
 from pixel_desktop.cli.output import fmt_time, print_json, print_table
 from pixel_desktop.events import BuildFinished, Event, LogLine
 
@@ -57,6 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cancel = bsub.add_parser("cancel", help="cancel a queued or running build")
     cancel.add_argument("build_id", type=int)
     cancel.set_defaults(func=cmd_cancel)
+    prune.register(bsub)
 
 
 def _result(record: Any, finished: dict[str, Any]) -> dict[str, Any]:

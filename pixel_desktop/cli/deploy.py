@@ -31,7 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="unix:///var/run/docker.sock, ssh://user@host[:port] or tcp://host:2376 (TLS)",
     )
     # No argparse choices: the app layer checks the kind, with the message the GUI shows too.
-    add.add_argument("--kind", default="docker", help="docker (default; also over ssh:// or tcp://) or swarm")
+    add.add_argument(
+        "--kind", default="docker", help="docker (default; also over ssh:// or tcp://) or swarm"
+    )
     add.add_argument("--tls-dir", type=Path, help="folder with ca.pem, cert.pem, key.pem (tcp://)")
     add.set_defaults(func=cmd_targets_add)
     lst = tsub.add_parser("list", help="list targets")
@@ -77,6 +79,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     dl.add_argument("slug", nargs="?")
     dl.add_argument("--json", action="store_true")
     dl.set_defaults(func=cmd_deployments_list)
+    stop = dsub.add_parser("stop", help="stop a project's deployment on a target (kept)")
+    stop.add_argument("slug")
+    stop.add_argument("target")
+    stop.add_argument("--json", action="store_true")
+    stop.set_defaults(func=cmd_deployments_stop)
+    rm = dsub.add_parser("remove", help="remove a project's containers/service from a target")
+    rm.add_argument("slug")
+    rm.add_argument("target")
+    rm.add_argument("--yes", action="store_true", help="remove without asking (scripts)")
+    rm.add_argument("--json", action="store_true")
+    rm.set_defaults(func=cmd_deployments_remove)
+    logs = dsub.add_parser("logs", help="print (and follow) a deployed container's log")
+    logs.add_argument("slug")
+    logs.add_argument("target")
+    logs.add_argument(
+        "-f", "--follow", action="store_true", help="keep printing new lines (Ctrl+C stops)"
+    )
+    logs.add_argument(
+        "--tail",
+        type=int,
+        default=200,
+        metavar="N",
+        help="last N lines first (default 200; 0: none)",
+    )
+    logs.set_defaults(func=cmd_deployments_logs)
 
     # ---- bundle
     bundle = sub.add_parser("bundle", help="offline handover bundle (.tar.gz)")
@@ -249,6 +276,59 @@ def cmd_deployments_list(args: argparse.Namespace, app: App) -> int:
                 for d in rows
             ],
         )
+    return 0
+
+
+def _ended(record: Any, as_json: bool) -> int:
+    note = str(record.config_snapshot.get("note") or "")
+    if as_json:
+        print_json(
+            {
+                "deployment_id": record.id,
+                "status": record.status,
+                "project": record.project_slug,
+                "target": record.target_name,
+                "image": record.image_ref,
+                "changed": record.config_snapshot.get("changed") or [],
+                "note": note,
+            }
+        )
+    else:
+        print(note)
+    return 0
+
+
+def cmd_deployments_stop(args: argparse.Namespace, app: App) -> int:
+    return _ended(app.deploys.stop(args.slug, args.target), args.json)
+
+
+def cmd_deployments_remove(args: argparse.Namespace, app: App) -> int:
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise InputError("Not a terminal: pass --yes to remove the deployment.")
+        answer = input(
+            f"Remove {args.slug}'s containers (or service) from {args.target}? It stops serving. [y/N] "
+        )
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Not removed.")
+            return 1
+    return _ended(app.deploys.remove(args.slug, args.target), args.json)
+
+
+def cmd_deployments_logs(args: argparse.Namespace, app: App) -> int:
+    if args.tail < 0:
+        raise InputError(f"--tail must be 0 or more (got {args.tail}).")
+    log = app.deploys.logs(args.slug, args.target, tail=args.tail, follow=args.follow)
+    print(f"-- log of {log.source} on {args.target}", file=sys.stderr, flush=True)
+    try:
+        for line in log:
+            print(line, flush=args.follow)
+    except KeyboardInterrupt:
+        pass
+    except BrokenPipeError:  # `pixel deployments logs ... | head`
+        return 0
+    finally:
+        log.close()
     return 0
 
 

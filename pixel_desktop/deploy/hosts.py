@@ -34,6 +34,7 @@ __all__ = [
     "HostUrl",
     "PresentedKey",
     "Transport",
+    "bind_address",
     "changed_key_warning",
     "connect",
     "install_tls",
@@ -73,6 +74,19 @@ def validate_kind(kind: str) -> str:
 def validate_target(name: str, docker_host: str, kind: str) -> tuple[str, HostUrl, str]:
     """Name, parsed host and kind of a new target: what the CLI and the GUI both call."""
     return validate_target_name(name), parse_docker_host(docker_host), validate_kind(kind)
+
+
+LOOPBACK = "127.0.0.1"
+
+
+def bind_address(docker_host: str) -> str | None:
+    """The host interface a deployed container publishes its port on.
+
+    A daemon on this machine (unix:// or npipe:// socket) publishes on loopback only: the
+    app shows http://127.0.0.1:PORT, and a demo on a laptop must not be reachable from the
+    café's network. A remote daemon (ssh://, tcp://) publishes on every interface, because
+    the app shows (and the client uses) the host's own name, which must answer."""
+    return LOOPBACK if parse_docker_host(docker_host).scheme in ("unix", "npipe") else None
 
 
 def install_tls(target_name: str, source: Path) -> Path:

@@ -13,9 +13,10 @@ token and always ends the record: ``healthy``, ``rolled_back``, ``failed`` or ``
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,8 @@ from pixel_desktop.deploy.plan import VIAS, Plan
 from pixel_desktop.deploy.rollout import DeployCancelled, RolledBack, Rollout
 from pixel_desktop.deploy.transfer import ensure_image
 from pixel_desktop.docker.client import DockerClient
-from pixel_desktop.errors import DeployError, PixelError
+from pixel_desktop.docker.log_stream import LogStream
+from pixel_desktop.errors import DeployError, InputError, PixelError
 from pixel_desktop.events import EventBus
 from pixel_desktop.kinds import JobKind
 from pixel_desktop.store.records import BuildRecord, DeploymentRecord, ProjectRecord
@@ -251,6 +253,77 @@ class DeployService:
             lambda: self._connect(tgt.docker_host, tgt.name), project, tgt, self._http_get
         )
 
+    # ---------------------------------------------------------------- stop / remove / logs
+    def stop(self, slug: str, target: str) -> DeploymentRecord:
+        """Stop what the project runs on the target (containers or service kept) and add a
+        ``stopped`` entry to its history, whose snapshot's ``note`` says what was done."""
+        return self._end(slug, target, "stopped")
+
+    def remove(self, slug: str, target: str) -> DeploymentRecord:
+        """Remove what the project runs on the target and add a ``removed`` history entry."""
+        return self._end(slug, target, "removed")
+
+    def _end(self, slug: str, target: str, status: str) -> DeploymentRecord:
+        from pixel_desktop.deploy import lifecycle
+
+        project = self.store.projects.get(slug)
+        tgt = self.store.targets.get(target)
+        last = next(
+            (d for d in self.store.deployments.list(slug, limit=500) if d.target_name == tgt.name),
+            None,
+        )
+        if last is None:
+            raise InputError(
+                f"{slug} was never deployed to {tgt.name}; there is nothing to "
+                f"{'stop' if status == 'stopped' else 'remove'}."
+            )
+        lock = deploy_lock.DeployLock(project.slug, tgt.name)
+        if not lock.try_acquire():
+            raise DeployError(
+                f"A deploy or rollback of {slug} to {tgt.name} is running (process "
+                f"{lock.holder()}); cancel it or wait for it to finish, then try again."
+            )
+        try:
+            with self._connect(tgt.docker_host, tgt.name) as docker:
+                act = lifecycle.stop if status == "stopped" else lifecycle.remove
+                outcome = act(docker, tgt, project.slug)
+            log.info("deployment of %s on %s %s: %s", slug, tgt.name, status, outcome.message)
+            return self.store.deployments.create(
+                project.id,
+                tgt.name,
+                last.image_ref,
+                build_id=last.build_id,
+                digest=last.digest,
+                config_snapshot={
+                    "action": "stop" if status == "stopped" else "remove",
+                    "of_deployment": last.id,
+                    "kind": tgt.kind,
+                    "docker_host": tgt.docker_host,
+                    "runner_host": socket.gethostname(),
+                    "changed": list(outcome.changed),
+                    "note": outcome.message,
+                },
+                status=status,
+            )
+        finally:
+            lock.release()
+
+    def logs(
+        self, slug: str, target: str, *, tail: int | None = 200, follow: bool = False
+    ) -> DeploymentLog:
+        """The log of what the project runs on the target; close it to stop following."""
+        from pixel_desktop.deploy import lifecycle
+
+        project = self.store.projects.get(slug)
+        tgt = self.store.targets.get(target)
+        docker = self._connect(tgt.docker_host, tgt.name)
+        try:
+            source, stream = lifecycle.logs(docker, tgt, project.slug, tail=tail, follow=follow)
+        except BaseException:
+            docker.close()
+            raise
+        return DeploymentLog(source, stream, docker)
+
     # ---------------------------------------------------------------- start / run
     def start(self, plan: Plan) -> StartedDeploy:
         """Take the (project, target) lock and record the deployment ``pending``.
@@ -405,4 +478,4 @@ class DeployService:
             on_progress(event)
 
 
-__all__ = ["SWARM_REPLICAS", "VIAS", "DeployService", "StartedDeploy"]
+__all__ = ["SWARM_REPLICAS", "VIAS", "DeployService", "DeploymentLog", "StartedDeploy"]

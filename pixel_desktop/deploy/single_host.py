@@ -81,7 +81,14 @@ def run(r: Rollout) -> None:
         try:
             r.emit("starting", f"starting {new_name} on port {port}")
             new_id = docker.create_and_start(
-                Workload(new_name, plan.image_ref, port, r.env, cfg.labels(slug, dep_id))
+                Workload(
+                    new_name,
+                    plan.image_ref,
+                    port,
+                    r.env,
+                    cfg.labels(slug, dep_id),
+                    bind_address=hosts.bind_address(plan.target.docker_host),
+                )
             )
             r.emit("health", f"waiting for {r.url}{path}")
             reason = r.wait_healthy(r.url, path, alive=alive_check(docker, new_id))
@@ -172,7 +179,15 @@ def _check_candidate(r: Rollout, untouched: str) -> str | None:
     try:
         labels = {**cfg.labels(slug, r.deployment_id), "pixel.role": "candidate"}
         cid = docker.create_and_start(
-            Workload(name, plan.image_ref, port, r.env, labels), temporary=True
+            Workload(
+                name,
+                plan.image_ref,
+                port,
+                r.env,
+                labels,
+                bind_address=hosts.bind_address(plan.target.docker_host),
+            ),
+            temporary=True,
         )
         host_port = docker.published_port(cid, port)
         url = f"http://{hosts.public_host(plan.target.docker_host, plan.target.name)}:{host_port}"

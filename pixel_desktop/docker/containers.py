@@ -10,13 +10,15 @@ import requests.exceptions
 import urllib3.exceptions
 
 from pixel_desktop.docker.errors import DAEMON_ERRORS
+from pixel_desktop.docker.log_stream import LogStream
 from pixel_desktop.docker.models import ContainerInfo, ContainerState, Workload
 from pixel_desktop.docker.transport import Connection
 from pixel_desktop.errors import DockerError, DockerNotFoundError
 
 # How a container's port is published: on a free 127.0.0.1 port (a check container), on
-# the same host port (a deployed container), or on a free port of every interface (a
-# deploy candidate checked beside the running version).
+# the same host port (a deployed container), or on a free host port (a deploy candidate
+# checked beside the running version). ``same`` and ``any`` bind ``bind_address`` (every
+# interface when None).
 Publish = Literal["loopback", "same", "any"]
 
 
@@ -38,9 +40,11 @@ def cpu_mem_from_stats(s: dict[str, Any]) -> tuple[float, int, int]:
     return percent, max(usage - cache, 0), int(mem.get("limit") or 0)
 
 
-def _binding(port: int, publish: Publish) -> Any:
+def _binding(port: int, publish: Publish, bind_address: str | None = None) -> Any:
     if publish == "loopback":
         return ("127.0.0.1",)  # Docker picks the host port: no race between finding and binding
+    if bind_address:
+        return (bind_address, port) if publish == "same" else (bind_address,)
     return port if publish == "same" else None
 
 
@@ -56,13 +60,14 @@ class ContainersMixin(Connection):
         labels: Mapping[str, str] | None = None,
         name: str | None = None,
         restart: bool = False,
+        bind_address: str | None = None,
     ) -> tuple[str, int | None]:
         """Create and start ``image`` detached; returns (container id, published host port).
 
         The container is removed again if starting or inspecting it fails (Ctrl+C included),
         so a failed start leaves nothing behind."""
         host_config = self.api.create_host_config(
-            port_bindings={f"{port}/tcp": _binding(port, publish)} if port else None,
+            port_bindings={f"{port}/tcp": _binding(port, publish, bind_address)} if port else None,
             restart_policy={"Name": "unless-stopped" if restart else "no"},
         )
         created = self._call(
@@ -105,7 +110,8 @@ class ContainersMixin(Connection):
     def create_and_start(self, workload: Workload, *, temporary: bool = False) -> str:
         """A deployed container publishing its port on the same host port, restarted unless
         stopped; ``temporary`` publishes it on a free host port (see ``published_port``) and
-        never restarts it: a candidate checked beside the running version."""
+        never restarts it: a candidate checked beside the running version. The workload's
+        ``bind_address`` is the host interface published on (every one when None)."""
         cid, _ = self.start_new_container(
             workload.image,
             port=workload.port,
@@ -114,6 +120,7 @@ class ContainersMixin(Connection):
             labels=workload.labels,
             name=workload.name,
             restart=not temporary,
+            bind_address=workload.bind_address,
         )
         return cid
 
@@ -191,6 +198,20 @@ class ContainersMixin(Connection):
         except DockerError:
             return ""
         return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+    def follow_container_logs(
+        self, cid: str, *, tail: int | None = 200, follow: bool = True
+    ) -> LogStream:
+        """The container's stdout and stderr as lines: the last ``tail`` (all when None),
+        then, with ``follow``, new ones as they come until the stream is closed or the
+        container stops."""
+        stream = self._call(
+            "read logs",
+            lambda: self.api.logs(
+                cid, stream=True, follow=follow, tail="all" if tail is None else tail
+            ),
+        )
+        return LogStream(stream, getattr(stream, "close", None), host=self.host)
 
     def stats_once(self, cid: str) -> tuple[float, int, int] | None:
         """One CPU% / memory used / memory limit sample (None once the container is gone)."""

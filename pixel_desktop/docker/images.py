@@ -47,7 +47,8 @@ class ImagesMixin(Connection):
     def tag(self, image: str, repository: str, tag: str = "latest") -> None:
         self._call("tag an image", lambda: self.api.tag(image, repository, tag, force=True))
 
-    def remove_image(self, ref: str) -> None:
-        """Force-remove; an image that is already gone is fine."""
+    def remove_image(self, ref: str, *, force: bool = True) -> None:
+        """Remove (force by default); an image that is already gone is fine. Without
+        ``force`` the daemon refuses an image a container uses (DockerError)."""
         with contextlib.suppress(DockerNotFoundError):
-            self._call("remove an image", lambda: self.api.remove_image(ref, force=True))
+            self._call("remove an image", lambda: self.api.remove_image(ref, force=force))

@@ -60,13 +60,16 @@ class ContainerState:
 @dataclass(frozen=True, slots=True)
 class Workload:
     """What a deploy runs, as one container or as a Swarm service's tasks: the image, the
-    container port it listens on (published on the same host port), its env and labels."""
+    container port it listens on (published on the same host port), its env and labels, and
+    the host interface a single container publishes on (None: every interface; Swarm's
+    ingress always publishes on every node's interfaces)."""
 
     name: str
     image: str
     port: int
     env: dict[str, str]
     labels: dict[str, str]
+    bind_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

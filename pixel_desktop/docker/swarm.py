@@ -9,6 +9,7 @@ import docker.types
 from docker import auth as docker_auth
 
 from pixel_desktop.docker.images import split_ref
+from pixel_desktop.docker.log_stream import LogStream
 from pixel_desktop.docker.models import ServiceStatus, Workload
 from pixel_desktop.docker.transport import Connection
 from pixel_desktop.errors import DockerNotFoundError
@@ -145,6 +146,35 @@ class SwarmMixin(Connection):
             self.api._raise_for_status(self.api._post_json(url, data=svc["Spec"], params=params))
 
         self._call("roll back the service", run)
+
+    def scale_service(self, name: str, replicas: int) -> None:
+        """Set the service's replica count (0 stops every task, keeping the service)."""
+        svc = self._existing_service(name)
+        spec = svc.get("Spec") or {}
+
+        def run() -> None:
+            url = self.api._url("/services/{0}/update", svc["ID"])
+            body = {**spec, "Mode": {"Replicated": {"Replicas": int(replicas)}}}
+            params = {"version": int(svc["Version"]["Index"])}
+            self.api._raise_for_status(self.api._post_json(url, data=body, params=params))
+
+        self._call("scale the service", run)
+
+    def follow_service_logs(
+        self, name: str, *, tail: int | None = 200, follow: bool = True
+    ) -> LogStream:
+        """Every task's stdout and stderr of the service as lines (see ``follow_container_logs``)."""
+        stream = self._call(
+            "read service logs",
+            lambda: self.api.service_logs(
+                name,
+                stdout=True,
+                stderr=True,
+                follow=follow,
+                tail="all" if tail is None else tail,
+            ),
+        )
+        return LogStream(stream, getattr(stream, "close", None), host=self.host)
 
     def remove_service(self, name: str) -> None:
         with contextlib.suppress(DockerNotFoundError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -136,7 +137,8 @@ def test_build_json_prints_exactly_one_result_object_and_logs_to_stderr(
     data = json.loads(result.stdout)
     assert set(data) == RESULT_KEYS
     assert data["status"] == "completed" and data["error"] is None
-    assert data["image"] == f"pixel/acme-corp/{slug}:b{data['build_id']}"
+    # The repository carries the store's id (build/image_names.py).
+    assert re.fullmatch(rf"pixel/s[0-9a-f]{{8}}/acme-corp/{slug}:b{data['build_id']}", data["image"])
     assert data["image_id"].startswith("sha256:") and data["size_bytes"] > 0
     assert set(data["phases"]) == {"generating", "building", "testing"}
     assert "Step 1/" in result.stderr and "test 1/" in result.stderr

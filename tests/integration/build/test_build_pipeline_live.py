@@ -18,6 +18,7 @@ import pytest
 from services import docker_cli
 
 from pixel_desktop import paths
+from pixel_desktop.build import image_names
 from pixel_desktop.build.registry_api import RegistryAPI
 from pixel_desktop.events import MetricSample, PhaseChanged
 from pixel_desktop.jobs.local import BuildEngine
@@ -79,7 +80,8 @@ def test_sample_builds_passes_its_container_test_and_is_pushed_with_matching_dig
     build_id = engine.submit(project.slug, run_tests=True, push_registry="local")
     record = engine.wait(build_id, timeout=BUILD_CEILING_S)
     assert record.status == "completed", record.error_message
-    assert record.image_name == f"pixel/acme-corp/acme-support-bot:b{build_id}"
+    repo = image_names.repository(store.url, "acme-corp", "acme-support-bot")
+    assert record.image_name == f"{repo}:b{build_id}"
     assert record.pushed_ref == f"{registry.address}/acme-corp/acme-support-bot:b{build_id}"
     api = RegistryAPI(registry.address, registry.username, registry.password)
     assert api.manifest_digest("acme-corp/acme-support-bot", f"b{build_id}") == record.digest
