@@ -23,6 +23,10 @@ from pixel_desktop.kinds import RUNNING_BUILD_STATUSES
 from pixel_desktop.store._session import Sessions, rowcount
 from pixel_desktop.store.models import Build, BuildArtifact
 
+# runner_host of a team build no worker holds. Never NULL: a local runner starting on any
+# machine marks NULL-host builds (of unknown origin) interrupted.
+TEAM_QUEUE_HOST = "team queue"
+
 
 @dataclass(frozen=True)
 class ExpiredLease:
@@ -126,7 +130,7 @@ class BuildLeases:
                     status="queued",
                     attempt=attempt + 1,
                     lease_expires_at=None,
-                    runner_host=None,
+                    runner_host=TEAM_QUEUE_HOST,
                     phases=None,
                 )
                 .execution_options(synchronize_session=False)

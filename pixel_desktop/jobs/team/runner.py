@@ -29,6 +29,7 @@ from pixel_desktop.jobs.team.celery_app import make_celery, task_id
 from pixel_desktop.jobs.team.dispatch import BrokerUnreachableError, BuildOptions, send_build
 from pixel_desktop.jobs.team.wire import redis_client, subscribe_remote_events
 from pixel_desktop.kinds import RUNNING_BUILD_STATUSES, TERMINAL_BUILD_STATUSES
+from pixel_desktop.store.build_leases import TEAM_QUEUE_HOST
 
 if TYPE_CHECKING:
     from pixel_desktop.settings import Settings
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TEAM_QUEUE_HOST = "team queue"  # runner_host of a build no worker has claimed yet
 WAIT_POLL_S = 0.5
 
 

@@ -112,7 +112,7 @@ def test_an_expired_lease_is_retried_as_attempt_2_with_the_same_options(store: S
     _expire(store, build_id)
     assert sweep.sweep_expired(store, celery, redis, bus) == 1  # type: ignore[arg-type]
     record = store.builds.get(build_id)
-    assert (record.status, record.attempt, record.runner_host) == ("queued", 2, None)
+    assert (record.status, record.attempt, record.runner_host) == ("queued", 2, "team queue")
     assert store.builds.artifacts(build_id) == []  # attempt 2 writes them again
     assert celery.sent[-1] == (TASK, [build_id, 2, False, None, True], f"pixel-build-{build_id}-a2")
     assert "retrying as attempt 2" in "\n".join(store.builds.read_log(build_id))
