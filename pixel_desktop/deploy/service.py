@@ -61,6 +61,7 @@ class StartedDeploy:
     env: dict[str, str]
     url: str
     lock: deploy_lock.DeployLock
+    warnings: tuple[str, ...] = ()  # said as the deploy starts (e.g. an unread secret unset)
 
     @property
     def id(self) -> int:
@@ -368,7 +369,7 @@ class DeployService:
             runtime.env[name] for name in project.spec.deployment.secret_env if runtime.env.get(name)
         }
         url = health.public_url(project, target)
-        return StartedDeploy(plan, record, kind, runtime.env, url, lock)
+        return StartedDeploy(plan, record, kind, runtime.env, url, lock, runtime.warnings)
 
     def abandon(
         self, started: StartedDeploy, message: str, on_progress: Progress | None = None
@@ -413,6 +414,8 @@ class DeployService:
         try:
             if cancelled():
                 raise DeployCancelled("Cancelled before it started; nothing on the target changed.")
+            for warning in started.warnings:
+                emit("preparing", f"warning: {warning}")
             emit("connecting", f"connecting to {target.docker_host}")
             with self._connect(target.docker_host, target.name) as docker:
                 rollout = Rollout(

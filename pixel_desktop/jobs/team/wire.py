@@ -39,14 +39,15 @@ def encode(event: Event) -> str | None:
     name = type(event).__name__
     if name not in _TYPES:
         return None
-    return json.dumps({"type": name, **dataclasses.asdict(event)})  # type: ignore[call-overload]
+    return json.dumps({"type": name, **dataclasses.asdict(event)})
 
 
 def decode(text: str | bytes) -> Event | None:
     try:
         data = json.loads(text)
         cls = _TYPES[data.pop("type")]
-        return cls(**data)  # type: ignore[no-any-return]
+        event: Event = cls(**data)
+        return event
     except (ValueError, KeyError, TypeError):
         log.warning("ignored a malformed build event on %s", CHANNEL)
         return None
