@@ -102,7 +102,7 @@ def _jobs(app: App) -> Jobs:
 def _builds(app: App) -> Builds:
     from pixel_desktop.app.builds import Builds
 
-    return Builds(app.context, app.jobs)
+    return Builds(app.context, app.jobs, app.secrets)
 
 
 def _deploys(app: App) -> Deploys:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, cast
 from pixel_desktop import paths
 from pixel_desktop.app.context import AppContext
 from pixel_desktop.app.jobs import Jobs
-from pixel_desktop.errors import InputError
+from pixel_desktop.app.secrets_port import SecretsFactory, os_keyring
+from pixel_desktop.errors import InputError, PixelError
 from pixel_desktop.events import JobRef
 from pixel_desktop.store.records import RUNNING_BUILD_STATUSES, BuildRecord, ProjectRecord
 
@@ -40,10 +41,25 @@ def duration_s(record: BuildRecord) -> float | None:
     return None
 
 
+class PushRefusedError(PixelError):
+    """Build & Push refused before the build started: the registry check failed.
+
+    Why before: a wrong password used to show up only at the push, after a full generate,
+    build and test; the check (login and push permission) takes seconds. ``verdict`` is the
+    registry check's sentence and ``kind`` its class (unauthorized, forbidden, unreachable,
+    no_password, ...), so each front end can name its own place to fix the login.
+    """
+
+    def __init__(self, registry: str, verdict: str, kind: str) -> None:
+        self.registry, self.verdict, self.kind = registry, verdict, kind
+        super().__init__(f"Not building: the push to {registry} would fail. {verdict}")
+
+
 class Builds:
-    def __init__(self, ctx: AppContext, jobs: Jobs) -> None:
+    def __init__(self, ctx: AppContext, jobs: Jobs, secrets: SecretsFactory = os_keyring) -> None:
         self._ctx = ctx
         self._jobs = jobs
+        self._secrets = secrets
 
     @property
     def engine(self) -> JobRunner:
@@ -59,10 +75,24 @@ class Builds:
         no_cache: bool = False,
     ) -> JobRef:
         """Queue a build; the ref (kind "build", the build id) exists before its first event,
-        and ``bus.subscribe_job(ref, ...)`` replays from that first event."""
+        and ``bus.subscribe_job(ref, ...)`` replays from that first event.
+
+        With ``push_registry`` the registry is checked first (login and push permission): a
+        failed check raises :class:`PushRefusedError` and nothing is queued or recorded."""
+        if push_registry is not None:
+            self.check_push(push_registry)
         return self._jobs.runner.submit_build(
             slug, run_tests=run_tests, push_registry=push_registry, no_cache=no_cache
         )
+
+    def check_push(self, registry: str) -> None:
+        """Refuse (PushRefusedError) unless ``registry`` takes our login and a push; an unknown
+        registry is a NotFoundError naming it, as before."""
+        from pixel_desktop.app.registries import Registries
+
+        result = Registries(self._ctx, self._secrets).check(registry)
+        if not result.ok:
+            raise PushRefusedError(registry, result.verdict, result.kind)
 
     def wait(self, build: JobRef | int, timeout: float | None = None) -> BuildRecord:
         """The build's final record (TimeoutError when it is still running after ``timeout``)."""

@@ -122,6 +122,15 @@ class Projects:
 
         return self.import_spec(load_spec_text(text, source=source), replace=replace)
 
+    # ---------------------------------------------------------------- the sample
+    # Why a use case: `pixel projects import --sample` and the GUI's first-run offer must find
+    # the sample in an installed wheel too (package data, pixel_desktop/_data/examples), not
+    # only in a checkout; paths.sample_spec_file() knows where each kind of install keeps it.
+    def import_sample(self, *, replace: bool = False) -> ProjectRecord:
+        """Import the shipped sample (Acme Support Bot); an existing slug is refused unless
+        ``replace``."""
+        return self.import_file(paths.sample_spec_file(), replace=replace)
+
     def import_sample_if_empty(self) -> ProjectRecord | None:
         if self.count():
             return None

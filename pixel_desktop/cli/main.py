@@ -30,6 +30,8 @@ COMMAND_MODULES = (
     "pixel_desktop.cli.eval",
     "pixel_desktop.cli.serve",
     "pixel_desktop.cli.worker",
+    "pixel_desktop.cli.doctor",
+    "pixel_desktop.cli.completion",
 )
 
 # Which module registers each command, so that `pixel COMMAND` imports that module alone.
@@ -52,6 +54,8 @@ COMMAND_NAMES = {
     "eval": "pixel_desktop.cli.eval",
     "serve": "pixel_desktop.cli.serve",
     "worker": "pixel_desktop.cli.worker",
+    "doctor": "pixel_desktop.cli.doctor",
+    "completion": "pixel_desktop.cli.completion",
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from pixel_desktop.app import App
 from pixel_desktop.app.projects import spec_size_limit
 from pixel_desktop.cli.output import fmt_time, print_json, print_table, terminal_text
-from pixel_desktop.errors import AlreadyExistsError
+from pixel_desktop.errors import AlreadyExistsError, InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     psub = parser.add_subparsers(dest="projects_command", metavar="ACTION", required=True)
 
     imp = psub.add_parser("import", help="import a project spec (YAML); prints the slug")
-    imp.add_argument("file", help="spec file, or - for stdin")
+    imp.add_argument("file", nargs="?", help="spec file, or - for stdin")
+    imp.add_argument(
+        "--sample", action="store_true",
+        help="import the sample project (Acme Support Bot) shipped with pixel instead of a file",
+    )
     imp.add_argument("--replace", action="store_true", help="overwrite a project with the same slug")
     imp.set_defaults(func=cmd_import)
 
@@ -51,11 +55,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     rename.add_argument("new", metavar="NEW", help="the new slug: a-z, 0-9 and '-'")
     rename.set_defaults(func=cmd_rename)
 
+    from pixel_desktop.cli import project_secrets
+
+    project_secrets.register(psub)
+
 
 def cmd_import(args: argparse.Namespace, app: App) -> int:
     # Parsed and validated fully before the store is even opened: bad input writes nothing.
+    if args.sample == bool(args.file):
+        raise InputError(
+            "Give a spec file (or - for stdin), or --sample, not both."
+            if args.sample else "Give a spec file to import (or - for stdin), or --sample."
+        )
     try:
-        if args.file == "-":
+        if args.sample:
+            record = app.projects.import_sample(replace=args.replace)
+        elif args.file == "-":
             # Bounded like a file: an endless stdin is refused at the limit, not read to the end.
             text = sys.stdin.read(spec_size_limit() + 1)
             record = app.projects.import_text(text, source="<stdin>", replace=args.replace)
@@ -117,7 +132,7 @@ def cmd_list(args: argparse.Namespace, app: App) -> int:
         print(f"No projects match {args.search!r}.", file=sys.stderr)
         return 0
     if not records:
-        print("No projects yet. Import one: pixel projects import examples/acme-support.yaml", file=sys.stderr)
+        print("No projects yet. Import the sample: pixel projects import --sample", file=sys.stderr)
         return 0
     print_table(
         ["slug", "name", "client", "template", "faq", "updated"],

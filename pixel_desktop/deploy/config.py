@@ -6,7 +6,7 @@ both built from one function makes it hard to leak a secret value into the recor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pixel_desktop.errors import DeployError
@@ -24,6 +24,45 @@ class SecretSource(Protocol):
 class RuntimeConfig:
     env: dict[str, str]  # plain + secret values: for the daemon only
     snapshot: dict[str, Any]  # names only for secrets: for the record
+    # Secrets the spec declares but the generated service never reads, left unset: the
+    # deploy goes ahead and says so (one sentence each), rather than refusing.
+    warnings: tuple[str, ...] = field(default=())
+
+
+# Where a user stores a project's secret value, in each front end: every refusal names both.
+GUI_SECRET_CONTROL = "Editor › Deployment › Set value in keyring…"
+
+
+def cli_secret_command(slug: str, name: str) -> str:
+    return f"pixel projects secret set {slug} {name}"
+
+
+def used_secret_env(spec: ProjectSpec) -> frozenset[str]:
+    """The secret env names the generated service actually reads at run time.
+
+    Why not every declared name: the templates (build-templates/) read one secret, the LLM
+    API key named by ``llm.api_key_env``, and only when ``llm.provider`` calls an LLM. The
+    sample declares LLM_API_KEY with ``provider: none``; refusing to deploy it for a value
+    nothing reads sent every new user to the keyring first.
+    """
+    llm = spec.llm
+    if llm.provider != "none" and llm.api_key_env and llm.api_key_env in spec.deployment.secret_env:
+        return frozenset({llm.api_key_env})
+    return frozenset()
+
+
+def missing_secrets_message(project: SecretsOwner, spec: ProjectSpec, names: list[str]) -> str:
+    """One refusal for secrets the service needs: what is missing, why it is needed, and the
+    exact control (GUI) or command (CLI) that stores it."""
+    listed = ", ".join(names)
+    plural = len(names) > 1
+    commands = " and ".join(f"`{cli_secret_command(project.slug, n)}`" for n in names)
+    return (
+        f"Secret {listed} of {project.slug} {'are' if plural else 'is'} not set, and the service "
+        f"reads {'them' if plural else 'it'} (llm.provider is {spec.llm.provider}). Set "
+        f"{'them' if plural else 'it'} in {GUI_SECRET_CONTROL}, or with {commands} "
+        f"(stored in the OS keyring, service {owner_service(project)}), then deploy again."
+    )
 
 
 def container_name(slug: str, deployment_id: int) -> str:
@@ -51,19 +90,25 @@ def runtime_config(
     set PORT itself)."""
     dep = spec.deployment
     env = {"PORT": str(dep.port), **{str(k): str(v) for k, v in dep.env_vars.items()}}
-    missing = []
+    used = used_secret_env(spec)
+    missing: list[str] = []
+    unused_unset: list[str] = []
     for name in dep.secret_env:
         value = secrets.get_project_secret(project, name)
-        if not value:
+        if value:
+            env[name] = value
+        elif name in used:
             missing.append(name)
         else:
-            env[name] = value
+            unused_unset.append(name)
     if missing:
-        raise DeployError(
-            f"Secret env value(s) {', '.join(missing)} of {project.slug} are not in the OS "
-            f"keyring. Store them (keyring service {owner_service(project)}, key = the "
-            "variable name, e.g. in the app's project settings) and deploy again."
-        )
+        raise DeployError(missing_secrets_message(project, spec, missing))
+    warnings = tuple(
+        f"Secret {name} is not set; deploying without it, since the service does not read it "
+        f"(llm.provider is {spec.llm.provider}). Set it in {GUI_SECRET_CONTROL} or with "
+        f"`{cli_secret_command(project.slug, name)}` if your image needs it."
+        for name in unused_unset
+    )
     snapshot: dict[str, Any] = {
         "port": dep.port,
         "env_vars": dict(sorted((str(k), str(v)) for k, v in dep.env_vars.items())),
@@ -71,8 +116,10 @@ def runtime_config(
         "health_path": dep.endpoints.health,
         "restart_policy": "unless-stopped",
     }
+    if unused_unset:
+        snapshot["secret_env_unset"] = unused_unset  # names only, as the secrets above
     snapshot.update(extra or {})
-    return RuntimeConfig(env=env, snapshot=snapshot)
+    return RuntimeConfig(env=env, snapshot=snapshot, warnings=warnings)
 
 
 def health_path(spec: ProjectSpec) -> str:

@@ -6,9 +6,11 @@ arrives as events through ``gui.bridge``. These are the store/runner calls aroun
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pixel_desktop.errors import PixelError
 from pixel_desktop.gui.operations import ChangeOp, QueryOp
 
 if TYPE_CHECKING:
@@ -16,9 +18,36 @@ if TYPE_CHECKING:
     from pixel_desktop.gui.services import Services
 
 
+# Build & Push is refused before building when the registry check fails; in the window the
+# place to fix a login is the Settings dialog, so the refusal names it (the CLI's names a command).
+_PUSH_FIX = {
+    "unauthorized": "correct its username and password in Settings › Registries",
+    "no_password": "enter its password again in Settings › Registries",
+    "forbidden": "use an account allowed to push there, in Settings › Registries",
+}
+_PUSH_FIX_ADDRESS = "check its address and the \"Plain HTTP / self-signed\" box in Settings › Registries"
+
+
+def push_refusal_text(registry: str, verdict: str, kind: str) -> str:
+    """One sentence: not building, what the registry said, and the control that fixes it."""
+    said = re.split(r": |; ", verdict, maxsplit=1)[0].rstrip(".")
+    fix = _PUSH_FIX.get(kind, _PUSH_FIX_ADDRESS)
+    return f"Not building: {said}, so the push to {registry} would fail; {fix}, then Build & Push again."
+
+
 def submit_build(services: Services, slug: str, *, push_registry: str | None = None) -> ChangeOp[int]:
-    """Queue a build of ``slug``; the result is the new build's id."""
-    return ChangeOp("submit build", lambda: services.submit_build(slug, push_registry=push_registry))
+    """Queue a build of ``slug``; the result is the new build's id. With ``push_registry`` the
+    registry is checked first, and a failed check refuses before anything is queued."""
+
+    def submit() -> int:
+        from pixel_desktop.app.builds import PushRefusedError
+
+        try:
+            return services.submit_build(slug, push_registry=push_registry)
+        except PushRefusedError as exc:
+            raise PixelError(push_refusal_text(exc.registry, exc.verdict, exc.kind)) from None
+
+    return ChangeOp("submit build", submit)
 
 
 def cancel_build(services: Services, build_id: int) -> ChangeOp[bool]:

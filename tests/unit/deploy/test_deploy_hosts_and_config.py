@@ -17,9 +17,10 @@ from pixel_desktop.store.records import ProjectRecord
 REPO = Path(__file__).resolve().parents[3]
 
 
-def _spec(**deployment):
+def _spec(llm: dict | None = None, **deployment):
     data = yaml.safe_load((REPO / "examples" / "acme-support.yaml").read_text(encoding="utf-8"))
     data["deployment"] = {**data.get("deployment", {}), **deployment}
+    data["llm"] = {**data.get("llm", {}), **(llm or {})}
     return spec_from_data(data)
 
 
@@ -81,7 +82,9 @@ def test_secret_values_reach_the_runtime_env_but_never_the_snapshot() -> None:
 
 
 def test_a_secret_missing_from_the_keyring_stops_the_deploy_naming_it() -> None:
-    spec = _spec(secret_env=["LLM_API_KEY", "OTHER_TOKEN"])
+    # LLM_API_KEY is read by the service only when an LLM provider is on (see
+    # tests/unit/app/test_sample_and_secrets.py for the provider-none sample).
+    spec = _spec(llm={"provider": "openai-compatible"}, secret_env=["LLM_API_KEY", "OTHER_TOKEN"])
     with pytest.raises(DeployError) as err:
         cfg.runtime_config(ACME, spec, _Secrets({"OTHER_TOKEN": "x"}))
     assert "LLM_API_KEY" in str(err.value) and "OTHER_TOKEN" not in str(err.value)
