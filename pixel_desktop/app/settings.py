@@ -28,8 +28,15 @@ class SettingsUseCases:
         return self._ctx.settings
 
     def save(self, new: settings_mod.Settings) -> None:
+        """Write the settings and update the running app's settings object in place: the job
+        runner and build pipeline hold that object, so a new Docker host, base image or
+        timeout reaches the next build without a restart."""
         settings_mod.save(new)
-        self._ctx.settings = new
+        current = self._ctx.settings
+        if current is new:
+            return
+        for field in type(new).model_fields:
+            setattr(current, field, getattr(new, field))
 
     def describe_store(self) -> str:
         return self._ctx.store.describe()

@@ -14,8 +14,10 @@ A value the spec refuses (e.g. a blank item) is named by validation instead of d
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,7 +30,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QStackedWidget,
     QStyle,
     QVBoxLayout,
@@ -37,15 +38,18 @@ from PySide6.QtWidgets import (
 
 from pixel_desktop.errors import SpecError
 from pixel_desktop.gui import theme
+from pixel_desktop.gui.messages import SpecProblems, spec_problems
 from pixel_desktop.gui.tables import (
     FIELD_ERROR_STYLE,
     Column,
     ExactTextEdit,
+    NumberField,
     RowTable,
     StringListEdit,
 )
-from pixel_desktop.spec import ProjectSpec, spec_from_data
+from pixel_desktop.spec import ProjectSpec
 from pixel_desktop.spec.faq import group_by_answer
+from pixel_desktop.spec.model import slugify
 from pixel_desktop.spec.yaml_io import spec_to_data
 
 SECTIONS = [
@@ -78,6 +82,7 @@ class ProjectEditor(QWidget):
     changed = Signal()  # any edit (debounced consumers: validation, preview)
     validated = Signal(object)  # ProjectSpec | SpecError
     secret_requested = Signal(str, str, str)  # slug, name, value → keyring (off-thread)
+    rename_requested = Signal(str, str, int)  # slug, new slug, version loaded → app rename
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +95,8 @@ class ProjectEditor(QWidget):
         self._field_widgets: dict[str, QWidget] = {}
         self._secret_state: dict[str, bool] = {}
         self.last_error: SpecError | None = None
+        # Asks for the new slug (the dialog is the confirmation); tests replace it.
+        self.ask_new_slug: Callable[[str, str], str | None] = self._ask_new_slug
 
         self.header = QLabel("No project selected")
         self.header.setObjectName("editorHeader")
@@ -186,9 +193,18 @@ class ProjectEditor(QWidget):
         )
         form = self._form()
         self.name_edit = self._line("name", "Acme Support Bot")
-        self.slug_edit = self._line("slug", "derived from the name")
+        self.slug_edit = QLineEdit()
         self.slug_edit.setReadOnly(True)
-        self.slug_edit.setToolTip("The slug identifies the project in the store, images and URLs; it is fixed once created.")
+        self.slug_edit.setToolTip(
+            "The slug names the project on the command line, in image names and URLs. Change it with Rename…"
+        )
+        self._field_widgets["slug"] = self.slug_edit
+        self.rename_button = QPushButton("Rename…")
+        self.rename_button.setToolTip("Change the slug; secrets, builds and deployments stay with the project.")
+        self.rename_button.clicked.connect(self.request_rename)
+        slug_row = QHBoxLayout()
+        slug_row.addWidget(self.slug_edit, 1)
+        slug_row.addWidget(self.rename_button)
         self.client_edit = self._line("client", "Acme Corp")
         self.description_edit = self._text("description", "What the assistant does, in one or two sentences.", 90)
         self.description_edit.setMaximumHeight(140)
@@ -208,7 +224,7 @@ class ProjectEditor(QWidget):
         self.retrieval_combo.currentIndexChanged.connect(self._on_changed)
         self._field_widgets["retrieval"] = self.retrieval_combo
         form.addRow("Name", self.name_edit)
-        form.addRow("Slug", self.slug_edit)
+        form.addRow("Slug", slug_row)
         form.addRow("Client", self.client_edit)
         form.addRow("Description", self.description_edit)
         form.addRow("Template set", self.template_combo)
@@ -321,9 +337,9 @@ class ProjectEditor(QWidget):
         inner_layout = QVBoxLayout(inner)
         inner_layout.setContentsMargins(0, 0, 0, 0)
         form = self._form()
-        self.port_spin = QSpinBox()
-        self.port_spin.setRange(1, 65535)
-        self.port_spin.valueChanged.connect(self._on_changed)
+        # Typed, not spun: 99999 must reach validation (which names the range), not become 9999.
+        self.port_spin = NumberField(placeholder="1024 to 65535, e.g. 8000")
+        self.port_spin.textChanged.connect(self._on_changed)
         self._field_widgets["deployment.port"] = self.port_spin
         self.base_image_edit = self._line("deployment.base_image", "default from Settings (e.g. python:3.12-slim)")
         self.chat_endpoint_edit = self._line("deployment.endpoints.chat", "/chat")
@@ -507,8 +523,12 @@ class ProjectEditor(QWidget):
         return data
 
     def current_spec(self) -> ProjectSpec:
-        """The form as a validated spec; raises SpecError naming the first bad field."""
-        return spec_from_data(self.form_data(), source="form")
+        """The form as a validated spec; raises SpecProblems listing every problem in words
+        (the same model the importer and CLI use, so the rules cannot differ)."""
+        try:
+            return ProjectSpec.model_validate(self.form_data())
+        except ValidationError as exc:
+            raise SpecProblems(spec_problems(exc.errors())) from None
 
     # ---------------------------------------------------------------- validation
     def validate(self) -> ProjectSpec | None:
@@ -536,20 +556,23 @@ class ProjectEditor(QWidget):
         if exc is None:
             self.error_label.hide()
             return
-        message = str(exc).removeprefix("form: ")
-        self.error_label.setText(f"⚠  {_esc(message)}")
+        problems = exc.problems if isinstance(exc, SpecProblems) else [(exc.field or "", str(exc).removeprefix("form: "))]
+        # Every problem, one per line: fixing one must not reveal the next only after a save.
+        self.error_label.setText("<br>".join(f"⚠  {_esc(sentence)}" for _f, sentence in problems))
         self.error_label.show()
-        field = exc.field or ""
-        section = _section_of(field)
-        index = self._section_index.get(section)
-        if index is not None:
-            self.nav.item(index).setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
-        widget = self._field_widgets.get(_FIELD_RE.sub("", field))
-        if widget is not None:
-            widget.setStyleSheet(ERROR_STYLE)
-        table, row, key = self._table_for(field)
-        if table is not None:
-            table.mark_error(row, key)
+        for problem_field, _sentence in problems:
+            index = self._section_index.get(_section_of(problem_field))
+            if index is not None:
+                self.nav.item(index).setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+            widget = self._field_widgets.get(_FIELD_RE.sub("", problem_field))
+            if widget is not None:
+                widget.setStyleSheet(ERROR_STYLE)
+        # The first problem that sits in a table gets its row selected and marked.
+        for problem_field, _sentence in problems:
+            table, row, key = self._table_for(problem_field)
+            if table is not None:
+                table.mark_error(row, key)
+                break
 
     def _table_for(self, field: str) -> tuple[RowTable | None, int | None, str | None]:
         numbers = [int(n) for n in _FIELD_RE.findall(field)]
@@ -600,6 +623,26 @@ class ProjectEditor(QWidget):
         self._set_dirty(True)
         self._validate_timer.start()
         self.changed.emit()
+
+    def request_rename(self) -> None:
+        """Ask for a new slug and hand it to the window, which renames through the app layer.
+        Unsaved edits are not renamed along (the rename saves the stored spec): say so."""
+        if not self.slug or self.version is None:
+            return
+        if self._dirty:
+            from pixel_desktop.gui.errors import show_message
+
+            show_message("warning", "Save or discard your changes first, then rename: a rename saves the project.")
+            return
+        new = self.ask_new_slug(self.slug, slugify(self.client_edit.text() or "client"))
+        if new and new != self.slug:
+            self.rename_requested.emit(self.slug, new, self.version)
+
+    def _ask_new_slug(self, slug: str, client_slug: str) -> str | None:
+        from pixel_desktop.gui.new_project_dialog import RenameProjectDialog
+
+        dialog = RenameProjectDialog(slug, client_slug, parent=self)
+        return dialog.slug() if dialog.exec() == RenameProjectDialog.DialogCode.Accepted else None
 
     def _ask_secret_value(self) -> None:
         table = self.secret_table.table

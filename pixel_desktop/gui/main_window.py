@@ -25,11 +25,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QInputDialog,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QSizePolicy,
@@ -55,6 +52,7 @@ from pixel_desktop.gui.editor import ProjectEditor
 from pixel_desktop.gui.eval_tab import EvalTab
 from pixel_desktop.gui.files_tab import FilesTab
 from pixel_desktop.gui.foreign_builds_follower import ForeignBuildsFollower
+from pixel_desktop.gui.new_project_dialog import NewProjectDialog
 from pixel_desktop.gui.notifications import Notifier, build_notice
 from pixel_desktop.gui.operations import builds as build_ops
 from pixel_desktop.gui.operations import lifecycle as lifecycle_ops
@@ -93,23 +91,6 @@ def app_icon() -> QIcon:
 def gui_settings() -> QSettings:
     """Window state lives under PIXEL_HOME, so profiles and tests never share it."""
     return QSettings(str(paths.home() / "gui.ini"), QSettings.Format.IniFormat)
-
-
-class NewProjectDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("New project")
-        self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("Acme Support Bot")
-        self.client_edit = QLineEdit()
-        self.client_edit.setPlaceholderText("Acme Corp")
-        form = QFormLayout(self)
-        form.addRow("Assistant name", self.name_edit)
-        form.addRow("Client", self.client_edit)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
 
 
 class MainWindow(QMainWindow):
@@ -180,6 +161,7 @@ class MainWindow(QMainWindow):
         self.editor.validated.connect(self._on_validated)
         self.editor.changed.connect(self._update_title)
         self.editor.secret_requested.connect(self.set_secret)
+        self.editor.rename_requested.connect(self.rename_project)
         self.bridge.build_finished.connect(self._on_build_finished)
         self.bridge.phase_changed.connect(self._on_queue_event)
         # Builds another process of this PIXEL_HOME runs (an app closed with "keep running").
@@ -525,23 +507,33 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- new / import / export
     def ask_new_project(self) -> None:
-        dialog = NewProjectDialog(self)
+        dialog = NewProjectDialog({p.slug for p in self.projects}, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.create_project(dialog.name_edit.text(), dialog.client_edit.text())
+            self.create_project(dialog.name_edit.text(), dialog.client_edit.text(), dialog.slug())
 
-    def create_project(self, name: str, client: str) -> None:
+    def create_project(self, name: str, client: str, slug: str | None = None) -> None:
         try:
-            spec = ProjectSpec(name=name, client=client)
-        except Exception as exc:  # pydantic ValidationError → SpecError with the field
+            spec = ProjectSpec(name=name, client=client, slug=slug or None)
+        except Exception as exc:  # pydantic ValidationError → every problem, in words
             from pydantic import ValidationError
 
-            from pixel_desktop.spec.yaml_io import spec_error_from_validation
+            from pixel_desktop.gui.messages import spec_problems
 
             if isinstance(exc, ValidationError):
-                self.show_message("error", str(spec_error_from_validation(exc, source="new project")))
+                problems = " ".join(f"{sentence}." for _field, sentence in spec_problems(exc.errors()))
+                self.show_message("error", f"Project not created: {problems}")
                 return
             raise
         project_ops.create_project(self.services, spec).success(self._created).run_in_background(self.tasks)
+
+    def rename_project(self, slug: str, new_slug: str, version: int) -> None:
+        """The editor's Rename…: through the app layer; the renamed record is loaded as saved."""
+
+        def renamed(record: Any) -> None:
+            self._saved(record)
+            self.show_message("info", f"Renamed {slug} to {record.slug}; secrets, builds and deployments stay with it.")
+
+        project_ops.rename_project(self.services, slug, new_slug, version).success(renamed).run_in_background(self.tasks)
 
     def _created(self, record: Any) -> None:
         self.record = None

@@ -114,6 +114,10 @@ class Services:
         """Keep mine after a conflict: save against whatever version is stored now."""
         return self.app.projects.overwrite(slug, spec)
 
+    def rename_project(self, slug: str, new_slug: str, expected_version: int) -> ProjectRecord:
+        """Change the slug (secrets, builds and deployments stay with the project)."""
+        return self.app.projects.rename(slug, new_slug, expected_version=expected_version)
+
     def import_spec(self, path: Path, *, replace: bool = False) -> ProjectRecord:
         return self.app.projects.import_file(path, replace=replace)
 

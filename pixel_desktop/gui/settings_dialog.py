@@ -5,10 +5,20 @@ operation (``gui/operations``: settings, registries, targets) on a worker and re
 line under the field, so a slow or dead host never freezes the dialog. The rules (registry
 name and address, target URL and kind) are the app layer's, the same as the CLI's; the
 target kinds offered are the ones it accepts.
+
+Cancel discards everything the dialog did. A registry or target added (or a registry edited)
+is written at once, so the app layer's rules answer at once, and undone on Cancel; a removal
+is only staged (the row disappears) and happens on Save, because a removed registry's
+password cannot be brought back from the keyring. Numbers are typed, not spun: a value out
+of range is refused with the allowed range, never clamped. A Docker host that does not
+answer is named on Save, with the choice to save anyway; it applies to the next build
+without a restart.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -23,8 +33,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
-    QSpinBox,
     QStyle,
     QTableView,
     QTabWidget,
@@ -35,6 +45,7 @@ from PySide6.QtWidgets import (
 from pixel_desktop import settings as settings_mod
 from pixel_desktop.errors import PixelError
 from pixel_desktop.gui import theme
+from pixel_desktop.gui.messages import problem_in_words
 from pixel_desktop.gui.operations import registries as registry_ops
 from pixel_desktop.gui.operations import settings as settings_ops
 from pixel_desktop.gui.operations import targets as target_ops
@@ -46,6 +57,7 @@ from pixel_desktop.gui.settings_models import (
     TargetColumn,
     TargetListModel,
 )
+from pixel_desktop.gui.tables import NumberField
 from pixel_desktop.gui.tasks import TaskRunner
 
 # Both lists show the record's name first; it is what a selection refers to.
@@ -136,16 +148,19 @@ class SettingsDialog(QDialog):
         self.base_image_edit = QLineEdit(s.base_image or "")
         self.base_image_edit.setPlaceholderText(settings_mod.DEFAULT_BASE_IMAGE)
         form.addRow("Default base image", self.base_image_edit)
-        self.concurrency_spin = QSpinBox()
-        self.concurrency_spin.setRange(1, 16)
-        self.concurrency_spin.setValue(s.build_concurrency)
+        # Typed numbers (a QSpinBox turns 99999 into its maximum or reverts 0 silently).
+        self.concurrency_spin = NumberField(s.build_concurrency, "1 to 16")
         form.addRow("Build concurrency", self.concurrency_spin)
-        self.timeout_spin = QSpinBox()
-        self.timeout_spin.setRange(30, 24 * 3600)
-        self.timeout_spin.setSuffix(" s")
-        self.timeout_spin.setValue(s.build_timeout_s)
-        form.addRow("Build timeout", self.timeout_spin)
-        note = QLabel("Store and concurrency changes apply after restarting the app.")
+        self.timeout_spin = NumberField(s.build_timeout_s, "seconds, at least 30")
+        form.addRow("Build timeout (s)", self.timeout_spin)
+        env_host = os.environ.get("DOCKER_HOST")
+        note = QLabel(
+            "A new Docker host, base image or timeout applies to the next build, no restart needed. "
+            "Store and concurrency changes apply after restarting the app."
+            + (f" DOCKER_HOST={env_host} is set in the environment and takes precedence." if env_host else "")
+        )
+        note.setWordWrap(True)
+        self.apply_note = note
         note.setObjectName("hint")
         form.addRow("", note)
 
@@ -203,6 +218,12 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         self.save_result = _result_label()
+        # Undo steps for what the dialog already wrote (run in reverse on Cancel), and the
+        # removals it staged (run on Save).
+        self._undo: list[Callable[[], Any]] = []
+        self._staged_removals: list[tuple[str, str]] = []  # ("registry" | "target", name)
+        # Tests replace this to answer "save an unreachable Docker host anyway?".
+        self.confirm_unreachable_host: Callable[[str], bool] = self._ask_save_anyway
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.save_result)
@@ -221,6 +242,9 @@ class SettingsDialog(QDialog):
 
     # ---------------------------------------------------------------- general
     def collected_settings(self) -> settings_mod.Settings:
+        """The form as settings; a ValueError in words names every number out of range."""
+        from pydantic import ValidationError
+
         data = self._services.settings.model_dump()
         data.update(
             store_url=self.store_edit.text().strip() or None,
@@ -229,15 +253,82 @@ class SettingsDialog(QDialog):
             build_concurrency=self.concurrency_spin.value(),
             build_timeout_s=self.timeout_spin.value(),
         )
-        return settings_mod.Settings.model_validate(data)
+        try:
+            return settings_mod.Settings.model_validate(data)
+        except ValidationError as exc:
+            labels = {"build_concurrency": "Build concurrency", "build_timeout_s": "Build timeout"}
+            problems = [
+                f"{labels.get(str(e['loc'][0]), str(e['loc'][0]))} {problem_in_words(e['type'], e['msg'], e.get('ctx'))}"
+                for e in exc.errors()
+            ]
+            raise ValueError("; ".join(problems) + ".") from None
 
     def save(self) -> None:
+        """Refuse bad numbers, warn about a Docker host that does not answer, then write the
+        staged removals and the settings, and close."""
         try:
-            self._services.save_settings(self.collected_settings())
+            new = self.collected_settings()
+        except ValueError as exc:
+            _show(self.save_result, False, f"Settings not saved: {exc}")
+            return
+        if new.docker_host and new.docker_host != self._services.settings.docker_host:
+            self.save_result.setText(f"Checking Docker at {new.docker_host}…")
+            settings_ops.daemon_state(self._services, new.docker_host).success(
+                lambda state: self._host_checked(new, state.ok, state.text)
+            ).failure(lambda exc: self._host_checked(new, False, _error_text(exc))).run_in_background(self._tasks)
+            return
+        self._write(new)
+
+    def _host_checked(self, new: settings_mod.Settings, ok: bool, text: str) -> None:
+        if not ok:
+            question = (
+                f"Docker does not answer at {new.docker_host} ({text}). Builds will fail until it "
+                "does. Save this host anyway?"
+            )
+            if not self.confirm_unreachable_host(question):
+                _show(self.save_result, False, "Not saved: fix the Docker host or clear it to use the default.")
+                return
+        self._write(new)
+
+    def _ask_save_anyway(self, question: str) -> bool:
+        answer = QMessageBox.warning(
+            self,
+            "Docker host does not answer",
+            question,
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Save
+
+    def _write(self, new: settings_mod.Settings) -> None:
+        if self._staged_removals:
+            kind, name = self._staged_removals[0]
+            op = registry_ops.remove_registry if kind == "registry" else target_ops.remove_target
+            op(self._services, name).success(lambda _r: self._removed(new)).failure(
+                lambda exc: _show(self.save_result, False, f"Could not remove {kind} {name}: {_error_text(exc)}")
+            ).run_in_background(self._tasks)
+            return
+        try:
+            self._services.save_settings(new)
         except (PixelError, OSError, ValueError) as exc:
             _show(self.save_result, False, f"Settings not saved: {_error_text(exc)}")
             return
+        self._undo.clear()
         self.accept()
+
+    def _removed(self, new: settings_mod.Settings) -> None:
+        self._staged_removals.pop(0)
+        self._write(new)
+
+    def reject(self) -> None:
+        """Cancel: undo what the dialog wrote, newest first; staged removals are dropped."""
+        self._staged_removals.clear()
+        while self._undo:
+            try:
+                self._undo.pop()()
+            except PixelError as exc:  # already gone: nothing left to undo
+                _show(self.save_result, False, _error_text(exc))
+        super().reject()
 
     def test_store(self) -> None:
         url = self.store_edit.text().strip() or settings_mod.Settings().effective_store_url()
@@ -264,9 +355,11 @@ class SettingsDialog(QDialog):
         # A background reload must not drop what the user has selected meanwhile.
         selected_registry = self._selected_name(self.registry_table)
         selected_target = self._selected_name(self.target_table)
+        removed = set(self._staged_removals)
+        registries = [r for r in registries if ("registry", r.name) not in removed]
         self.registries = registries
         self.registry_model.set_rows(registries)
-        self.target_model.set_rows(targets)
+        self.target_model.set_rows([t for t in targets if ("target", t.name) not in removed])
         self._reselect(self.registry_table, selected_registry)
         self._reselect(self.target_table, selected_target)
 
@@ -310,9 +403,24 @@ class SettingsDialog(QDialog):
         )
 
     def apply_registry(self, name: str, url: str, user: str, password: str, insecure: bool, *, existing: bool) -> None:
+        previous = next((r for r in getattr(self, "registries", []) if r.name == name), None) if existing else None
+
+        def saved(_r: object) -> None:
+            # Cancel puts back what was there: the old address, user and flag; a new
+            # registry is removed again (with the password it stored).
+            if previous is None:
+                self._undo.append(lambda: registry_ops.remove_registry(self._services, name).run_now())
+            else:
+                self._undo.append(
+                    lambda: registry_ops.save_registry(
+                        self._services, name, previous.url, previous.username, None, previous.insecure, existing=True
+                    ).run_now()
+                )
+            self._saved(self.registry_result, f"Saved registry {name}.")
+
         registry_ops.save_registry(
             self._services, name, url, user or None, password or None, insecure, existing=existing
-        ).success(lambda _r: self._saved(self.registry_result, f"Saved registry {name}.")).failure(
+        ).success(saved).failure(
             lambda exc: _show(self.registry_result, False, _error_text(exc))
         ).run_in_background(self._tasks)
 
@@ -321,9 +429,8 @@ class SettingsDialog(QDialog):
         if not name:
             _show(self.registry_result, False, "Select a registry to remove.")
             return
-        registry_ops.remove_registry(self._services, name).success(
-            lambda _r: self._saved(self.registry_result, f"Removed registry {name}.")
-        ).failure(lambda exc: _show(self.registry_result, False, _error_text(exc))).run_in_background(self._tasks)
+        self._staged_removals.append(("registry", name))
+        self._saved(self.registry_result, f"Registry {name} will be removed when you click Save.")
 
     def check_registry(self) -> None:
         name = self._selected_name(self.registry_table)
@@ -337,18 +444,21 @@ class SettingsDialog(QDialog):
 
     def add_target(self) -> None:
         name, host, kind = self.target_name.text().strip(), self.target_host.text().strip(), self.target_kind.currentText()
-        target_ops.add_target(self._services, name, host, kind).success(
-            lambda _r: self._saved(self.target_result, f"Added target {name}.")
-        ).failure(lambda exc: _show(self.target_result, False, _error_text(exc))).run_in_background(self._tasks)
+        def added(_r: object) -> None:
+            self._undo.append(lambda: target_ops.remove_target(self._services, name).run_now())
+            self._saved(self.target_result, f"Added target {name}.")
+
+        target_ops.add_target(self._services, name, host, kind).success(added).failure(
+            lambda exc: _show(self.target_result, False, _error_text(exc))
+        ).run_in_background(self._tasks)
 
     def remove_target(self) -> None:
         name = self._selected_name(self.target_table)
         if not name:
             _show(self.target_result, False, "Select a target to remove.")
             return
-        target_ops.remove_target(self._services, name).success(
-            lambda _r: self._saved(self.target_result, f"Removed target {name}.")
-        ).failure(lambda exc: _show(self.target_result, False, _error_text(exc))).run_in_background(self._tasks)
+        self._staged_removals.append(("target", name))
+        self._saved(self.target_result, f"Target {name} will be removed when you click Save.")
 
     def _saved(self, label: QLabel, text: str) -> None:
         _show(label, True, text)

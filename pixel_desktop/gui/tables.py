@@ -21,14 +21,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -206,6 +208,31 @@ class StringListEdit(QWidget):
             self.changed.emit()
 
 
+class NumberField(QLineEdit):
+    """A whole number typed as text: what was typed is what is checked.
+
+    A QSpinBox refuses the keystroke that leaves its range (99999 becomes 9999) and puts
+    back its old value when the field is left empty or at 0, so a wrong number was never
+    seen by validation. Here ``value()`` is the int the text spells, or the text itself,
+    which validation then refuses by name with the allowed range.
+    """
+
+    def __init__(self, value: int | None = None, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText(placeholder)
+        if value is not None:
+            self.setValue(value)
+
+    def setValue(self, value: int) -> None:
+        self.setText(str(value))
+
+    def value(self) -> int | str:
+        try:
+            return int(self.text())
+        except ValueError:
+            return self.text()
+
+
 def blank_lines_note(blank: list[int]) -> str:
     if not blank:
         return ""
@@ -213,6 +240,26 @@ def blank_lines_note(blank: list[int]) -> str:
         return f"Line {blank[0]} is blank and is not saved; type a phrasing there or delete the line."
     listed = ", ".join(str(n) for n in blank[:-1]) + f" and {blank[-1]}"
     return f"Lines {listed} are blank and are not saved; type a phrasing there or delete them."
+
+
+class _CellTable(QTableWidget):
+    """A QTableWidget whose Tab / Shift+Tab inside a cell editor go to ``on_tab``: the
+    delegate commits the typed text into its own cell first, then the next cell opens."""
+
+    def __init__(self, columns: int, on_tab: Callable[[int], bool]) -> None:
+        super().__init__(0, columns)
+        self._on_tab = on_tab
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        step = {
+            QAbstractItemDelegate.EndEditHint.EditNextItem: 1,
+            QAbstractItemDelegate.EndEditHint.EditPreviousItem: -1,
+        }.get(hint)
+        if step is None:
+            super().closeEditor(editor, hint)
+            return
+        super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+        self._on_tab(step)
 
 
 @dataclass(frozen=True)
@@ -246,7 +293,7 @@ class RowTable(QWidget):
         self.last_import_note = ""
         self._details: list[Any] = []  # every row's detail (str, or list for items), exactly as typed
         self._loading = False
-        self.table = QTableWidget(0, len(columns))
+        self.table = _CellTable(len(columns), self.move_to_adjacent_cell)
         self.table.setHorizontalHeaderLabels([c.title for c in columns])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -262,6 +309,11 @@ class RowTable(QWidget):
                 header.setSectionResizeMode(index, QHeaderView.ResizeMode.Stretch)
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.currentCellChanged.connect(self._on_row_changed)
+        # Tab / Shift+Tab move cell by cell, row after row, and open the next cell for
+        # typing; without this, focus left the table and the next keys landed elsewhere.
+        self.table.setTabKeyNavigation(True)
+        self.table.installEventFilter(self)
+        self.table.viewport().installEventFilter(self)
 
         style = self.style()
         buttons = QHBoxLayout()
@@ -398,11 +450,48 @@ class RowTable(QWidget):
 
     # ---------------------------------------------------------------- actions
     def add_row(self) -> None:
+        """Append an empty row, scroll it into view and open its first cell for typing."""
         r = self._append({})
         self.table.setCurrentCell(r, 0)
+        self.table.scrollToItem(self.table.item(r, 0) or self.table.item(r, 0))
+        self.table.scrollToBottom()
+        self.table.setFocus()
         if self.table.item(r, 0) is not None:
             self.table.editItem(self.table.item(r, 0))
         self._emit_changed()
+
+    # ---------------------------------------------------------------- keyboard
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
+            if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+                back = key == Qt.Key.Key_Backtab or bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+                return self.move_to_adjacent_cell(-1 if back else 1)
+        return super().eventFilter(watched, event)
+
+    def move_to_adjacent_cell(self, step: int) -> bool:
+        """Commit the cell being typed in and open the next (``step`` 1) or previous (-1) text
+        cell, wrapping to the next or previous row; False at either end of the table."""
+        texts = [c for c, col in enumerate(self.columns) if col.kind == "text"]
+        row, col = self.table.currentRow(), self.table.currentColumn()
+        if not texts or row < 0:
+            return False
+        cells = [(r, c) for r in range(self.table.rowCount()) for c in texts]
+        here = (row, col if col in texts else texts[0])
+        index = cells.index(here) + step if here in cells else 0
+        if not 0 <= index < len(cells):
+            return False
+        editor = self.table.focusWidget() if self.table.state() == QAbstractItemView.State.EditingState else None
+        if editor is not None and editor is not self.table:
+            self.table.commitData(editor)
+            self.table.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+        r, c = cells[index]
+        self.table.setCurrentCell(r, c)
+        item = self.table.item(r, c)
+        if item is not None:
+            self.table.scrollToItem(item)
+            self.table.editItem(item)
+        return True
 
     def remove_current(self) -> None:
         r = self.table.currentRow()

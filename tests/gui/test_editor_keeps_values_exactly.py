@@ -126,9 +126,9 @@ def test_a_blank_list_item_or_a_word_as_temperature_is_named_not_dropped(qtbot, 
     editor = window.editor
     editor.guidelines_edit.add_item("")
     editor.validate()
-    assert "guidelines[" in editor.error_label.text()
+    assert "Guideline row" in editor.error_label.text()
     editor.guidelines_edit.remove_current()
     editor.temperature_edit.setText("warm")
     editor.validate()
-    assert "llm.temperature" in editor.error_label.text()
+    assert "LLM temperature must be a number" in editor.error_label.text()
     assert "border" in editor.temperature_edit.styleSheet()

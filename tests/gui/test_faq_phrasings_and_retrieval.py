@@ -81,11 +81,11 @@ def test_a_repeated_phrasing_is_shown_inline_and_blocks_saving(qtbot, window, se
     table.detail_edit.setPlainText(f"Something else?\n{question.upper()}")
     editor.validate()
     message = editor.error_label.text()
-    assert "training_data.faq[2].questions" in message and "repeats the question" in message
+    assert "FAQ row 3, other phrasings" in message and "repeats the question" in message
     assert "border" in table.detail_edit.styleSheet()
     assert table.table.currentRow() == 2
     window.save()
-    assert "training_data.faq[2].questions" in window.banner.text()
+    assert "FAQ row 3, other phrasings" in window.banner.text()
     assert editor.stack.currentIndex() == editor._section_index["faq"]
     assert _store_version(services, "acme-support-bot") == 1
     table.detail_edit.setPlainText("Something else?")
@@ -99,7 +99,7 @@ def test_a_phrasing_over_the_length_limit_marks_its_row(window) -> None:
     table = _select_faq_row(window, 3)
     table.detail_edit.setPlainText("ok?\n" + "x" * 5_001)
     editor.validate()
-    assert "training_data.faq[3].questions[1]" in editor.error_label.text()
+    assert "FAQ row 4, other phrasing 2" in editor.error_label.text()
     assert "5000 characters" in editor.error_label.text()
     assert table.table.currentRow() == 3 and "border" in table.detail_edit.styleSheet()
 

@@ -58,4 +58,6 @@ def test_registry_password_goes_to_the_keyring_and_check_passes(
     assert "Traceback" not in dialog.registry_result.text()
     dialog.remove_registry()
     qtbot.waitUntil(lambda: dialog.registry_model.rowCount() == 0, timeout=20_000)
+    dialog.save()  # removals are staged until Save
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=20_000)
     assert SecretStore().get_registry_password("test-reg", registry.username) is None

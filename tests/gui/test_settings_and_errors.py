@@ -20,7 +20,11 @@ def test_settings_round_trip_through_the_dialog(qtbot, window, services, tmp_pat
     dialog.docker_edit.setText("unix:///run/elsewhere.sock")
     dialog.base_image_edit.setText("pixel-local/python:3.11-bookworm")
     dialog.concurrency_spin.setValue(3)
+    asked: list[str] = []
+    dialog.confirm_unreachable_host = lambda question: asked.append(question) or True  # nothing listens there
     dialog.save()
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=20_000)
+    assert asked and "elsewhere.sock" in asked[0]
     saved = settings_mod.load()
     assert saved.store_url == other_store
     assert saved.docker_host == "unix:///run/elsewhere.sock"
@@ -63,7 +67,10 @@ def test_registries_and_targets_are_added_and_removed(qtbot, window, services) -
     dialog.registry_table.selectRow(0)
     dialog.remove_registry()
     qtbot.waitUntil(lambda: dialog.registry_model.rowCount() == 0, timeout=10_000)
+    dialog.save()  # removals are staged until Save (Cancel would keep both)
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=10_000)
     assert services.list_registries() == []
+    assert services.list_targets() == []
 
 
 def test_a_background_reload_of_the_lists_keeps_the_selected_registry(qtbot, window, services) -> None:

@@ -30,6 +30,11 @@ def overwrite_project(services: Services, slug: str, spec: ProjectSpec) -> Chang
     return ChangeOp("overwrite project", lambda: services.overwrite_project(slug, spec))
 
 
+def rename_project(services: Services, slug: str, new_slug: str, expected_version: int) -> ChangeOp[ProjectRecord]:
+    """A taken or malformed slug, or a save by someone else since, is refused: nothing changes."""
+    return ChangeOp("rename project", lambda: services.rename_project(slug, new_slug, expected_version))
+
+
 def create_project(services: Services, spec: ProjectSpec) -> ChangeOp[ProjectRecord]:
     return ChangeOp("create project", lambda: services.create_project(spec))
 
