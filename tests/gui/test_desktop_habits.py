@@ -1,0 +1,143 @@
+"""Desktop habits: File/Help menus and About, dropping spec files, light/dark palette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPalette
+from PySide6.QtWidgets import QApplication
+
+from pixel_desktop import __version__, paths
+from pixel_desktop.gui import palette, theme
+
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "acme-support.yaml"
+
+
+def _menu_texts(menu) -> list[str]:
+    return [a.text() for a in menu.actions() if not a.isSeparator()]
+
+
+def test_menu_bar_has_file_and_help_with_the_expected_entries(window) -> None:
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles == ["&File", "&Help"]
+    assert _menu_texts(window.file_menu) == ["New project…", "Import spec…", "Export spec…", "Settings…", "Quit"]
+    assert _menu_texts(window.help_menu) == ["About Pixel AI Creator"]
+    # The toolbar keeps its short labels.
+    assert window.new_action.iconText() == "New" and window.import_action.iconText() == "Import"
+
+
+def test_about_shows_version_store_and_data_folder(qtbot, window, services) -> None:
+    qtbot.waitUntil(lambda: window.store_description is not None, timeout=15_000)
+    dialog = window.about_dialog()
+    qtbot.addWidget(dialog)
+    assert dialog.version_label.text() == __version__
+    assert dialog.store_label.text() == services.describe_store()
+    assert "SQLite" in dialog.store_label.text() or "sqlite" in dialog.store_label.text().lower()
+    assert dialog.folder_label.text() == str(paths.home())
+
+
+def _mime(*files: Path) -> QMimeData:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
+    return mime
+
+
+def _drop(window, *files: Path) -> bool:
+    mime = _mime(*files)
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    if not enter.isAccepted():
+        return False
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    return drop.isAccepted()
+
+
+def test_dropping_a_yaml_spec_imports_it(qtbot, window, services, tmp_path: Path) -> None:
+    spec = tmp_path / "globex.yml"
+    text = SAMPLE.read_text(encoding="utf-8")
+    text = text.replace("Acme Support Bot", "Globex Helpdesk", 1).replace("acme-support-bot", "globex-helpdesk")
+    spec.write_text(text, encoding="utf-8")
+
+    assert _drop(window, spec)
+
+    qtbot.waitUntil(lambda: window.record is not None and window.record.name == "Globex Helpdesk", timeout=15_000)
+    assert {p.name for p in services.list_projects()} >= {"Acme Support Bot", "Globex Helpdesk"}
+
+
+def test_a_dropped_non_spec_file_is_not_accepted(window, tmp_path: Path) -> None:
+    note = tmp_path / "notes.txt"
+    note.write_text("hello", encoding="utf-8")
+    assert not _drop(window, note)
+
+
+def test_a_bad_dropped_spec_says_what_is_wrong_and_stored_projects_stay(qtbot, window, services, tmp_path: Path) -> None:
+    before = [(p.slug, p.version) for p in services.list_projects()]
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("name: [unclosed\n", encoding="utf-8")
+
+    assert _drop(window, bad)
+
+    qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.level == "error", timeout=15_000)
+    assert "broken.yaml" in window.banner.text()
+    assert [(p.slug, p.version) for p in services.list_projects()] == before
+
+
+def test_a_drop_with_unsaved_edits_asks_first_and_cancel_keeps_them(qtbot, window, services, monkeypatch, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    window.editor.name_edit.setText("Acme Support Bot (edited)")
+    assert window.editor.dirty
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Cancel)
+    assert _drop(window, SAMPLE)
+    assert window.editor.dirty
+    assert window.editor.name_edit.text() == "Acme Support Bot (edited)"
+    window.editor.load(window.record)
+
+
+@pytest.fixture
+def qapp_scheme(qapp) -> QApplication:
+    yield qapp
+    palette.apply_scheme(qapp, palette.Scheme.LIGHT)
+
+
+def _contrast(a: str, b: str) -> float:
+    def lum(h: str) -> float:
+        c = QColor(h)
+
+        def ch(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * ch(c.redF()) + 0.7152 * ch(c.greenF()) + 0.0722 * ch(c.blueF())
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_palette_follows_the_os_scheme_when_it_changes(qapp_scheme, window) -> None:
+    app = qapp_scheme
+    follower = palette.PaletteFollower(app)
+    app.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)  # the OS switched to dark
+    assert follower.scheme is palette.Scheme.DARK
+    window_color = app.palette().color(QPalette.ColorRole.Window)
+    text_color = app.palette().color(QPalette.ColorRole.WindowText)
+    assert window_color.lightness() < 60
+    assert text_color.lightness() > 200
+    dark = palette.COLORS[palette.Scheme.DARK]
+    assert (theme.CANVAS, theme.BUILD_STATUS_COLORS["completed"]) == (dark["CANVAS"], dark["SUCCESS"])
+    assert "#ffffff" not in app.styleSheet().replace("color: white", "")
+
+    app.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert app.palette().color(QPalette.ColorRole.Window).name() == "#ffffff"
+    assert theme.TEXT == "#24292f"
+    assert app.styleSheet() == theme.STYLESHEET
+    follower.deleteLater()
+
+
+@pytest.mark.parametrize("scheme", list(palette.Scheme))
+def test_theme_colours_are_readable_on_their_canvas(scheme: palette.Scheme) -> None:
+    colors = palette.COLORS[scheme]
+    for name in ("TEXT", "MUTED", "SUBTLE", "ACCENT", "SUCCESS", "DANGER", "ERROR_TEXT", "SEVERE", "ATTENTION", "DONE", "CHART_AXES"):
+        assert _contrast(colors[name], colors["CANVAS"]) >= 3.0, (scheme, name)
