@@ -52,7 +52,8 @@ class PushRefusedError(PixelError):
 
     def __init__(self, registry: str, verdict: str, kind: str) -> None:
         self.registry, self.verdict, self.kind = registry, verdict, kind
-        super().__init__(f"Not building: the push to {registry} would fail. {verdict}")
+        said = verdict[:1].lower() + verdict[1:]
+        super().__init__(f"Not building, the push to {registry} would fail: {said}")
 
 
 class Builds:

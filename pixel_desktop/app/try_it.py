@@ -23,7 +23,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -293,14 +293,12 @@ class TryIt:
                 "client": spec.client,
                 "greeting": spec.personality.greeting,
             }
-            reused = self._running_of(gateway, project.slug, build.id, port)
-            if reused is not None:
-                cid, host_port, how = reused
-                session = TrySession(container_id=cid, base_url=f"http://127.0.0.1:{host_port}",
-                                     owned=False, how=how, **common)  # type: ignore[arg-type]
-                progress(f"Reusing the running {how} of build {build.id}")
-                self._wait(gateway, session, spec, cancel)
-                return session
+            for cid, host_port, how in self._running_of(gateway, project.slug, build.id, port):
+                base_url = f"http://127.0.0.1:{host_port}"
+                if _answers(base_url + spec.deployment.endpoints.health):
+                    progress(f"Reusing the running {how} of build {build.id}")
+                    return TrySession(container_id=cid, base_url=base_url, owned=False, how=how,
+                                      **common)  # type: ignore[arg-type]
             if cancel.is_set():
                 raise CancelledError(CANCELLED)
             env, _redact = tester.runtime_env(project, spec, self._secret_store(), on_log=progress)
@@ -325,13 +323,14 @@ class TryIt:
 
     def _running_of(
         self, gateway: Gateway, slug: str, build_id: int, port: int
-    ) -> tuple[str, int, str] | None:
-        """(container id, host port, what it is) of a running test or deployed container of
-        ``build_id`` on this daemon, or None."""
+    ) -> Iterator[tuple[str, int, str]]:
+        """(container id, host port, what it is) of each running test or deployed container
+        of ``build_id`` on this daemon; the caller reuses the first that answers on
+        127.0.0.1 (a deployment bound to another interface does not)."""
         for c in gateway.list_containers({BUILD_LABEL: str(build_id), ROLE_LABEL: "test"}):
             host_port = gateway.published_port(c.id, port) if c.state == "running" else None
             if host_port:
-                return c.id, host_port, "test container"
+                yield c.id, host_port, "test container"
         deployments = self._ctx.store.deployments
         for c in gateway.list_containers({"pixel.project": slug, ROLE_LABEL: "deploy"}):
             text = c.labels.get("pixel.deployment", "")
@@ -341,8 +340,7 @@ class TryIt:
                 if deployments.get(int(text)).build_id == build_id:
                     host_port = gateway.published_port(c.id, port)
                     if host_port:
-                        return c.id, host_port, f"deployment {text}"
-        return None
+                        yield c.id, host_port, f"deployment {text}"
 
     def _wait(self, gateway: Gateway, session: TrySession, spec: ProjectSpec, cancel: threading.Event) -> None:
         tester.wait_healthy(
@@ -476,6 +474,15 @@ class TryIt:
         from pixel_desktop.secrets import SecretStore
 
         return SecretStore()
+
+
+def _answers(url: str) -> bool:
+    """One quick health probe: does a reused container answer on 127.0.0.1?"""
+    try:
+        with httpx.Client(timeout=2.0) as client:
+            return client.get(url).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _detail(resp: httpx.Response) -> str:

@@ -66,6 +66,8 @@ from pixel_desktop.gui.settings_dialog import SettingsDialog
 from pixel_desktop.gui.status_line import StatusLine
 from pixel_desktop.gui.tasks import TaskRunner
 from pixel_desktop.gui.tray_notifier import TrayNotifier
+from pixel_desktop.gui.try_controller import EditorState
+from pixel_desktop.gui.try_panel import TryPanel
 from pixel_desktop.spec import ProjectSpec
 
 DOCKER_CHECK_MS = 15_000
@@ -150,7 +152,17 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 6, 6, 0)
         right_layout.addWidget(self.banner)
-        right_layout.addWidget(self.tabs, 1)
+        # Try it beside the tabs: the build's assistant, opened by its button in the tab bar.
+        self.try_panel = TryPanel(services, self.tasks, lambda: EditorState(self.record, self.editor.dirty))
+        self.try_panel.project_changed.connect(self._saved)  # reloads the editor
+        self.try_panel.controller.clean_leftovers()  # containers of a crashed app, by label
+        self.tabs.setCornerWidget(self.try_panel.open_button)
+        self.work_splitter = QSplitter()
+        self.work_splitter.addWidget(self.tabs)
+        self.work_splitter.addWidget(self.try_panel)
+        self.work_splitter.setStretchFactor(0, 1)
+        self.work_splitter.setSizes([760, 380])
+        right_layout.addWidget(self.work_splitter, 1)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(right)
@@ -404,6 +416,7 @@ class MainWindow(QMainWindow):
         self.builds_tab.set_project(record.slug)
         self.deploy_tab.set_project(record.slug)
         self.eval_tab.set_project(record.slug)
+        self.try_panel.set_project(record.slug)
         self._update_actions()
         self._update_title()
         self._load_secret_states(record)
@@ -781,6 +794,7 @@ class MainWindow(QMainWindow):
         self._docker_timer.stop()
         self.deploy_tab.shutdown()
         self.eval_tab.shutdown()
+        self.try_panel.shutdown()
         self.bridge.close()
         gui_errors.set_sink(None)
         self.tasks.wait_idle(10_000)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         TargetRecord,
     )
     from pixel_desktop.app.secrets_port import Secrets
+    from pixel_desktop.app.try_it import TryAnswer, TryIt, TrySession
     from pixel_desktop.events import JobRef
     from pixel_desktop.gui.operations.deploys import Sampler
 
@@ -251,6 +252,43 @@ class Services:
     def deploy_sampler(self, slug: str, target: str) -> Sampler:
         """The chart's sampler: one kept connection for all its samples."""
         return self.app.deploys.sampler(slug, target)
+
+    # ---------------------------------------------------------------- try it (Try it panel)
+    # The build's assistant on 127.0.0.1 (started, or its running test/deployed container
+    # reused), one chat turn at a time, and the edits an answer suggests (app/try_it.py).
+    def try_it(self) -> TryIt:
+        """The use case on this window's store and settings (tests replace it with fakes)."""
+        from pixel_desktop.app.try_it import TryIt
+
+        return TryIt(self.app.context)
+
+    def try_builds(self, slug: str) -> list[BuildRecord]:
+        return self.try_it().builds(slug)
+
+    def start_try(
+        self,
+        slug: str,
+        build_id: int | None,
+        *,
+        cancel: threading.Event,
+        on_progress: Callable[[str], None],
+    ) -> TrySession:
+        return self.try_it().start(slug, build_id, cancel=cancel, on_progress=on_progress)
+
+    def ask_try(self, session: TrySession, message: str, conversation: str | None) -> TryAnswer:
+        return self.try_it().ask(session, message, conversation)
+
+    def stop_try(self, session: TrySession) -> bool:
+        return self.try_it().stop(session)
+
+    def clean_try_leftovers(self) -> int:
+        return self.try_it().clean_leftovers()
+
+    def add_try_phrasing(self, slug: str, expected_version: int, faq_question: str, phrasing: str) -> ProjectRecord:
+        return self.try_it().add_phrasing(slug, expected_version, faq_question, phrasing)
+
+    def add_try_test(self, slug: str, expected_version: int, answer: TryAnswer) -> ProjectRecord:
+        return self.try_it().add_test_from(slug, expected_version, answer)
 
     # ---------------------------------------------------------------- eval
     def evaluator(self) -> Evaluator:

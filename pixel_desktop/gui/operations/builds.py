@@ -31,6 +31,7 @@ _PUSH_FIX_ADDRESS = "check its address and the \"Plain HTTP / self-signed\" box 
 def push_refusal_text(registry: str, verdict: str, kind: str) -> str:
     """One sentence: not building, what the registry said, and the control that fixes it."""
     said = re.split(r": |; ", verdict, maxsplit=1)[0].rstrip(".")
+    said = said[:1].lower() + said[1:]
     fix = _PUSH_FIX.get(kind, _PUSH_FIX_ADDRESS)
     return f"Not building: {said}, so the push to {registry} would fail; {fix}, then Build & Push again."
 

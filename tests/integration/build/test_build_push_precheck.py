@@ -37,7 +37,8 @@ def test_build_and_push_with_a_wrong_password_is_refused_before_the_build_starts
 
         assert result.returncode == 1, result.stderr
         (line,) = result.stderr.strip().splitlines()  # one line, no traceback
-        assert line.startswith("pixel: Not building: the push to wrong-pw would fail."), line
+        assert line.startswith("pixel: Not building, the push to wrong-pw would fail: registry "), line
+        assert line.count(". ") == 0, f"one sentence: {line}"
         assert "unauthorized" in line and "pixel registries" in line
         assert elapsed < 30, f"refused after {elapsed:.1f} s: the check takes seconds"
         listed = pixel("builds", "list", "--json")

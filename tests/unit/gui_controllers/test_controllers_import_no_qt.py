@@ -19,6 +19,8 @@ WIDGET_FREE = (
     "pixel_desktop.gui.operations.projects",
     "pixel_desktop.gui.operations.registries",
     "pixel_desktop.gui.operations.status",
+    "pixel_desktop.gui.operations.try_it",
+    "pixel_desktop.gui.try_controller",
 )
 
 
