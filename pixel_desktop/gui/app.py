@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     from pixel_desktop.errors import PixelError
     from pixel_desktop.gui import errors as gui_errors
     from pixel_desktop.gui import palette
+    from pixel_desktop.gui.close_guard import CloseChoice
     from pixel_desktop.gui.main_window import MainWindow, app_icon
     from pixel_desktop.gui.services import Services
 
@@ -128,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     # Ctrl+C / SIGTERM in the terminal quit cleanly (closing the window saves its geometry);
     # the idle timer gives Python a chance to run signal handlers while Qt waits for events.
     def request_quit(*_args: object) -> None:
+        # No question from a signal (a logout, a terminal's Ctrl+C): builds running here are
+        # cancelled, their records saying the app was closed.
+        window.close_guard.ask = lambda _question: CloseChoice.CANCEL_BUILDS
         window.close()
         QApplication.quit()
 
