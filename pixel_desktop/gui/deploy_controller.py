@@ -23,7 +23,7 @@ from pixel_desktop.gui.deploy_chart import MAX_SAMPLES, Chart
 from pixel_desktop.gui.deploy_chart import chart as chart_of
 from pixel_desktop.gui.deploy_format import Deployment, Target
 from pixel_desktop.gui.messages import user_message
-from pixel_desktop.gui.operations import Runner
+from pixel_desktop.gui.operations import ChangeOp, Runner
 from pixel_desktop.gui.operations import deploys as ops
 from pixel_desktop.gui.operations.deploys import (
     Build,
@@ -55,6 +55,17 @@ class Buttons:
 
 
 @dataclass(frozen=True, slots=True)
+class Operations:
+    """Stop / Remove / Logs of the chosen target's deployment: live when something of this
+    project may run there (its newest record is not ``removed``) and nothing else is in
+    flight; Logs also stays live during a run (reading never changes the target)."""
+
+    stop: bool
+    remove: bool
+    logs: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Choice:
     """One entry of a picker: its text, its value (None = nothing to choose) and tooltip."""
 
@@ -81,6 +92,9 @@ class DeployView(Protocol):
     def selected_deployment_id(self) -> int | None: ...
     def message(self, level: str, text: str) -> None: ...
     def copy_text(self, text: str) -> None: ...
+    def show_operations(self, operations: Operations) -> None: ...
+    def confirm(self, title: str, text: str, action: str) -> bool: ...
+    def open_log(self, slug: str, target: str) -> None: ...  # the view's log window
 
 
 class DeployController:
@@ -112,6 +126,7 @@ class DeployController:
         self._t0: float | None = None
         self._shown_target: str | None = None
         self._log_is_run = False  # the stage log shows a run (else the deployment's details)
+        self.ending: str | None = None  # "stop" / "remove" in flight
 
     # ---------------------------------------------------------------- decisions
     def buttons(self) -> Buttons:
@@ -132,8 +147,15 @@ class DeployController:
         """The chosen target's newest deployment of this project."""
         return next((d for d in self.history if d.target_name == self.target), None)
 
+    def operations(self) -> Operations:
+        dep = self.current_deployment()
+        live = self.slug is not None and dep is not None and dep.status != "removed"
+        idle = live and not self.running and self.ending is None
+        return Operations(stop=idle and dep is not None and dep.status != "stopped", remove=idle, logs=live)
+
     def _update_buttons(self) -> None:
         self._view.show_buttons(self.buttons())
+        self._view.show_operations(self.operations())
 
     # ---------------------------------------------------------------- project / data loading
     def set_project(self, slug: str | None) -> None:
@@ -416,6 +438,64 @@ class DeployController:
         self._view.copy_text(dep.url)
         self._view.message("info", f"Copied {dep.url}")
         return str(dep.url)
+
+    # ---------------------------------------------------------------- stop / remove / logs
+    def stop(self) -> None:
+        """Stop the chosen target's deployment after the user confirms (containers kept)."""
+        slug, target = self.slug, self.target
+        if slug is None or target is None or not self.operations().stop:
+            return
+        if not self._view.confirm(
+            "Stop deployment",
+            f"Stop {slug} on {target}? It stops answering until you deploy again; its "
+            "container (or Swarm service) is kept.",
+            "Stop",
+        ):
+            return
+        self._end("stop", ops.stop_deployment(self._services, slug, target))
+
+    def remove(self) -> None:
+        """Remove the chosen target's deployment after the user confirms."""
+        slug, target = self.slug, self.target
+        if slug is None or target is None or not self.operations().remove:
+            return
+        if not self._view.confirm(
+            "Remove deployment",
+            f"Remove {slug} from {target}? Its containers (or Swarm service) are deleted and "
+            "it stops answering; the history and the build's image are kept, so you can "
+            "deploy it again.",
+            "Remove",
+        ):
+            return
+        self._end("remove", ops.remove_deployment(self._services, slug, target))
+
+    def _end(self, what: str, op: ChangeOp[Deployment]) -> None:
+        generation = self.generation
+        self.ending = what
+        self._update_buttons()
+
+        def done(record: Deployment) -> None:
+            self.ending = None
+            note = str((record.config_snapshot or {}).get("note") or fmt.status_text(record.status))
+            self._view.message("info", note)
+            if generation == self.generation:
+                self._log_is_run = False
+                self.refresh_history()
+            self._update_buttons()
+
+        def failed(exc: BaseException) -> None:
+            self.ending = None
+            self._view.message(*user_message(exc))
+            self._update_buttons()
+
+        op.success(done).failure(failed).run_in_background(self._runner)
+
+    def open_log(self) -> None:
+        """Show the chosen target's deployment log in the view's log window (followed)."""
+        if self.slug is None or self.target is None or not self.operations().logs:
+            self._view.message("warning", "Choose a target this project is deployed on first.")
+            return
+        self._view.open_log(self.slug, self.target)
 
     # ---------------------------------------------------------------- live chart
     def sample_key(self) -> tuple[str, str] | None:

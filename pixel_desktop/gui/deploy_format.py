@@ -150,6 +150,8 @@ def deployment_details(dep: Deployment, targets: Iterable[Target]) -> str:
             ", ".join(secret_env) + " (from the OS keyring, never stored)" if secret_env else "—",
         ),
     ]
+    if snap.get("note"):  # a stop or remove: what it did on the target
+        rows.append(("Note", str(snap["note"])))
     if snap.get("rollback_to"):
         rows.append(("Rollback", f"to deployment #{snap['rollback_to']} (from #{snap.get('rollback_of')})"))
     if dep.error_message:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
@@ -28,9 +29,16 @@ from PySide6.QtWidgets import (
 from pixel_desktop.gui import theme
 from pixel_desktop.gui.bridge import EventBridge
 from pixel_desktop.gui.deploy_chart import CHART_WINDOW_S, Chart
-from pixel_desktop.gui.deploy_controller import CHECK_HINT, Buttons, Choice, DeployController
+from pixel_desktop.gui.deploy_controller import (
+    CHECK_HINT,
+    Buttons,
+    Choice,
+    DeployController,
+    Operations,
+)
 from pixel_desktop.gui.deploy_format import VIA_CHOICES, Deployment
 from pixel_desktop.gui.deploy_history_model import Column, DeploymentHistoryModel, DeploymentIdRole
+from pixel_desktop.gui.deploy_log_dialog import DeploymentLogDialog
 from pixel_desktop.gui.errors import show_message
 from pixel_desktop.gui.operations.deploys import DeployServices, Sample, TargetCheck
 from pixel_desktop.gui.tasks import TaskRunner
@@ -146,10 +154,19 @@ class DeployTab(QWidget):
         header.setSectionResizeMode(Column.ERROR, QHeaderView.ResizeMode.Stretch)
         self.copy_url_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView), "Copy URL")
         self.copy_url_button.setToolTip("Copy the selected deployment's URL (click a URL to open it)")
+        self.logs_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView), "Logs")
+        self.logs_button.setToolTip("Follow the log of this project's container (or Swarm service) on the target")
+        self.stop_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaStop), "Stop")
+        self.stop_button.setToolTip("Stop this project's deployment on the target; the container is kept until the next deploy")
+        self.remove_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_TrashIcon), "Remove…")
+        self.remove_button.setToolTip("Remove this project's containers (or Swarm service) from the target; the history stays")
         history_title = QLabel("Deployment history")
         history_title.setObjectName("sectionTitle")
         history_panel = widget(
-            margins(vbox(0, 6, hbox(0, 6, history_title, STRETCH, self.copy_url_button), (self.table, 1)), 0, 4, 0, 0)
+            margins(vbox(0, 6, hbox(
+                        0, 6, history_title, STRETCH, self.logs_button, self.stop_button,
+                        self.remove_button, self.copy_url_button,
+                    ), (self.table, 1)), 0, 4, 0, 0)
         )
 
         charts = widget(vbox(0, 6, self.cpu_plot, self.mem_plot, self.lat_plot))
@@ -176,11 +193,17 @@ class DeployTab(QWidget):
         self.rollback_button.clicked.connect(self.rollback)
         self.cancel_button.clicked.connect(self.cancel)
         self.copy_url_button.clicked.connect(self.copy_url)
+        self.logs_button.clicked.connect(self.controller.open_log)
+        self.stop_button.clicked.connect(self.controller.stop)
+        self.remove_button.clicked.connect(self.controller.remove)
+        self._services, self._tasks = services, tasks
+        self.log_dialog: DeploymentLogDialog | None = None
         self.table.clicked.connect(self._cell_clicked)
         self._sample_timer.timeout.connect(self.controller.poll_sample)
         bridge.deploy_progress.connect(self._on_progress)
         bridge.deploy_finished.connect(self._on_finished)
         self.show_buttons(self.controller.buttons())
+        self.show_operations(self.controller.operations())
 
     # ---------------------------------------------------------------- state, read from the controller
     @property
@@ -249,6 +272,8 @@ class DeployTab(QWidget):
 
     def shutdown(self) -> None:
         self.controller.shutdown()
+        if self.log_dialog is not None:
+            self.log_dialog.close()
 
     def select_deployment(self, deployment_id: int) -> None:
         row = self.history_model.row_of(deployment_id)
@@ -360,3 +385,35 @@ class DeployTab(QWidget):
 
     def copy_text(self, text: str) -> None:
         QGuiApplication.clipboard().setText(text)
+
+    def show_operations(self, operations: Operations) -> None:
+        self.logs_button.setEnabled(operations.logs)
+        self.stop_button.setEnabled(operations.stop)
+        self.remove_button.setEnabled(operations.remove)
+
+    def confirm(self, title: str, text: str, action: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        yes = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is yes
+
+    def open_log(self, slug: str, target: str) -> None:
+        """One log window at a time: another project or target replaces it."""
+        dialog = self.log_dialog
+        if dialog is not None and (dialog.slug, dialog.target) == (slug, target):
+            dialog.raise_()
+            dialog.activateWindow()
+            return
+        if dialog is not None:
+            dialog.close()
+        dialog = DeploymentLogDialog(self._services, self._tasks, slug, target, self)
+        dialog.destroyed.connect(lambda _obj=None, d=dialog: self._log_closed(d))
+        self.log_dialog = dialog
+        dialog.show()
+
+    def _log_closed(self, dialog: DeploymentLogDialog) -> None:
+        if self.log_dialog is dialog:
+            self.log_dialog = None

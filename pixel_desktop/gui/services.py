@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from pixel_desktop.app.secrets_port import Secrets
     from pixel_desktop.app.try_it import TryAnswer, TryIt, TrySession
     from pixel_desktop.events import JobRef
-    from pixel_desktop.gui.operations.deploys import Sampler
+    from pixel_desktop.gui.operations.deploys import DeploymentLog, Sampler
 
 __all__ = ["DaemonState", "Services"]
 
@@ -252,6 +252,18 @@ class Services:
     def deploy_sampler(self, slug: str, target: str) -> Sampler:
         """The chart's sampler: one kept connection for all its samples."""
         return self.app.deploys.sampler(slug, target)
+
+    # Stop / Remove / Logs of a deployment (Deploy tab; app/deploys.py).
+    def stop_deployment(self, slug: str, target: str) -> DeploymentRecord:
+        return self.app.deploys.stop(slug, target)
+
+    def remove_deployment(self, slug: str, target: str) -> DeploymentRecord:
+        return self.app.deploys.remove(slug, target)
+
+    def deployment_log(
+        self, slug: str, target: str, *, tail: int | None = 200, follow: bool = False
+    ) -> DeploymentLog:
+        return self.app.deploys.logs(slug, target, tail=tail, follow=follow)
 
     # ---------------------------------------------------------------- try it (Try it panel)
     # The build's assistant on 127.0.0.1 (started, or its running test/deployed container

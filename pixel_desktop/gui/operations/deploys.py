@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 from pixel_desktop.events import JobRef  # a job of the runner: kind + persisted record id
@@ -65,6 +65,15 @@ class Sampler(Protocol):
     def close(self) -> None: ...
 
 
+class DeploymentLog(Protocol):
+    """A deployment's log (``deploy.service.DeploymentLog``): lines until closed."""
+
+    @property
+    def source(self) -> str: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def close(self) -> None: ...
+
+
 class DeployServices(Protocol):
     """What the Deploy tab needs from ``gui.services.Services`` (fakes in tests match it)."""
 
@@ -79,6 +88,11 @@ class DeployServices(Protocol):
     def cancel_job(self, job: JobRef) -> bool: ...
     def wait_job(self, job: JobRef) -> Deployment: ...
     def deploy_sampler(self, slug: str, target: str) -> Sampler: ...
+    def stop_deployment(self, slug: str, target: str) -> Deployment: ...
+    def remove_deployment(self, slug: str, target: str) -> Deployment: ...
+    def deployment_log(
+        self, slug: str, target: str, *, tail: int | None = ..., follow: bool = ...
+    ) -> DeploymentLog: ...
 
 
 def list_targets(services: DeployServices) -> QueryOp[Sequence[Target]]:
@@ -170,3 +184,70 @@ def sample(kept: KeptSampler) -> QueryOp[Sample]:
 
 def close_sampler(kept: KeptSampler) -> ChangeOp[None]:
     return ChangeOp(f"close sampler of {kept.slug} on {kept.target}", kept.close)
+
+
+# ---------------------------------------------------------------- stop / remove / log
+def stop_deployment(services: DeployServices, slug: str, target: str) -> ChangeOp[Deployment]:
+    return ChangeOp(f"stop {slug} on {target}", lambda: services.stop_deployment(slug, target))
+
+
+def remove_deployment(services: DeployServices, slug: str, target: str) -> ChangeOp[Deployment]:
+    return ChangeOp(
+        f"remove {slug} from {target}", lambda: services.remove_deployment(slug, target)
+    )
+
+
+class LogFollower:
+    """A followed deployment log for the log view: ``read`` runs on a pool thread until the
+    log ends (the container stopped) or ``close`` is called from the GUI thread (the view
+    closed), so no thread or connection outlives the view."""
+
+    def __init__(self, services: DeployServices, slug: str, target: str, tail: int = 200) -> None:
+        self.services = services
+        self.slug = slug
+        self.target = target
+        self.tail = tail
+        self._lock = threading.Lock()
+        self._log: DeploymentLog | None = None
+        self.closed = False
+
+    def read(self, on_source: Callable[[str], None], on_line: Callable[[str], None]) -> bool:
+        """Open the log and hand each line to ``on_line`` (on this worker thread; the view
+        marshals it). True when it ended because it was closed, False when the log ended."""
+        log = self.services.deployment_log(self.slug, self.target, tail=self.tail, follow=True)
+        with self._lock:
+            if self.closed:
+                log.close()
+                return True
+            self._log = log
+        on_source(log.source)
+        try:
+            for line in log:
+                if self.closed:
+                    break
+                on_line(line)
+        finally:
+            log.close()
+        return self.closed
+
+    def close(self) -> None:
+        """Stop following: the blocked read ends at once. Safe to call more than once."""
+        with self._lock:
+            self.closed = True
+            log, self._log = self._log, None
+        if log is not None:
+            with contextlib.suppress(Exception):
+                log.close()
+
+
+def follow_log(
+    follower: LogFollower, on_source: Callable[[str], None], on_line: Callable[[str], None]
+) -> QueryOp[bool]:
+    return QueryOp(
+        f"log of {follower.slug} on {follower.target}",
+        lambda: follower.read(on_source, on_line),
+    )
+
+
+def close_log(follower: LogFollower) -> ChangeOp[None]:
+    return ChangeOp(f"close log of {follower.slug} on {follower.target}", follower.close)

@@ -10,7 +10,8 @@ kept sampler (one connection) per deployment, plain text for daemon strings.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,9 +20,9 @@ from deploy_record_fakes import FakeDeployment as Dep
 
 from pixel_desktop.errors import DeployError, DockerUnavailableError
 from pixel_desktop.gui.deploy_chart import Chart
-from pixel_desktop.gui.deploy_controller import Buttons, Choice, DeployController
+from pixel_desktop.gui.deploy_controller import Buttons, Choice, DeployController, Operations
 from pixel_desktop.gui.deploy_format import deployment_details, short_digest
-from pixel_desktop.gui.operations.deploys import DeployServices, JobRef
+from pixel_desktop.gui.operations.deploys import DeployServices, JobRef, LogFollower, follow_log
 
 NOW = dt.datetime(2026, 12, 2, 5, 0, tzinfo=dt.UTC)
 
@@ -122,6 +123,22 @@ class FakeServices:
         self.samplers.append(sampler)
         return sampler
 
+    def _ended(self, slug: str, target: str, status: str, note: str) -> Dep:
+        self.calls.append((status, slug, target))
+        self.next_id += 1
+        record = Dep(self.next_id, status=status, target_name=target, config_snapshot={"note": note})
+        self.deployments[slug] = [record, *self.deployments[slug]]
+        return record
+
+    def stop_deployment(self, slug: str, target: str) -> Dep:
+        return self._ended(slug, target, "stopped", f"Stopped pixel-{slug} on {target}.")
+
+    def remove_deployment(self, slug: str, target: str) -> Dep:
+        return self._ended(slug, target, "removed", f"Removed pixel-{slug} from {target}.")
+
+    def deployment_log(self, slug: str, target: str, *, tail: int | None = 200, follow: bool = False) -> Any:
+        raise AssertionError("the view reads logs, not the controller")
+
 
 class HeldRunner:
     """Holds background calls until ``finish`` runs them (in order): a slow daemon."""
@@ -165,6 +182,10 @@ class FakeView:
         self.selected: int | None = None
         self.messages: list[tuple[str, str]] = []
         self.clipboard = ""
+        self.operations: Any = None
+        self.confirm_answer = True
+        self.confirmed: list[str] = []
+        self.logs_opened: list[tuple[str, str]] = []
 
     def show_targets(self, choices: Sequence[Choice], selected: str | None) -> None:
         self.targets = (choices, selected)
@@ -210,6 +231,16 @@ class FakeView:
 
     def copy_text(self, text: str) -> None:
         self.clipboard = text
+
+    def show_operations(self, operations: Any) -> None:
+        self.operations = operations
+
+    def confirm(self, title: str, text: str, action: str) -> bool:
+        self.confirmed.append(text)
+        return self.confirm_answer
+
+    def open_log(self, slug: str, target: str) -> None:
+        self.logs_opened.append((slug, target))
 
 
 @pytest.fixture
@@ -428,3 +459,105 @@ def test_closing_the_kept_sampler_never_waits_for_a_running_tick(services: FakeS
     assert slow.closed, "the tick that was running closed it when it ended"
     with pytest.raises(RuntimeError):
         kept.sample()
+
+
+# ---------------------------------------------------------------- stop / remove / logs
+
+def test_stop_asks_first_then_records_stopped_and_leaves_only_remove_and_logs(
+    services: FakeServices,
+) -> None:
+    services.deployments["acme"] = [Dep(5, status="healthy")]
+    controller, runner, view = _open(services, visible=False)
+    assert view.operations == Operations(stop=True, remove=True, logs=True)
+
+    view.confirm_answer = False
+    controller.stop()
+    assert "Stop acme on local?" in view.confirmed[-1] and not runner.pending
+
+    view.confirm_answer = True
+    controller.stop()
+    assert view.operations == Operations(stop=False, remove=False, logs=True), "one at a time"
+    runner.drain()
+
+    assert ("stopped", "acme", "local") in services.calls
+    assert view.messages[-1] == ("info", "Stopped pixel-acme on local.")
+    assert controller.current_deployment().status == "stopped"
+    assert view.operations == Operations(stop=False, remove=True, logs=True)
+
+
+def test_remove_confirms_and_then_nothing_is_left_to_stop_or_read(services: FakeServices) -> None:
+    services.deployments["acme"] = [Dep(5, status="healthy")]
+    controller, runner, view = _open(services, visible=False)
+    controller.remove()
+    runner.drain()
+    assert "Remove acme from local?" in view.confirmed[-1]
+    assert view.operations == Operations(stop=False, remove=False, logs=False)
+    controller.open_log()
+    assert view.logs_opened == [] and view.messages[-1][0] == "warning"
+
+
+def test_no_deployment_on_the_target_offers_no_operations_and_logs_open_for_a_live_one(
+    services: FakeServices,
+) -> None:
+    controller, _runner, view = _open(services, visible=False)
+    assert view.operations == Operations(stop=False, remove=False, logs=False)
+    services.deployments["acme"] = [Dep(5, status="healthy")]
+    controller.refresh_history()
+    _runner.drain()
+    controller.open_log()
+    assert view.logs_opened == [("acme", "local")]
+
+
+class _Log:
+    source = "container pixel-acme-d5 (running)"
+
+    def __init__(self) -> None:
+        self.closed = threading.Event()
+        self.release = threading.Event()
+
+    def __iter__(self) -> Iterator[str]:
+        yield "first"
+        self.release.wait(5)  # a followed log blocks until a line comes or it is closed
+        if not self.closed.is_set():
+            yield "late"
+
+    def close(self) -> None:
+        self.closed.set()
+        self.release.set()
+
+
+class _LogServices:
+    def __init__(self) -> None:
+        self.log = _Log()
+        self.asked: list[Any] = []
+
+    def deployment_log(self, slug: str, target: str, *, tail: int | None = 200, follow: bool = False) -> _Log:
+        self.asked.append((slug, target, tail, follow))
+        return self.log
+
+
+def test_the_log_follower_streams_lines_and_closing_it_ends_the_read() -> None:
+    services = _LogServices()
+    follower = LogFollower(services, "acme", "local", tail=50)  # type: ignore[arg-type]
+    sources: list[str] = []
+    lines: list[str] = []
+    result: list[bool] = []
+    op = follow_log(follower, sources.append, lines.append)
+    reader = threading.Thread(target=lambda: result.append(op.run_now()))
+    reader.start()
+    while not lines:
+        threading.Event().wait(0.01)
+    follower.close()
+    reader.join(5)
+    assert not reader.is_alive()
+    assert services.asked == [("acme", "local", 50, True)]
+    assert sources == ["container pixel-acme-d5 (running)"] and lines == ["first"]
+    assert result == [True] and services.log.closed.is_set()
+
+
+def test_a_log_closed_before_it_opened_is_closed_at_once() -> None:
+    services = _LogServices()
+    follower = LogFollower(services, "acme", "local")  # type: ignore[arg-type]
+    follower.close()
+    assert follower.read(lambda _s: None, lambda _l: None) is True
+    assert services.log.closed.is_set()
