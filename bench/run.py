@@ -41,7 +41,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def _items() -> list[tuple[str, str, str, Callable[..., list[Figure]]]]:
     """(item id, name shown on ERROR, target shown on ERROR, runner) in run order."""
-    from bench import assistant, builds, context, gui, quality, store
+    from bench import assistant, builds, context, gui, quality, store, team
 
     return [
         ("7", "store import / list (SQLite, PostgreSQL)", "list < 100 ms; import >= 200/s", lambda ws, st, a: store.bench_store(ws, a.quick)),
@@ -53,6 +53,7 @@ def _items() -> list[tuple[str, str, str, Callable[..., list[Figure]]]]:
         ("9", "peak RSS: GUI (build + 100k-line flood)", "< 400 MB", lambda ws, st, a: gui.bench_gui_rss(ws, st)),
         ("6", "assistant /chat throughput vs bare FastAPI (+ item 9 assistant RSS)", ">= 0.7 of bare", lambda ws, st, a: assistant.bench_assistant(ws, st, a.quick)),
         ("10", "assistant quality on BANKING77: ours vs nearest neighbour", ">= +0.03 balanced", lambda ws, st, a: quality.bench_quality(ws, a.quick)),
+        ("11", team.NAME, ">= 1.6", lambda ws, st, a: team.bench_team_throughput(ws, a.quick)),
     ]
 
 

@@ -72,6 +72,11 @@ def test_two_workers_run_builds_submitted_from_a_third_process_and_logs_read_bac
             assert any(isinstance(e, LogLine) for e in live)  # came over Redis pub/sub
             assert isinstance(live[-1], BuildFinished) and live[-1].status == "completed"
             assert live[-1].job == JobRef("build", record.id)
+        team = app.jobs.team_status()
+        assert team is not None and team.broker_error is None
+        assert {w.name for w in team.workers} == {first.node, second.node}
+        assert all(w.docker_version and w.running == [] for w in team.workers)
+        assert team.queue_depth == 0
         metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
         assert 'builds_total{status="completed"} 1.0' in metrics  # alpha ran one of the two
         assert "active_builds 0.0" in metrics
