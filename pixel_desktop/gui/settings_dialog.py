@@ -416,7 +416,12 @@ class SettingsDialog(QDialog):
                         self._services, name, previous.url, previous.username, None, previous.insecure, existing=True
                     ).run_now()
                 )
-            self._saved(self.registry_result, f"Saved registry {name}.")
+            note = (
+                " Cancel restores its address and user; the new password stays in the keyring."
+                if previous is not None and password
+                else ""
+            )
+            self._saved(self.registry_result, f"Saved registry {name}.{note}")
 
         registry_ops.save_registry(
             self._services, name, url, user or None, password or None, insecure, existing=existing
