@@ -196,7 +196,7 @@ class Projects:
     # What follows the slug, and what deliberately does not:
     # - secrets: keyed by the project's ``secrets_key`` (fixed at creation), never the slug,
     #   so every stored value stays with the project under its new slug;
-    # - builds, deployments, eval runs: rows point at the project id and stay attached;
+    # - builds and deployments: their rows point at the project id and stay attached;
     # - images: the next build is tagged ``pixel/<client>/<new slug>:b<N>``; images already
     #   built keep the tag they were built and tested with, because build records, deploy
     #   plans and running containers refer to them by that exact reference.

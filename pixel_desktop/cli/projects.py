@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rename = psub.add_parser(
         "rename",
         help="change a project's slug (secrets, builds and deployments stay with it)",
-        description="Change a project's slug. Secret values, builds, deployments and eval runs stay "
+        description="Change a project's slug. Secret values, builds and deployments stay "
         "with the project; the next build is tagged with the new slug, existing images keep theirs.",
     )
     rename.add_argument("old", metavar="OLD", help="the current slug")

@@ -171,8 +171,8 @@ class RenameProjectDialog(QDialog):
         self.ok_button.setEnabled(problem is None)
         new = self.slug() or "…"
         self.effects.setText(
-            f"Commands use the new slug (pixel build {new}). Secret values, builds, deployments "
-            f"and evaluation runs stay with the project. The next build is tagged "
+            f"Commands use the new slug (pixel build {new}). Secret values, builds and "
+            f"deployments stay with the project. The next build is tagged "
             f"pixel/{self._client_slug}/{new}; images already built, and containers already "
             f"running, keep the names they were given."
         )

@@ -150,7 +150,7 @@ def test_the_rename_dialog_says_what_follows_and_refuses_a_bad_slug(qtbot) -> No
     assert not dialog.ok_button.isEnabled()
     dialog.slug_edit.setText("globex-help")
     assert dialog.ok_button.isEnabled()
-    assert "Secret values, builds, deployments" in dialog.effects.text()
+    assert "Secret values, builds and deployments stay with the project" in dialog.effects.text()
     assert "pixel/globex/globex-help" in dialog.effects.text()
 
 
@@ -207,6 +207,11 @@ def test_tab_and_shift_tab_move_between_cells_and_never_overwrite_the_question(q
     qtbot.keyClick(faq.table.focusWidget(), Qt.Key.Key_Escape)
     row = faq.rows()[new]
     assert (row["question"], row["answer"]) == ("Do you ship to Norway?", "Yes, in 3 days.")
+    qtbot.keyClick(faq.table, Qt.Key.Key_Tab)  # no cell open: Tab still moves and opens the next one
+    assert (faq.table.currentRow(), faq.table.currentColumn()) == (new, 1)
+    assert faq.table.state() == faq.table.State.EditingState
+    qtbot.keyClick(faq.table.focusWidget(), Qt.Key.Key_Escape)
+    assert faq.rows()[new]["answer"] == "Yes, in 3 days."
 
     editor.show_section("business_rules")
     rules = editor.rules_table
