@@ -41,9 +41,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def _items() -> list[tuple[str, str, str, Callable[..., list[Figure]]]]:
     """(item id, name shown on ERROR, target shown on ERROR, runner) in run order."""
-    from bench import assistant, builds, context, gui, quality, store, team
+    from bench import assistant, builds, cli, context, gui, quality, store, team
 
     return [
+        ("12", "`pixel projects list` / `docker image ls`; `pixel --version`", "<= 0.30 s; <= 0.15 s", lambda ws, st, a: cli.bench_cli(ws, a.quick)),
         ("7", "store import / list (SQLite, PostgreSQL)", "list < 100 ms; import >= 200/s", lambda ws, st, a: store.bench_store(ws, a.quick)),
         ("1", "build overhead cold/warm: pixel build / docker build", "<= 1.05 cold; <= 1.2 warm", lambda ws, st, a: builds.bench_build_overhead(ws, st, a.reps)),
         ("8", "image size: generated - base", "< 60 MB", lambda ws, st, a: builds.bench_image_size(ws, st)),

@@ -4,9 +4,12 @@
 validate the YAML spec, then ``store.projects.create`` — timed for the first 1,000. The
 store is then filled to 10,000 projects (sample-sized specs, 100 clients) in one bulk
 transaction through the store's own ORM models with the same canonical spec JSON
-(``create`` at the measured rate would take many minutes), and ``store.projects.list()`` —
-what the GUI's project tree calls — is timed, median of the repetitions, SQLite and
-PostgreSQL interleaved.
+(``create`` at the measured rate would take many minutes), and the list query
+``store.project_list.summaries()`` — the columns a project list shows, what `pixel
+projects list` runs — is timed, median of the repetitions, SQLite and PostgreSQL
+interleaved. Beside it: the full records (``store.projects.list()``, every spec read, what
+the figure timed before) and, on SQLite, the same query through plain sqlite3 (the path
+`pixel projects list` takes on a current SQLite store, without SQLAlchemy).
 PostgreSQL runs in a scratch schema (``search_path``) that is dropped afterwards.
 """
 
@@ -66,6 +69,7 @@ def _bulk_fill(store: Any, numbers: range) -> float:
     from sqlalchemy.orm import Session
 
     from pixel_desktop.store.models import Client, Project, Template
+    from pixel_desktop.store.projects import new_secrets_key
 
     start = time.perf_counter()
     base = sample_data()
@@ -79,6 +83,7 @@ def _bulk_fill(store: Any, numbers: range) -> float:
             data = dict(base, **filler_fields(i))
             s.add(Project(slug=data["slug"], name=data["name"], client_id=clients[data["client"]],
                           template_id=template_id, version=1, created_at=now, updated_at=now,
+                          secrets_key=new_secrets_key(data["slug"]),
                           spec=json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
     return time.perf_counter() - start
 
@@ -125,28 +130,57 @@ def bench_store(ws: Workspace, quick: bool) -> list[Figure]:
                 figures.append(error_figure("7", f"store ({name})", "list < 100 ms; import >= 200/s",
                                             f"{exc.__class__.__name__}: {exc}"))
         samples: dict[str, list[float]] = {name: [] for name in stores}
+        full: dict[str, list[float]] = {name: [] for name in stores}
         for _ in range(LIST_REPS):
             for name, store in stores.items():  # interleaved
                 start = time.perf_counter()
-                records = store.projects.list()
+                summaries = store.project_list.summaries()
                 samples[name].append(time.perf_counter() - start)
-                if len(records) != list_n:
-                    raise BenchError(f"{name} list returned {len(records)} projects, expected {list_n}")
+                start = time.perf_counter()
+                records = store.projects.list()
+                full[name].append(time.perf_counter() - start)
+                if len(summaries) != list_n or len(records) != list_n:
+                    raise BenchError(f"{name} list returned {len(summaries)}/{len(records)} projects, expected {list_n}")
         for name, values in samples.items():
             search = stores[name]
             start = time.perf_counter()
-            hits = search.projects.list("client 042")
+            hits = search.project_list.summaries("client 042")
             search_s = time.perf_counter() - start
             figures.append(figure("7", f"store list {list_n:,} ({name})", median(values) * 1000, "ms",
                                   limit=100, op="<", fmt="{:.0f}",
                                   details={"samples_ms": [v * 1000 for v in values],
                                            "search_ms": search_s * 1000, "search_hits": len(hits)}))
+            figures.append(figure("7", f"  full records, every spec read: store.projects.list() ({name})",
+                                  median(full[name]) * 1000, "ms", fmt="{:.0f}",
+                                  details={"samples_ms": [v * 1000 for v in full[name]]}))
+            if name == "SQLite":
+                figures.append(_sqlite_reader_figure(search.url, list_n))
     finally:
         for store in stores.values():
             store.close()
         for cm in contexts:
             cm.__exit__(None, None, None)
     return figures
+
+
+def _sqlite_reader_figure(url: str, list_n: int) -> Figure:
+    from pixel_desktop.store.sqlite_reader import SqliteProjectList
+
+    reader = SqliteProjectList.open(url)
+    if reader is None:
+        raise BenchError("the SQLite bench store is not current, so `pixel projects list` would not take the sqlite3 path")
+    try:
+        values = []
+        for _ in range(LIST_REPS):
+            start = time.perf_counter()
+            got = reader.summaries()
+            values.append(time.perf_counter() - start)
+            if len(got) != list_n:
+                raise BenchError(f"the sqlite3 list returned {len(got)} projects, expected {list_n}")
+    finally:
+        reader.close()
+    return figure("7", "  list query through plain sqlite3, as `pixel projects list` runs it (SQLite)",
+                  median(values) * 1000, "ms", fmt="{:.0f}", details={"samples_ms": [v * 1000 for v in values]})
 
 
 def _sqlite_url(ws: Workspace) -> str:

@@ -122,8 +122,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    found = _global_options(argv)
-    if found and found[0].version:  # answered before anything else is imported
+    # --version is answered before anything else is imported (argparse included, when it
+    # comes first: argparse would print it there whatever follows).
+    if argv[:1] == ["--version"] or ((found := _global_options(argv)) and found[0].version):
         print(f"pixel {__version__}")
         return 0
     parser = build_parser(argv)
