@@ -53,20 +53,34 @@ class Targets:
         return kinds()
 
     def add(
-        self, name: str, docker_host: str, kind: str = "docker", *, tls_dir: Path | None = None
+        self,
+        name: str,
+        docker_host: str,
+        kind: str = "docker",
+        *,
+        tls_dir: Path | None = None,
+        publish_address: str | None = None,
     ) -> TargetRecord:
-        """Check everything first (name, URL, kind, TLS files), then copy the TLS files and
-        write the row, so a refused target leaves nothing behind."""
+        """Check everything first (name, URL, kind, TLS files, publish address), then copy
+        the TLS files and write the row, so a refused target leaves nothing behind.
+        ``publish_address``: the host interface deployments publish on (None: loopback for
+        a local socket, every interface for a remote host)."""
         from pixel_desktop.deploy import hosts
 
         name, url, kind = hosts.validate_target((name or "").strip(), docker_host, kind)
+        publish_address = hosts.validate_publish_address(publish_address, url.raw)
+        if kind == "swarm" and publish_address not in (None, "0.0.0.0", "::"):
+            raise InputError(
+                "A swarm target publishes on every interface of every node (Swarm's ingress "
+                "network), so --publish-address does not apply; leave it out."
+            )
         if tls_dir is not None and url.scheme != "tcp":
             raise InputError("--tls-dir only applies to tcp:// hosts.")
         if url.scheme == "tcp" and tls_dir is None:
             hosts.tls_options(name)  # explains what is missing unless DOCKER_CERT_PATH has them
         if tls_dir is not None:
             hosts.install_tls(name, tls_dir)
-        return self._ctx.store.targets.add(name, url.raw, kind)
+        return self._ctx.store.targets.add(name, url.raw, kind, publish_address=publish_address)
 
     def list(self) -> builtins.list[TargetRecord]:
         return self._ctx.store.targets.list()

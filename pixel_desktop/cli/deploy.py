@@ -35,6 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--kind", default="docker", help="docker (default; also over ssh:// or tcp://) or swarm"
     )
     add.add_argument("--tls-dir", type=Path, help="folder with ca.pem, cert.pem, key.pem (tcp://)")
+    add.add_argument(
+        "--publish-address",
+        metavar="IP",
+        help="host interface deployments publish on (default: 127.0.0.1 for a local socket, "
+        "every interface for ssh:// or tcp://; 0.0.0.0 = every interface)",
+    )
     add.set_defaults(func=cmd_targets_add)
     lst = tsub.add_parser("list", help="list targets")
     lst.add_argument("--json", action="store_true")
@@ -125,22 +131,49 @@ def _printer(enabled: bool) -> Any:
 
 # --------------------------------------------------------------------------- targets
 def cmd_targets_add(args: argparse.Namespace, app: App) -> int:
-    record = app.targets.add(args.name, args.docker_host, args.kind, tls_dir=args.tls_dir)
-    print(f"Added target {record.name}: {record.docker_host} ({record.kind}).")
+    record = app.targets.add(
+        args.name,
+        args.docker_host,
+        args.kind,
+        tls_dir=args.tls_dir,
+        publish_address=args.publish_address,
+    )
+    print(
+        f"Added target {record.name}: {record.docker_host} ({record.kind}); deployments "
+        f"publish on {_publish_text(record)}."
+    )
     if app.targets.is_ssh(record):
         print(f"Check it with: pixel targets check {record.name}")
     return 0
 
 
+def _publish_text(target: Any) -> str:
+    if target.publish_address:
+        return target.publish_address
+    local = target.docker_host.startswith(("unix://", "npipe://"))
+    return "127.0.0.1 (default)" if local else "every interface (default)"
+
+
 def cmd_targets_list(args: argparse.Namespace, app: App) -> int:
     rows = app.targets.list()
     if args.json:
-        print_json([{"name": t.name, "docker_host": t.docker_host, "kind": t.kind} for t in rows])
+        print_json(
+            [
+                {
+                    "name": t.name,
+                    "docker_host": t.docker_host,
+                    "kind": t.kind,
+                    "publish_address": t.publish_address,
+                }
+                for t in rows
+            ]
+        )
     elif not rows:
         print("No targets. Add one: pixel targets add NAME --docker-host ssh://user@host")
     else:
         print_table(
-            ["name", "kind", "docker host"], [[t.name, t.kind, t.docker_host] for t in rows]
+            ["name", "kind", "docker host", "publishes on"],
+            [[t.name, t.kind, t.docker_host, _publish_text(t)] for t in rows],
         )
     return 0
 

@@ -122,7 +122,8 @@ def reports_healthy(docker: ContainerStates, cid: str) -> Callable[[], bool]:
 
 
 def public_url(project: ProjectRecord, target: TargetRecord) -> str:
-    return f"http://{hosts.public_host(target.docker_host, target.name)}:{project.spec.deployment.port}"
+    """The URL the app shows and health-checks: it reaches the port where it is bound."""
+    return f"http://{hosts.publish_binding(target).url_host}:{project.spec.deployment.port}"
 
 
 class Sampled(Protocol):

@@ -8,10 +8,13 @@ re-exported so deploy callers have one import.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.docker.hosts import (
@@ -42,12 +45,14 @@ __all__ = [
     "pixel_known_hosts",
     "presented_key",
     "public_host",
+    "publish_binding",
     "ssh_options",
     "tls_dir",
     "tls_options",
     "transport",
     "trust",
     "validate_kind",
+    "validate_publish_address",
     "validate_target",
     "validate_target_name",
 ]
@@ -77,6 +82,62 @@ def validate_target(name: str, docker_host: str, kind: str) -> tuple[str, HostUr
 
 
 LOOPBACK = "127.0.0.1"
+_WILDCARDS = ("0.0.0.0", "::")
+
+
+class PublishTarget(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def docker_host(self) -> str: ...
+    @property
+    def publish_address(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PublishBinding:
+    """Where a target's deployments publish (``bind``: None = every interface) and the
+    host of the URL the app shows and health-checks, which must reach that bind."""
+
+    bind: str | None
+    url_host: str
+
+
+def publish_binding(target: PublishTarget) -> PublishBinding:
+    """The target's own ``publish_address`` when set, else the default (``bind_address``).
+    The URL shows a specific bound address itself; a wildcard or the default bind is
+    reached at the target's host (127.0.0.1 for a local socket)."""
+    chosen = target.publish_address
+    bind = chosen if chosen else bind_address(target.docker_host)
+    if bind in _WILDCARDS:
+        bind = None
+    host = public_host(target.docker_host, target.name)
+    url_host = host if bind is None or bind == LOOPBACK else bind
+    if ":" in url_host and not url_host.startswith("["):
+        url_host = f"[{url_host}]"  # an IPv6 literal in a URL
+    return PublishBinding(bind, url_host)
+
+
+def validate_publish_address(address: str | None, docker_host: str) -> str | None:
+    """An IP address to publish on, or None for the default. A remote target cannot bind
+    loopback: the app checks the deployment's health from this machine."""
+    text = (address or "").strip()
+    if not text:
+        return None
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        raise InputError(
+            f"Invalid publish address {text!r}: use an IP address of the target, e.g. "
+            "127.0.0.1 (this machine only) or 0.0.0.0 (every interface)."
+        ) from None
+    if ip.is_loopback and parse_docker_host(docker_host).scheme not in ("unix", "npipe"):
+        raise InputError(
+            f"A remote target cannot publish on {text}: the deployment would answer only on "
+            "that host itself, and Pixel checks its health from this machine. Use 0.0.0.0 "
+            "or the host's private address."
+        )
+    return str(ip)
 
 
 def bind_address(docker_host: str) -> str | None:

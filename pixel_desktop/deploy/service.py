@@ -68,6 +68,33 @@ class StartedDeploy:
         return self.record.id
 
 
+class DeploymentLog:
+    """A deployment's log lines (``source`` says whose); ``close`` (any thread) ends the
+    iteration and the target connection."""
+
+    def __init__(self, source: str, stream: LogStream, docker: DockerClient) -> None:
+        self.source = source
+        self._stream = stream
+        self._docker = docker
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            yield from self._stream
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._stream.close()
+        with contextlib.suppress(Exception):
+            self._docker.close()
+
+    def __enter__(self) -> DeploymentLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class DeployService:
     """Deploy, roll back, check targets and list deployments. Thread-safe per call.
 

@@ -87,7 +87,7 @@ def run(r: Rollout) -> None:
                     port,
                     r.env,
                     cfg.labels(slug, dep_id),
-                    bind_address=hosts.bind_address(plan.target.docker_host),
+                    bind_address=hosts.publish_binding(plan.target).bind,
                 )
             )
             r.emit("health", f"waiting for {r.url}{path}")
@@ -185,12 +185,12 @@ def _check_candidate(r: Rollout, untouched: str) -> str | None:
                 port,
                 r.env,
                 labels,
-                bind_address=hosts.bind_address(plan.target.docker_host),
+                bind_address=hosts.publish_binding(plan.target).bind,
             ),
             temporary=True,
         )
         host_port = docker.published_port(cid, port)
-        url = f"http://{hosts.public_host(plan.target.docker_host, plan.target.name)}:{host_port}"
+        url = f"http://{hosts.publish_binding(plan.target).url_host}:{host_port}"
         r.emit(
             "health",
             f"checking the new version on temporary port {host_port} before touching the "

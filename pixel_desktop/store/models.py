@@ -197,6 +197,9 @@ class DeployTarget(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     docker_host: Mapped[str] = mapped_column(String(500))
     kind: Mapped[str] = mapped_column(String(20))
+    # Host interface deployments publish on; NULL: loopback for a local socket, every
+    # interface for a remote host (deploy/hosts.py publish_binding).
+    publish_address: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

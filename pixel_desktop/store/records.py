@@ -139,6 +139,7 @@ class TargetRecord:
     name: str
     docker_host: str
     kind: str
+    publish_address: str | None = None  # None: the default bind (deploy/hosts.py)
 
 
 @dataclass(frozen=True)

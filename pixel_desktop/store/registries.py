@@ -27,7 +27,13 @@ def _registry(row: Registry) -> RegistryRecord:
 
 
 def _target(row: DeployTarget) -> TargetRecord:
-    return TargetRecord(id=row.id, name=row.name, docker_host=row.docker_host, kind=row.kind)
+    return TargetRecord(
+        id=row.id,
+        name=row.name,
+        docker_host=row.docker_host,
+        kind=row.kind,
+        publish_address=row.publish_address,
+    )
 
 
 def _required(label: str, value: str | None, max_len: int) -> str:
@@ -124,12 +130,20 @@ class TargetRepository:
     def __init__(self, sessions: Sessions) -> None:
         self._s = sessions
 
-    def add(self, name: str, docker_host: str, kind: str = "docker") -> TargetRecord:
+    def add(
+        self,
+        name: str,
+        docker_host: str,
+        kind: str = "docker",
+        *,
+        publish_address: str | None = None,
+    ) -> TargetRecord:
         name = _required("target name", name, 100)
         row = DeployTarget(
             name=name,
             docker_host=_required("target Docker host", docker_host, 500),
             kind=_required("target kind", kind, 20),
+            publish_address=publish_address or None,
             created_at=datetime.now(UTC),
         )
         try:

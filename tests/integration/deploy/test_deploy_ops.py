@@ -178,3 +178,33 @@ def test_prune_removes_old_images_of_this_store_only_and_keeps_the_deployed_one(
             for b in builds:
                 docker.remove_image(str(b.image_name), force=False)
             docker.remove_image(f"{other_store_repo}:b{builds[0].id}", force=False)
+
+
+def test_a_target_added_with_a_publish_address_publishes_there_and_the_cli_shows_it(
+    store, docker_host, standins, cleanup, capsys
+) -> None:
+    from pixel_desktop.cli import main as cli_main
+
+    assert (
+        cli_main.main(
+            ["targets", "add", "open", "--docker-host", docker_host, "--publish-address", "0.0.0.0"]
+        )
+        == 0
+    )
+    assert "publish on 0.0.0.0" in capsys.readouterr().out
+    assert cli_main.main(["targets", "list", "--json"]) == 0
+    assert '"publish_address": "0.0.0.0"' in capsys.readouterr().out
+    slug = unique_slug("deploy-ops-open")
+    cleanup.append(slug)
+    port = free_port()
+    project = make_project(store, slug, port)
+    build = add_build(store, project.id, standins.good)
+
+    deployed = _service(store, docker_host).deploy(slug, "open", build_id=build.id)
+
+    assert deployed.status == "healthy", deployed.error_message
+    assert deployed.url == f"http://127.0.0.1:{port}", "every interface includes loopback"
+    with DockerClient(docker_host) as docker:
+        (live,) = docker.list_containers({"pixel.project": slug})
+        bindings = docker.api.inspect_container(live.id)["HostConfig"]["PortBindings"]
+    assert bindings[f"{port}/tcp"][0]["HostIp"] in ("", "0.0.0.0")

@@ -187,3 +187,32 @@ def test_prune_uses_the_retention_setting_and_refuses_keeping_none(ctx: AppConte
 def test_prune_never_plans_a_running_build(ctx: AppContext) -> None:
     _builds(ctx, ["building", "completed"])
     assert Prune(ctx).plan(keep=1).items == []
+
+
+# ---------------------------------------------------------------- publish address of a target
+def _target(host: str, publish: str | None, kind: str = "docker") -> TargetRecord:
+    return TargetRecord(3, "t", host, kind, publish_address=publish)
+
+
+def test_the_shown_url_reaches_where_a_target_publishes() -> None:
+    local, remote = "unix:///var/run/docker.sock", "tcp://server.example:2376"
+    cases = {
+        (local, None): ("127.0.0.1", "127.0.0.1"),
+        (local, "0.0.0.0"): (None, "127.0.0.1"),
+        (local, "192.168.1.20"): ("192.168.1.20", "192.168.1.20"),
+        (remote, None): (None, "server.example"),
+        (remote, "10.0.0.5"): ("10.0.0.5", "10.0.0.5"),
+        (remote, "::"): (None, "server.example"),
+    }
+    for (host, publish), (bind, url_host) in cases.items():
+        binding = hosts.publish_binding(_target(host, publish))
+        assert (binding.bind, binding.url_host) == (bind, url_host), (host, publish)
+
+
+def test_a_publish_address_must_be_an_ip_and_a_remote_target_cannot_bind_loopback() -> None:
+    assert hosts.validate_publish_address(" 0.0.0.0 ", "ssh://u@h") == "0.0.0.0"
+    assert hosts.validate_publish_address("", "ssh://u@h") is None
+    with pytest.raises(InputError, match="use an IP address"):
+        hosts.validate_publish_address("myhost", "unix:///var/run/docker.sock")
+    with pytest.raises(InputError, match="checks its health from this machine"):
+        hosts.validate_publish_address("127.0.0.1", "ssh://deploy@server.example")
