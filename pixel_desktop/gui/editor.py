@@ -1,13 +1,16 @@
 """The project editor: every spec field as a form, validated by the spec model itself.
 
 Validation is the same ``ProjectSpec`` + ``spec_error_from_validation`` the importer and CLI
-use, so the editor can never accept what ``pixel projects import`` would refuse. The first
-problem is shown under the header with its field path, its section gets a warning icon and
-the offending widget or table row is highlighted.
+use, so the editor can never accept what ``pixel projects import`` would refuse. Every
+problem is listed under the header in words (``FAQ row 25, answer must not be empty``: rows
+count from 1, as the tables number them; see ``messages.spec_problems``), each section with a
+problem gets a warning icon, its widget is outlined, and the first table row at fault is
+selected and highlighted.
 
 Saving from the form keeps every value exactly as loaded or typed, as the YAML path does:
 lists are edited one item per row (StringListEdit), multi-line text through ExactTextEdit,
-numbers as text parsed with ``float`` (a spin box rounds), and nothing is trimmed or split.
+numbers as text parsed with ``float`` (a spin box rounds) or ``int`` (a spin box clamps
+99999 to its maximum), and nothing is trimmed or split.
 A value the spec refuses (e.g. a blank item) is named by validation instead of dropped.
 """
 

@@ -184,6 +184,7 @@ class StringListEdit(QWidget):
     def add_item(self, text: str = "") -> None:
         item = self._append(text)
         self.list.setCurrentItem(item)
+        self.list.scrollToItem(item)
         if not text:
             self.list.editItem(item)
         self._emit_changed()
@@ -453,8 +454,7 @@ class RowTable(QWidget):
         """Append an empty row, scroll it into view and open its first cell for typing."""
         r = self._append({})
         self.table.setCurrentCell(r, 0)
-        self.table.scrollToItem(self.table.item(r, 0) or self.table.item(r, 0))
-        self.table.scrollToBottom()
+        self.table.scrollToBottom()  # the new row is the last one
         self.table.setFocus()
         if self.table.item(r, 0) is not None:
             self.table.editItem(self.table.item(r, 0))
