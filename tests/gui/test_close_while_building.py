@@ -158,3 +158,61 @@ def test_choosing_dont_close_keeps_the_window_and_the_build(qtbot, building_wind
     assert services.get_build(build_id).status not in TERMINAL_BUILD_STATUSES
     window.confirm_close = False
     window.cancel_build()
+
+
+KEPT_PROCESS = """
+import sys
+from pixel_desktop import settings as settings_mod
+from pixel_desktop.gui.app import finish_headless
+from pixel_desktop.gui.services import Services
+
+svc = Services(store_url=sys.argv[1], settings=settings_mod.Settings(docker_host=sys.argv[2], base_image=sys.argv[3]))
+svc.open_store()
+build_id = svc.submit_build("acme-support-bot")
+print(build_id, flush=True)
+finish_headless(svc, [build_id])
+svc.close()
+"""
+
+
+def test_a_build_kept_by_another_process_is_followed_live_through_its_lease(
+    qtbot, window, store_url: str, docker_host: str, base_image: str
+) -> None:
+    """A real second process (the kept, headless app) runs the build; this window finds it
+    through the runner lease, with no test hook, and follows it to its end."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KEPT_PROCESS, store_url, docker_host, base_image],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        build_id = int(proc.stdout.readline())
+        notifier = RecordingNotifier()
+        window.notifier = notifier
+        window.window_in_front = lambda: False
+        finished: list = []
+        window.bridge.build_finished.connect(finished.append)
+        window.builds_tab.refresh_history()
+        tab = window.builds_tab
+        qtbot.waitUntil(lambda: any(b.id == build_id for b in tab.history), timeout=30_000)
+        tab.select_history(build_id)
+
+        qtbot.waitUntil(lambda: any(e.build_id == build_id for e in finished), timeout=BUILD_TIMEOUT_MS)
+        _out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert f"finishing build #{build_id} in the background" in err
+    assert f"build #{build_id} completed" in err
+    event = next(e for e in finished if e.build_id == build_id)
+    assert event.status == "completed", event.error
+    assert tab.phases.current == "completed"
+    assert "COMPLETED" in tab.log.toPlainText()
+    assert [n.title for n in notifier.notices] == [f"Build #{build_id} completed"]
