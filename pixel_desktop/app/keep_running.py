@@ -80,9 +80,10 @@ def finish_kept_builds(
             for build_id in active:
                 runner.cancel(build_id, reason=APP_STOPPED)
         try:
-            record = runner.wait(active[0], timeout=poll_s)
+            runner.wait(active[0], timeout=poll_s)
         except TimeoutError:
             continue
+        record = app.builds.get(active[0])
         finished.append(record)
         if on_finished is not None:
             on_finished(record)
