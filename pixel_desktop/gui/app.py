@@ -48,10 +48,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         help="with --screenshot: run these question,expected rows against the project's last build and capture the Evaluate tab",
     )
+    parser.add_argument(
+        "--try-question",
+        metavar="TEXT",
+        help="with --screenshot: open Try it on the project's newest completed build, ask TEXT and capture the answer",
+    )
     parser.add_argument("--size", default="1400x900", help="window size for --screenshot, WIDTHxHEIGHT")
     args = parser.parse_args(argv)
     if args.run_build and not args.screenshot:
         parser.error("--run-build only makes sense with --screenshot")
+    if args.try_question is not None and not args.screenshot:
+        parser.error("--try-question only makes sense with --screenshot")
     if args.eval_csv is not None:
         if not args.screenshot:
             parser.error("--eval-csv only makes sense with --screenshot")
@@ -229,6 +236,8 @@ class _Screenshot:
                 return False
             w.tabs.setCurrentIndex(TABS.index("builds"))  # type: ignore[attr-defined]
             return True
+        if self.args.try_question is not None:
+            return self._try_ready()
         if self.args.tab == "files":
             return w.files_tab.applied_generation > 0  # type: ignore[attr-defined]
         if self.args.tab == "deploy":
@@ -258,6 +267,28 @@ class _Screenshot:
             return False
         self._eval_started = True
         tab.run()
+        return False
+
+    def _try_ready(self) -> bool:
+        """With --try-question: open Try it, ask once the assistant answers /health; ready
+        when the answer is shown. A start or a question that fails is said, not captured."""
+        panel = self.window.try_panel  # type: ignore[attr-defined]
+        controller = panel.controller
+        if not panel.isVisible():
+            panel.open_panel()
+            return False
+        if controller.answers:
+            return True
+        if controller.session is None:
+            if panel.retry_button.isVisible():
+                self._give_up(panel.status_label.text())
+            return False
+        if getattr(self, "_try_asked", False):
+            if not controller.asking:
+                self._give_up(panel.transcript.toPlainText().strip().splitlines()[-1])
+            return False
+        self._try_asked = True
+        controller.ask(self.args.try_question)
         return False
 
     def _give_up(self, message: str) -> None:

@@ -58,7 +58,7 @@ class TryPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("tryPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumWidth(320)
+        self.setMinimumWidth(300)
 
         self.open_button = QToolButton()
         self.open_button.setText("Try it")
@@ -90,7 +90,7 @@ class TryPanel(QFrame):
         self.send_button = QPushButton("Ask")
         self.send_button.setDefault(True)
         self.send_button.clicked.connect(self._send)
-        self.phrasing_button = QPushButton("Add as FAQ phrasing")
+        self.phrasing_button = QPushButton("Add as phrasing")
         self.phrasing_button.setToolTip(
             "Add the last question to the questions: of the FAQ entry that answered it "
             "(or that you choose), and save the project"

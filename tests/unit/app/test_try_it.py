@@ -222,3 +222,19 @@ def test_expected_text_is_the_first_sentence_cut_at_a_word() -> None:
     long = "word " * 30
     cut = expected_text(long)
     assert len(cut) <= 60 and not cut.endswith(" ") and long.startswith(cut)
+
+
+def test_a_running_container_that_does_not_answer_on_loopback_is_not_reused(app: App, built: Any) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    gateway = Gateway(lambda q: faq_reply(RESET))
+    gateway.containers = [ContainerInfo("dep1", "d", "running", "img",
+                                        {"pixel.build-id": str(built.id), "pixel.role": "test"})]
+    gateway.ports = {"dep1": closed}
+    use = make(app, gateway)
+    session = use.start("acme-support-bot")
+    try:
+        assert session.owned and len(gateway.started) == 1
+    finally:
+        use.stop(session)
