@@ -14,8 +14,6 @@ import os
 import sys
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "pixel-ai-creator"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -67,7 +65,12 @@ def home() -> Path:
     from pixel_desktop.errors import InputError, PixelError
 
     env = os.environ.get("PIXEL_HOME")
-    base = Path(env).expanduser() if env else Path(platformdirs.user_data_dir(APP_NAME, False))
+    if env:
+        base = Path(env).expanduser()
+    else:
+        import platformdirs  # imported only when PIXEL_HOME does not say where
+
+        base = Path(platformdirs.user_data_dir(APP_NAME, False))
     try:
         return private_dir(base)
     except OSError as exc:

@@ -12,7 +12,7 @@ the store's engine (:class:`ProjectList`) or on a plain sqlite3 connection
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,10 +21,7 @@ from pixel_desktop.store.records import ProjectSummary
 if TYPE_CHECKING:
     from pixel_desktop.store._session import Sessions
 
-_COLUMNS = (
-    "p.id, p.slug, p.name, c.name AS client, t.name AS template, p.version, "
-    "p.created_at, p.updated_at"
-)
+_COLUMNS = "p.id, p.slug, p.name, c.name AS client, t.name AS template, p.version, p.updated_at"
 _FROM = (
     " FROM projects p JOIN clients c ON c.id = p.client_id"
     " JOIN templates t ON t.id = p.template_id"
@@ -62,29 +59,22 @@ def summary_query(dialect: str, search: str | None, faq_entries: bool) -> tuple[
 
 def utc(value: datetime | str | None) -> datetime | None:
     """A stored time as an aware UTC datetime, as the ORM's UTCDateTime gives it (SQLite
-    hands back text without the ORM, PostgreSQL a datetime)."""
+    hands back naive text without the ORM, PostgreSQL an aware datetime)."""
     if value is None:
         return None
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        try:  # one C call; a "+00:00" offset parses to datetime.UTC itself
+            return datetime.fromisoformat(value + "+00:00")
+        except ValueError:  # text that carries its own offset
+            value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def summaries_from_rows(rows: Sequence[Sequence[Any]], faq_entries: bool) -> list[ProjectSummary]:
-    return [
-        ProjectSummary(
-            id=row[0],
-            slug=row[1],
-            name=row[2],
-            client=row[3],
-            template=row[4],
-            version=row[5],
-            created_at=utc(row[6]),
-            updated_at=utc(row[7]),
-            faq_entries=row[8] if faq_entries else None,
-        )
-        for row in rows
-    ]
+def summaries_from_rows(rows: Iterable[Sequence[Any]], faq_entries: bool) -> list[ProjectSummary]:
+    make = ProjectSummary._make
+    if faq_entries:
+        return [make((r[0], r[1], r[2], r[3], r[4], r[5], utc(r[6]), r[7])) for r in rows]
+    return [make((r[0], r[1], r[2], r[3], r[4], r[5], utc(r[6]), None)) for r in rows]
 
 
 def sqlite_summaries(

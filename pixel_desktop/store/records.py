@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pixel_desktop.kinds import (  # the one definition, re-exported for the store's users
     BUILD_STATUSES,
@@ -71,20 +71,22 @@ class ProjectRecord:
         return spec_from_data(json.loads(self.spec_json), source=f"stored project '{self.slug}'")
 
 
-@dataclass(frozen=True)
-class ProjectSummary:
+class ProjectSummary(NamedTuple):
     """A project as a list shows it (the project tree, `pixel projects list`): the fields of
-    :class:`ProjectRecord` without the spec, which a list never reads. ``faq_entries`` is
-    filled only when the list query was asked for it (else None)."""
+    :class:`ProjectRecord` a list uses, without the spec, which a list never reads.
+    ``faq_entries`` is filled only when the list query was asked for it (else None).
+
+    A NamedTuple, not a frozen dataclass, because a list makes 10,000 of them and a
+    dataclass's frozen ``__init__`` alone cost a third of the query's time.
+    """
 
     id: int
     slug: str
     name: str
     client: str
     template: str
-    version: int = 0
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    version: int
+    updated_at: datetime | None
     faq_entries: int | None = None
 
 

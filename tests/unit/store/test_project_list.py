@@ -18,7 +18,7 @@ from pixel_desktop.store.migrate import alembic_config, migration_transaction
 from pixel_desktop.store.project_list import contains_pattern
 from pixel_desktop.store.sqlite_reader import SqliteProjectList, sqlite_file_path
 
-SHOWN = ("id", "slug", "name", "client", "template", "version", "created_at", "updated_at")
+SHOWN = ("id", "slug", "name", "client", "template", "version", "updated_at")
 SEARCHES = (None, "", "  HELPER ", "acme", "100%", "_", "a/b", "zzz")
 
 
