@@ -17,6 +17,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -29,22 +30,21 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 async def stream_build(app: App, websocket: WebSocket, build_id: int, *, poll_s: float) -> None:
-    """Send the build's events until its end or the client's disconnect."""
+    """Send the build's events until its end or the client's disconnect (whichever first;
+    the other side is cancelled through one anyio task group, as Starlette expects)."""
 
     async def send(message: dict[str, Any]) -> None:
         await websocket.send_json(message)
 
-    stream = asyncio.ensure_future(_stream(app, build_id, send, poll_s))
-    disconnect = asyncio.ensure_future(_until_disconnect(websocket))
-    try:
-        await asyncio.wait({stream, disconnect}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (stream, disconnect):
-            task.cancel()
-        await asyncio.gather(stream, disconnect, return_exceptions=True)
-    failure = stream.exception() if stream.done() and not stream.cancelled() else None
-    if failure is not None:
-        raise failure
+    async with anyio.create_task_group() as group:
+
+        async def watch_disconnect() -> None:
+            await _until_disconnect(websocket)
+            group.cancel_scope.cancel()
+
+        group.start_soon(watch_disconnect)
+        await _stream(app, build_id, send, poll_s)
+        group.cancel_scope.cancel()
 
 
 async def _until_disconnect(websocket: WebSocket) -> None:

@@ -5,6 +5,7 @@ end, or follows a build this process does not run."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +145,17 @@ def test_a_build_running_in_another_process_is_followed_through_the_store(served
         messages = _receive_all(socket)
     assert [m["text"] for m in messages if m["type"] == "log"] == ["late"]
     assert messages[-1]["status"] == "completed"
+
+
+def test_a_client_that_leaves_before_the_end_is_unsubscribed_from_the_bus(served) -> None:
+    client, app, runners = served
+    build_id = _trigger(client)
+    baseline = len(app.bus._subscribers)
+    with client.websocket_connect(f"/builds/{build_id}/updates?token={TOKEN}") as socket:
+        assert socket.receive_json()["phase"] == "queued"
+        assert len(app.bus._subscribers) == baseline + 1
+    deadline = time.monotonic() + 5
+    while len(app.bus._subscribers) != baseline and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(app.bus._subscribers) == baseline
+    runners[0].finish(build_id, "completed", ts=1.0)  # nobody left to send to: no error
