@@ -14,12 +14,16 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pixel_desktop import paths
 from pixel_desktop.app.context import AppContext
 from pixel_desktop.errors import DockerNotFoundError, InputError, PixelError
 from pixel_desktop.kinds import TERMINAL_BUILD_STATUSES
 from pixel_desktop.store.records import BuildRecord
+
+if TYPE_CHECKING:
+    from pixel_desktop.docker.client import DockerClient
 
 # A deployment in these states runs (or may run again) its image: keep it.
 _IN_USE = ("pending", "deploying", "healthy", "stopped")
@@ -32,6 +36,8 @@ class PruneItem:
     project_slug: str
     image: str | None  # image tag to remove (None: no image left to remove)
     workspace: Path | None  # workspace folder to remove (None: none on disk)
+    image_id: str | None = None  # what the build made: a tag naming another image is kept
+    pushed_ref: str | None = None  # the local tag of its registry push, removed too
 
 
 @dataclass
@@ -48,6 +54,7 @@ class PruneResult:
     plan: PrunePlan
     removed_images: list[str] = field(default_factory=list)
     removed_workspaces: list[Path] = field(default_factory=list)
+    kept_foreign: list[str] = field(default_factory=list)  # tags now naming another image
     problems: list[str] = field(default_factory=list)  # what could not be removed, and why
 
 
@@ -80,7 +87,11 @@ class Prune:
                 image = build.image_name
                 if image is None and workspace is None:
                     continue
-                plan.items.append(PruneItem(build.id, project.slug, image, workspace))
+                plan.items.append(
+                    PruneItem(
+                        build.id, project.slug, image, workspace, build.image_id, build.pushed_ref
+                    )
+                )
         return plan
 
     def run(self, plan: PrunePlan) -> PruneResult:
@@ -89,21 +100,14 @@ class Prune:
         from pixel_desktop.docker.hosts import resolve_host
 
         result = PruneResult(plan)
-        images = [i for i in plan.items if i.image]
+        images = [i for i in plan.items if i.image or i.pushed_ref]
         if images:
             host = resolve_host(self._ctx.settings.effective_docker_host())
             with DockerClient(host) as docker:
                 for item in images:
-                    ref = str(item.image)
-                    try:
-                        docker.inspect_image(ref)
-                    except DockerNotFoundError:
-                        continue  # already gone (pruned before, or removed by hand)
-                    try:
-                        docker.remove_image(ref, force=False)
-                        result.removed_images.append(ref)
-                    except PixelError as exc:
-                        result.problems.append(f"{ref}: {exc.message}")
+                    for ref in (item.image, item.pushed_ref):
+                        if ref:
+                            self._remove_tag(docker, ref, item, result)
         for item in plan.items:
             if item.workspace is None:
                 continue
@@ -115,6 +119,24 @@ class Prune:
         return result
 
     # ---------------------------------------------------------------- helpers
+    @staticmethod
+    def _remove_tag(docker: DockerClient, ref: str, item: PruneItem, result: PruneResult) -> None:
+        """Untag ``ref`` unless it is gone or now names another image: a name from before
+        image names carried the store id (or a registry tag) may have been re-tagged by
+        another store's build with the same number, which is not ours to remove."""
+        try:
+            info = docker.inspect_image(ref)
+        except DockerNotFoundError:
+            return  # already gone (pruned before, or removed by hand)
+        if item.image_id and info.id != item.image_id:
+            result.kept_foreign.append(ref)
+            return
+        try:
+            docker.remove_image(ref, force=False)
+            result.removed_images.append(ref)
+        except PixelError as exc:
+            result.problems.append(f"{ref}: {exc.message}")
+
     def _images_in_use(self) -> dict[str, str]:
         """Image ref → why it is kept: per project and target, the image the newest
         deployment runs (or may run again: stopped) and the one a rollback would go back to."""

@@ -65,6 +65,7 @@ def cmd_prune(args: argparse.Namespace, app: App) -> int:
                 "removed_images": result.removed_images,
                 "removed_workspaces": [str(p) for p in result.removed_workspaces],
                 "kept_in_use": [{"build_id": b, "why": w} for b, w in plan.kept_in_use],
+                "kept_foreign": result.kept_foreign,
                 "problems": result.problems,
             }
         )
@@ -75,6 +76,8 @@ def cmd_prune(args: argparse.Namespace, app: App) -> int:
             f"completed build(s) per project"
             + (f" and {len(plan.kept_in_use)} a deployment uses." if plan.kept_in_use else ".")
         )
+        for ref in result.kept_foreign:
+            print(f"kept {ref}: it now names another image (another store's build?)")
         for problem in result.problems:
             print(f"not removed: {problem}")
     return 1 if result.problems else 0

@@ -208,3 +208,31 @@ def test_a_target_added_with_a_publish_address_publishes_there_and_the_cli_shows
         (live,) = docker.list_containers({"pixel.project": slug})
         bindings = docker.api.inspect_container(live.id)["HostConfig"]["PortBindings"]
     assert bindings[f"{port}/tcp"][0]["HostIp"] in ("", "0.0.0.0")
+
+
+def test_prune_keeps_an_old_style_tag_that_another_store_re_tagged(
+    store, docker_host, standins
+) -> None:
+    slug = unique_slug("prune-old")
+    project = make_project(store, slug, free_port())
+    old_repo = f"pixel/{project.spec.client_slug}/{slug}"  # a name from before the store id
+    with DockerClient(docker_host) as docker:
+        ours = docker.inspect_image(standins.good).id
+        old = store.builds.create(project.id)
+        old_ref = f"{old_repo}:b{old.id}"
+        store.builds.set_status(old.id, "completed", image_name=old_ref, image_id=ours)
+        docker.tag(standins.good2, old_repo, f"b{old.id}")  # another store's build of that number
+        add_build(store, project.id, standins.good)
+    ctx = AppContext(store.url, Settings())
+    try:
+        plan = Prune(ctx).plan(keep=1, slug=slug)
+        assert [i.build_id for i in plan.items] == [old.id]
+
+        result = Prune(ctx).run(plan)
+
+        assert result.kept_foreign == [old_ref] and result.removed_images == []
+        with DockerClient(docker_host) as docker:
+            assert docker.inspect_image(old_ref).id != ours
+    finally:
+        with DockerClient(docker_host) as docker:
+            docker.remove_image(old_ref, force=False)
