@@ -236,3 +236,36 @@ def test_prune_keeps_an_old_style_tag_that_another_store_re_tagged(
     finally:
         with DockerClient(docker_host) as docker:
             docker.remove_image(old_ref, force=False)
+
+
+def test_the_cli_prints_the_log_stops_removes_with_yes_and_dry_runs_a_prune(
+    store, docker_host, logging_standin, cleanup, capsys, monkeypatch
+) -> None:
+    from pixel_desktop.cli import main as cli_main
+
+    slug = unique_slug("deploy-ops-cli")
+    cleanup.append(slug)
+    project = make_project(store, slug, free_port())
+    store.targets.add("here", docker_host, "docker")
+    build = add_build(store, project.id, logging_standin)
+    monkeypatch.setenv("DOCKER_HOST", docker_host)
+    deployed = _service(store, docker_host).deploy(slug, "here", build_id=build.id)
+    assert deployed.status == "healthy", deployed.error_message
+    capsys.readouterr()
+
+    assert cli_main.main(["deployments", "logs", slug, "here", "--tail", "5"]) == 0
+    out = capsys.readouterr()
+    assert "standin starting" in out.out and f"pixel-{slug}-d{deployed.id}" in out.err
+
+    assert cli_main.main(["deployments", "stop", slug, "here", "--json"]) == 0
+    assert '"status": "stopped"' in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert cli_main.main(["deployments", "remove", slug, "here"]) == 2
+    assert "pass --yes" in capsys.readouterr().err
+    assert cli_main.main(["deployments", "remove", slug, "here", "--yes"]) == 0
+    assert "Removed" in capsys.readouterr().out
+    assert cli_main.main(["deployments", "stop", slug, "here"]) == 2
+    assert "nothing to stop" in capsys.readouterr().err
+
+    assert cli_main.main(["builds", "prune", slug, "--keep", "1", "--dry-run"]) == 0
+    assert "0 build(s) to prune" in capsys.readouterr().out
