@@ -8,6 +8,7 @@ queue with the same checks (the project exists, a push registry is configured), 
 from __future__ import annotations
 
 import builtins
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -39,6 +40,13 @@ def duration_s(record: BuildRecord) -> float | None:
     if record.started_at and record.completed_at:
         return round((record.completed_at - record.started_at).total_seconds(), 3)
     return None
+
+
+def _builds_on_team_workers(runner: JobRunner) -> bool:
+    """Team mode pushes from a worker with the worker's own keyring (README, Team mode): this
+    machine's keyring may not hold that password, so the pre-check would refuse a good push."""
+    team = sys.modules.get("pixel_desktop.jobs.team.runner")  # imported only in team mode
+    return team is not None and isinstance(runner, team.TeamJobRunner)
 
 
 class PushRefusedError(PixelError):
@@ -80,9 +88,10 @@ class Builds:
 
         With ``push_registry`` the registry is checked first (login and push permission): a
         failed check raises :class:`PushRefusedError` and nothing is queued or recorded."""
-        if push_registry is not None:
+        runner = self._jobs.runner
+        if push_registry is not None and not _builds_on_team_workers(runner):
             self.check_push(push_registry)
-        return self._jobs.runner.submit_build(
+        return runner.submit_build(
             slug, run_tests=run_tests, push_registry=push_registry, no_cache=no_cache
         )
 
