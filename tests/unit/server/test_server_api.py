@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from server_fakes import SLUG, TOKEN, FakeRunner, fake_app
 
 from pixel_desktop.app import App
+from pixel_desktop.errors import BuildError, InputError, PixelError, SecretStoreError
 from pixel_desktop.server import create_app
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -197,3 +198,27 @@ def test_a_build_cancelled_while_queued_counts_without_a_duration(served) -> Non
     assert _metric(text, 'builds_total{status="cancelled"}') == 1
     assert _metric(text, "build_duration_seconds_count") == 0
     assert _metric(text, "active_builds") == 0
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (InputError("The build engine is shutting down.", hint="Submit again."), 400),
+        (SecretStoreError("No usable OS keyring was found."), 503),
+        (BuildError("The daemon said no."), 500),
+    ],
+)
+def test_the_app_layers_errors_keep_their_sentence_and_map_to_a_status(
+    served, monkeypatch: pytest.MonkeyPatch, error: PixelError, code: int
+) -> None:
+    client, app, _ = served
+
+    def refuse(*_: object, **__: object) -> None:
+        raise error
+
+    monkeypatch.setattr(app.builds, "submit", refuse)
+    answer = client.post(f"/builds/trigger/{SLUG}", headers=AUTH)
+    assert answer.status_code == code
+    assert answer.json()["detail"] == error.message
+    if error.hint:
+        assert answer.json()["hint"] == error.hint
