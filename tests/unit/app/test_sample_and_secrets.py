@@ -18,7 +18,6 @@ from pixel_desktop.errors import DeployError, InputError
 from pixel_desktop.spec import load_spec_file, spec_from_data
 from pixel_desktop.store.records import ProjectRecord
 
-
 SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "acme-support.yaml"
 ACME = ProjectRecord(1, "acme", "Acme", "Acme", "faq-assistant", "{}", secrets_key="acme.0f0f")
 
