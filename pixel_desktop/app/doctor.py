@@ -120,7 +120,7 @@ def _check_daemon(probes: DoctorProbes, checks: list[DoctorCheck]) -> bool:
     except PixelError as exc:
         checks.append(DoctorCheck(
             "docker", "daemon", False, str(exc),
-            "Start Docker, or set the Docker host in Settings › Docker (or DOCKER_HOST).",
+            "Start Docker, or set the Docker host in Settings › General › Docker host (or DOCKER_HOST).",
             offline_demo=True,
         ))
         return False
@@ -203,7 +203,15 @@ def _check_registries(probes: DoctorProbes, checks: list[DoctorCheck]) -> None:
 def _check_secrets(probes: DoctorProbes, checks: list[DoctorCheck], keyring_ok: bool) -> None:
     from pixel_desktop.deploy.config import GUI_SECRET_CONTROL, cli_secret_command
 
-    for project in probes.projects():
+    try:
+        projects = probes.projects()
+    except PixelError as exc:
+        checks.append(DoctorCheck(
+            "secrets", "", False, f"not checked: the project store cannot be read ({exc}).",
+            "Check the store in Settings › General › Store URL (or PIXEL_STORE_URL / --store).",
+        ))
+        return
+    for project in projects:
         states = probes.secret_states(project) if keyring_ok else []
         needed = [s.name for s in states if s.used and not s.is_set]
         unread = [s.name for s in states if not s.used and not s.is_set]

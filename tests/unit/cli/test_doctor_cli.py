@@ -98,7 +98,7 @@ def test_a_dead_daemon_skips_what_needs_it_and_says_how_to_fix_it() -> None:
     probes.daemon_error = "Cannot reach the Docker daemon at unix:///var/run/docker.sock."
     report = run_checks(probes)
     (docker,) = _by_area(report, "docker")
-    assert not docker.ok and "Settings › Docker" in docker.fix
+    assert not docker.ok and "Settings › General › Docker host" in docker.fix
     assert probes.warm_asked == 0
     assert all(not c.ok and "not checked" in c.detail for c in _by_area(report, "wheelhouse"))
 
@@ -128,6 +128,17 @@ def test_a_locked_keyring_is_reported_and_secrets_are_not_asked() -> None:
     (keyring,) = _by_area(report, "keyring")
     assert not keyring.ok and "Unlock or start the OS keyring" in keyring.fix
     assert _by_area(report, "secrets") == []
+
+
+def test_an_unreadable_store_is_one_failed_check_not_a_crash() -> None:
+    probes = FakeProbes()
+
+    def broken() -> list[ProjectRecord]:
+        raise PixelError("Cannot open the store at postgresql://db/pixel.")
+
+    probes.projects = broken  # type: ignore[method-assign]
+    (secrets,) = _by_area(run_checks(probes), "secrets")
+    assert not secrets.ok and "cannot be read" in secrets.detail and "Settings › General › Store URL" in secrets.fix
 
 
 def test_pixel_doctor_exits_1_when_something_is_missing_and_0_when_all_is_fine(
