@@ -28,7 +28,7 @@ from PySide6.QtCore import Qt
 
 from pixel_desktop import paths
 from pixel_desktop.app.eval import Evaluator
-from pixel_desktop.gui.eval_tab import MissesModel
+from pixel_desktop.gui.eval_format import Column
 from pixel_desktop.store import Store
 
 RESET = "How do I reset my password?"
@@ -108,15 +108,15 @@ def test_a_run_shows_the_summary_and_each_miss_with_its_matched_entry_and_score(
     assert tab.p50_value.text().endswith(" ms") and tab.p99_value.text().endswith(" ms")
     assert tab.misses_title.text() == "Wrong answers (2)"
     model = tab.table.model()
-    shown = [
-        [model.data(model.index(r, c)) for c in range(model.columnCount())]
-        for r in range(model.rowCount())
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
+        "Line", "Question", "Expected", "Answered by", "Score"
     ]
+    shown = [[model.text(r, c) for c in Column] for r in range(model.rowCount())]
     assert shown == [
         ["3", "cards?", PAY, RESET, "0.410"],
         ["5", "paypal ok?", PAY, f"fallback (did you mean: {PAY})", "0.270"],
     ]
-    tip = model.data(model.index(0, MissesModel.GOT), Qt.ItemDataRole.ToolTipRole)
+    tip = model.data(model.index(0, Column.GOT), Qt.ItemDataRole.ToolTipRole)
     assert tip == "The assistant replied: answer"
     assert gateway.removed == ["fakecontainer0001"]
     assert "container was removed" in tab.status_label.text()
