@@ -94,7 +94,15 @@ def _run(app: App, token: str, host: str, port: int) -> int:
     shown = f"[{host}]" if ":" in host else host
     print(f"Serving the build status API on http://{shown}:{port} (Ctrl-C stops it)", flush=True)
     try:
-        uvicorn.run(api, host=host, port=port, log_level="warning", ws="websockets-sansio")
+        uvicorn.run(api, host=host, port=port, log_level="warning", ws=_websocket_impl())
     finally:
         api.state.metrics.detach()
     return 0
+
+
+def _websocket_impl() -> str:
+    """websockets' sans-I/O protocol where uvicorn has it: the legacy one is deprecated by
+    websockets 14 and warns on every connection."""
+    from uvicorn.config import WS_PROTOCOLS
+
+    return "websockets-sansio" if "websockets-sansio" in WS_PROTOCOLS else "auto"
