@@ -7,28 +7,12 @@ import argparse
 
 import pytest
 from keyring.backend import KeyringBackend
+from keyring_fakes import MemoryKeyring
 
 from pixel_desktop.cli import serve as serve_cli
 from pixel_desktop.errors import SecretStoreError
 from pixel_desktop.server.auth import bearer_token
 from pixel_desktop.server.token import ACCOUNT, SERVICE, TokenStore, tokens_match
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.data: dict[tuple[str, str], str] = {}
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.data[(service, username)] = password
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.data.get((service, username))
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.data.pop((service, username))
 
 
 class BrokenKeyring(MemoryKeyring):
