@@ -36,7 +36,9 @@ def test_cli_targets_deploy_rollback_and_history(
     assert pixel(["targets", "add", "plain", "--docker-host", "tcp://10.0.0.1:2375"]) == 2
     assert "TLS" in capsys.readouterr().err
     assert pixel(["targets", "list", "--json"]) == 0
-    assert _json(capsys) == [{"name": "box", "docker_host": ssh_env.docker_url, "kind": "docker"}]
+    assert _json(capsys) == [
+        {"name": "box", "docker_host": ssh_env.docker_url, "kind": "docker", "publish_address": None}
+    ]
 
     assert pixel(["targets", "check", "box", "--project", slug, "--json"]) == 0
     check = _json(capsys)
