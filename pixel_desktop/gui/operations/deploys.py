@@ -210,25 +210,29 @@ class LogFollower:
         self._lock = threading.Lock()
         self._log: DeploymentLog | None = None
         self.closed = False
+        self.done = threading.Event()  # set once ``read`` returned (its thread is free)
 
     def read(self, on_source: Callable[[str], None], on_line: Callable[[str], None]) -> bool:
         """Open the log and hand each line to ``on_line`` (on this worker thread; the view
         marshals it). True when it ended because it was closed, False when the log ended."""
-        log = self.services.deployment_log(self.slug, self.target, tail=self.tail, follow=True)
-        with self._lock:
-            if self.closed:
-                log.close()
-                return True
-            self._log = log
-        on_source(log.source)
         try:
-            for line in log:
+            log = self.services.deployment_log(self.slug, self.target, tail=self.tail, follow=True)
+            with self._lock:
                 if self.closed:
-                    break
-                on_line(line)
+                    log.close()
+                    return True
+                self._log = log
+            on_source(log.source)
+            try:
+                for line in log:
+                    if self.closed:
+                        break
+                    on_line(line)
+            finally:
+                log.close()
+            return self.closed
         finally:
-            log.close()
-        return self.closed
+            self.done.set()
 
     def close(self) -> None:
         """Stop following: the blocked read ends at once. Safe to call more than once."""
