@@ -72,8 +72,13 @@ def test_two_workers_run_builds_submitted_from_a_third_process_and_logs_read_bac
             assert any(isinstance(e, LogLine) for e in live)  # came over Redis pub/sub
             assert isinstance(live[-1], BuildFinished) and live[-1].status == "completed"
             assert live[-1].job == JobRef("build", record.id)
-        team = app.jobs.team_status()
-        assert team is not None and team.broker_error is None
+        deadline = time.monotonic() + 15  # workers refresh their announcement every 5 s
+        while True:
+            team = app.jobs.team_status()
+            assert team is not None and team.broker_error is None
+            if all(w.running == [] for w in team.workers) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         assert {w.name for w in team.workers} == {first.node, second.node}
         assert all(w.docker_version and w.running == [] for w in team.workers)
         assert team.queue_depth == 0
