@@ -31,7 +31,7 @@ test: install services
 	@set -a; source "$(SERVICES_ENV)"; set +a; \
 	$(VENV)/bin/ruff check pixel_desktop tests && \
 	$(VENV)/bin/lint-imports && \
-	$(VENV)/bin/mypy && \
+	$(VENV)/bin/mypy && $(VENV)/bin/mypy tests/*_fakes.py && \
 	$(PY) -m pytest -p no:cacheprovider -ra $(PYTEST_ARGS)
 
 unit: install

@@ -9,10 +9,15 @@ once, ``*interrupt*`` raises KeyboardInterrupt on the real port.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from pixel_desktop.docker.models import ContainerInfo, ContainerState, ImageInfo, Workload
+
+# A fake container: name, image, labels, state, env, host_port (the test reads them back).
+FakeContainer = dict[str, Any]
 
 
 class FakeTarget:
@@ -20,17 +25,17 @@ class FakeTarget:
         self, images: set[str] | None = None, foreign_port_user: str | None = None
     ) -> None:
         self.images = set(images or ())
-        self.containers_: dict[str, dict] = {}
+        self.containers_: dict[str, FakeContainer] = {}
         self.calls: list[str] = []
         self.foreign = foreign_port_user
         self.copied: list[str] = []
-        self.pulled: list[tuple[str, dict | None]] = []
+        self.pulled: list[tuple[str, dict[str, str] | None]] = []
         self._ids = itertools.count(1)
 
-    def __enter__(self):
+    def __enter__(self) -> FakeTarget:
         return self
 
-    def __exit__(self, *a):
+    def __exit__(self, *a: object) -> None:
         return None
 
     # images
@@ -40,42 +45,55 @@ class FakeTarget:
     def inspect_image(self, ref: str) -> ImageInfo:
         return ImageInfo("sha256:" + "ab" * 32, 0, (ref,), {"RepoDigests": []})
 
-    def pull(self, ref, auth, on_log):
+    def pull(
+        self,
+        ref: str,
+        auth: dict[str, str] | None = None,
+        on_log: Callable[[str], None] = lambda line: None,
+        **_stream: object,
+    ) -> str:
         self.pulled.append((ref, auth))
         self.images.add(ref)
         return "sha256:x"
 
-    def copy_image_from(self, source, ref, on_log, on_bytes=None):
+    def copy_image_from(
+        self,
+        source: object,
+        ref: str,
+        on_log: Callable[[str], None],
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> None:
         self.copied.append(ref)
         self.images.add(ref)
 
     # containers
-    def list_containers(self, labels):
+    def list_containers(self, labels: Mapping[str, str] | None = None) -> list[ContainerInfo]:
+        labels = labels or {}
         return [
             ContainerInfo(cid, c["name"], c["state"], c["image"], c["labels"])
             for cid, c in self.containers_.items()
             if all(c["labels"].get(k) == v for k, v in labels.items())
         ]
 
-    def port_users(self, port):
+    def port_users(self, port: int) -> list[str]:
         users = [
             f"container {c['name']}" for c in self.containers_.values() if c["state"] == "running"
         ]
         return users + ([self.foreign] if self.foreign else [])
 
-    def stop_container(self, cid):
+    def stop_container(self, cid: str, timeout_s: int = 10) -> None:
         self.calls.append(f"stop {self.containers_[cid]['name']}")
         self.containers_[cid]["state"] = "exited"
 
-    def start_container(self, cid):
+    def start_container(self, cid: str) -> None:
         self.calls.append(f"start {self.containers_[cid]['name']}")
         self.containers_[cid]["state"] = "running"
 
-    def remove_container(self, cid):
+    def remove_container(self, cid: str) -> None:
         self.calls.append(f"remove {self.containers_[cid]['name']}")
         del self.containers_[cid]
 
-    def create_and_start(self, workload: Workload, *, temporary=False):
+    def create_and_start(self, workload: Workload, *, temporary: bool = False) -> str:
         n = next(self._ids)
         cid = f"c{n}"
         state = "exited" if "crash" in workload.image else "running"
@@ -90,16 +108,17 @@ class FakeTarget:
         self.calls.append(f"run {workload.name}")
         return cid
 
-    def published_port(self, cid, port):
-        return self.containers_[cid]["host_port"]
+    def published_port(self, cid: str, port: int) -> int | None:
+        host_port: int | None = self.containers_[cid]["host_port"]
+        return host_port
 
-    def container_state(self, cid):
+    def container_state(self, cid: str) -> ContainerState:
         c = self.containers_.get(cid)
         if c is None:
             return ContainerState("missing", -1, None, "")
         return ContainerState(c["state"], 1 if c["state"] == "exited" else 0, None, "")
 
-    def container_logs(self, cid, tail=20):
+    def container_logs(self, cid: str, tail: int = 200) -> str:
         return "Traceback: boom\n"
 
     def http_get(self, url: str, timeout: float) -> int:
@@ -114,6 +133,8 @@ class FakeTarget:
         ]
         if not running:
             raise httpx.ConnectError("refused")
+        if port is None:
+            raise httpx.ConnectError("no port in the URL")
         image, temporary = running[0]["image"], port >= 40000
         if "interrupt" in image and not temporary:
             raise KeyboardInterrupt
@@ -121,11 +142,18 @@ class FakeTarget:
 
 
 class NoLocal:
-    def image_exists(self, ref):
+    def image_exists(self, ref: str) -> bool:
         return True
 
-    def __enter__(self):
+    def __enter__(self) -> NoLocal:
         return self
 
-    def __exit__(self, *a):
+    def __exit__(self, *a: object) -> None:
         return None
+
+
+if TYPE_CHECKING:  # checked by mypy (tests/unit/test_fakes_match_interfaces.py)
+    from pixel_desktop.deploy.health import ContainerStates, HttpGet
+
+    _states: ContainerStates = FakeTarget()
+    _http_get: HttpGet = FakeTarget().http_get

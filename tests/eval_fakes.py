@@ -11,12 +11,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pixel_desktop import paths
 from pixel_desktop.codegen import render_project
 from pixel_desktop.docker.models import ImageInfo
 from pixel_desktop.spec import ProjectSpec, load_spec_file
+
+if TYPE_CHECKING:
+    from pixel_desktop.secrets import SecretsOwner
+    from pixel_desktop.store import BuildRecord, Store
 
 Reply = Callable[[str], tuple[int, dict[str, Any]]]
 
@@ -60,7 +64,7 @@ class FakeGateway:
         return self.has_image
 
     def inspect_image(self, ref: str) -> ImageInfo:
-        exposed = {"Config": {"ExposedPorts": {f"{self.exposed_port}/tcp": {}}}}
+        exposed: dict[str, Any] = {"Config": {"ExposedPorts": {f"{self.exposed_port}/tcp": {}}}}
         return ImageInfo("sha256:" + "f" * 64, 0, (ref,), exposed)
 
     def run_container(
@@ -128,7 +132,7 @@ class FakeGateway:
 
 
 class NoSecrets:
-    def get_project_secret(self, project: Any, name: str) -> str | None:
+    def get_project_secret(self, project: SecretsOwner, name: str) -> str | None:
         return None
 
 
@@ -137,12 +141,12 @@ def sample_spec() -> ProjectSpec:
 
 
 def add_built_project(
-    store: Any, spec: ProjectSpec | None = None, status: str = "completed"
-) -> Any:
+    store: Store, spec: ProjectSpec | None = None, status: str = "completed"
+) -> BuildRecord:
     """A project with one build that has an image and the generated files (no Docker)."""
     spec = spec or sample_spec()
     try:
-        project = store.projects.get(spec.slug)
+        project = store.projects.get(spec.slug or "")  # no slug: not stored yet
     except Exception:
         project = store.projects.create(spec)
     build = store.builds.create(project.id)
@@ -154,3 +158,11 @@ def add_built_project(
         image_name=f"pixel/test/{project.slug}:b{build.id}",
         image_id=f"sha256:{build.id:064x}",
     )
+
+
+if TYPE_CHECKING:  # checked by mypy (tests/unit/test_fakes_match_interfaces.py)
+    from pixel_desktop.app.eval import Gateway
+    from pixel_desktop.build.tester import ProjectSecrets
+
+    _gateway: Gateway = FakeGateway(lambda question: fallback_reply())
+    _secrets: ProjectSecrets = NoSecrets()

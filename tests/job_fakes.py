@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
+from pixel_desktop.build.pipeline import Job
 from pixel_desktop.events import EventBus, LogLine
+
+if TYPE_CHECKING:
+    from pixel_desktop.store.ports import RunnerStore
 
 
 class GatedPipeline:
     """Runs a job until the test releases it (or the job is cancelled)."""
 
-    def __init__(self, bus: EventBus, store) -> None:
+    def __init__(self, bus: EventBus, store: RunnerStore) -> None:
         self.bus, self.store = bus, store
         self.lock = threading.Lock()
         self.running: set[int] = set()
@@ -24,7 +29,7 @@ class GatedPipeline:
     def gate(self, build_id: int) -> threading.Event:
         return self.release.setdefault(build_id, threading.Event())
 
-    def run(self, job) -> str:
+    def run(self, job: Job) -> str:
         with self.lock:
             projects = {self.store.builds.get(b).project_id for b in self.running}
             if job.project_id in projects:
@@ -44,3 +49,11 @@ class GatedPipeline:
         status = "cancelled" if job.cancel_event.is_set() else "completed"
         self.store.builds.set_status(job.build_id, status)
         return status
+
+
+if TYPE_CHECKING:  # checked by mypy (tests/unit/test_fakes_match_interfaces.py)
+    from store_fakes import FakeStore
+
+    from pixel_desktop.jobs.local import Pipeline
+
+    _pipeline: Pipeline = GatedPipeline(EventBus(), FakeStore([]))

@@ -37,6 +37,8 @@ from pixel_desktop.spec.model import ProjectSpec, phrasing_key
 
 if TYPE_CHECKING:
     from pixel_desktop.app.context import AppContext
+    from pixel_desktop.settings import Settings
+    from pixel_desktop.store import BuildRecord, ProjectRecord, Store
 
 FALLBACK = "fallback"
 RULE_PREFIX = "rule:"
@@ -282,7 +284,7 @@ class Knowledge:
             return DOCUMENT_PREFIX + title if title is not None else None
         return self.faq.get(key)
 
-    def classify(self, reply: Any) -> Answer:
+    def classify(self, reply: object) -> Answer:  # a /chat reply: JSON
         """Which knowledge answered a /chat reply: its first faq, document or rule source.
 
         A reply without one (the honest fallback, a greeting, a "Did you mean ...?" question)
@@ -307,7 +309,7 @@ class Knowledge:
         return suggestion
 
 
-def _names(items: Any, key: str) -> list[str]:
+def _names(items: object, key: str) -> list[str]:
     if not isinstance(items, list):
         return []
     return [i[key] for i in items if isinstance(i, dict) and isinstance(i.get(key), str)]
@@ -422,7 +424,7 @@ class EvalProgress:
 class EvalPlan:
     """Everything checked and resolved before anything starts."""
 
-    project: Any  # the ProjectRecord: its secret env values are keyed by the record
+    project: ProjectRecord  # its secret env values are keyed by the record
     project_slug: str
     build_id: int
     image: str  # the build's tag, for people
@@ -451,8 +453,8 @@ class Gateway(tester.ContainerHost, Protocol):
 class Evaluator:
     """``prepare`` (no Docker) then ``run``; the CLI and the GUI call nothing else."""
 
-    store: Any
-    settings: Any
+    store: Store
+    settings: Settings
     gateway_factory: Callable[[], Gateway] | None = None
     secrets: tester.ProjectSecrets | None = None
     request_timeout_s: float = REQUEST_TIMEOUT_S
@@ -492,7 +494,7 @@ class Evaluator:
             csv_name=csv_path.name,
         )
 
-    def _pick_build(self, project: Any, build_id: int | None) -> Any:
+    def _pick_build(self, project: ProjectRecord, build_id: int | None) -> BuildRecord:
         slug = project.slug
         if build_id is None:
             build = self.store.builds.last_successful(project.id)
@@ -704,7 +706,7 @@ class EvalUseCases:
     def evaluator(self) -> Evaluator:
         return Evaluator(self._ctx.store, self._ctx.settings)
 
-    def builds(self, slug: str, limit: int = 50) -> list[Any]:
+    def builds(self, slug: str, limit: int = 50) -> list[BuildRecord]:
         """Finished builds of ``slug`` that have an image to evaluate, newest first."""
         from pixel_desktop.store.records import TERMINAL_BUILD_STATUSES
 

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pixel_desktop import paths
-from pixel_desktop.events import Event, LogLine
+from pixel_desktop.events import Event, EventBus, LogLine
+
+if TYPE_CHECKING:
+    from pixel_desktop.store.ports import LogStore
 
 FLUSH_INTERVAL_S = 0.2
 FLUSH_LINES = 500
 
 
 class LogWriter:
-    def __init__(self, store: Any, store_lock: threading.RLock) -> None:
+    def __init__(self, store: LogStore, store_lock: threading.RLock) -> None:
         self._store = store
         self._store_lock = store_lock
         self._lock = threading.Lock()
@@ -87,7 +90,9 @@ class LogWriter:
         self.flush()
 
 
-def subscribe_printer(bus: Any, write: Callable[[str], None], build_id: int | None = None) -> Any:
+def subscribe_printer(
+    bus: EventBus, write: Callable[[str], None], build_id: int | None = None
+) -> Callable[[], None]:
     """Subscribe a line printer (CLI) to ``bus``; returns the unsubscribe function."""
 
     def on_event(event: Event) -> None:

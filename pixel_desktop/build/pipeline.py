@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from pixel_desktop import paths
 from pixel_desktop.build import image_names, tester, wheelhouse
@@ -33,7 +33,14 @@ from pixel_desktop.events import (
 )
 from pixel_desktop.secrets import SecretStore
 
+if TYPE_CHECKING:
+    from pixel_desktop.settings import Settings
+    from pixel_desktop.store.ports import BuildProject, PipelineStore
+
 PUSH_ATTEMPTS = 3
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -74,7 +81,7 @@ class _Run:
 
     job: Job
     phases: dict[str, float] = field(default_factory=dict)
-    result: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] = field(default_factory=dict)  # build record column values
     redact: list[str] = field(default_factory=list)
     phase: str | None = None
     phase_start: float = 0.0
@@ -83,8 +90,8 @@ class _Run:
 class BuildPipeline:
     def __init__(
         self,
-        store: Any,
-        settings: Any,
+        store: PipelineStore,
+        settings: Settings,
         bus: EventBus,
         gateway_factory: Callable[[], DockerClient],
         secrets: SecretStore,
@@ -97,7 +104,7 @@ class BuildPipeline:
         self._samples: dict[int, int] = {}
 
     # ---------------------------------------------------------------- helpers
-    def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def _db(self, fn: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         with self._lock:
             return fn(*args, **kwargs)
 
@@ -197,7 +204,9 @@ class BuildPipeline:
         return text
 
     # ---------------------------------------------------------------- generating
-    def _generate(self, run: _Run, project: Any, docker: DockerClient) -> tuple[Path, str, str]:
+    def _generate(
+        self, run: _Run, project: BuildProject, docker: DockerClient
+    ) -> tuple[Path, str, str]:
         from pixel_desktop import codegen
 
         spec = project.spec
@@ -222,7 +231,7 @@ class BuildPipeline:
     def _build(
         self,
         run: _Run,
-        project: Any,
+        project: BuildProject,
         docker: DockerClient,
         context_dir: Path,
         requirements: str,
@@ -286,7 +295,7 @@ class BuildPipeline:
         return image_ref
 
     # ---------------------------------------------------------------- testing
-    def _runtime_env(self, run: _Run, project: Any) -> dict[str, str]:
+    def _runtime_env(self, run: _Run, project: BuildProject) -> dict[str, str]:
         env, redact = tester.runtime_env(
             project,
             project.spec,
@@ -296,7 +305,7 @@ class BuildPipeline:
         run.redact.extend(redact)
         return env
 
-    def _test(self, run: _Run, project: Any, docker: DockerClient, image_ref: str) -> None:
+    def _test(self, run: _Run, project: BuildProject, docker: DockerClient, image_ref: str) -> None:
         spec = project.spec
         bid = run.job.build_id
         env = self._runtime_env(run, project)
@@ -366,7 +375,7 @@ class BuildPipeline:
             stop.wait(1.0)
 
     # ---------------------------------------------------------------- pushing
-    def _push(self, run: _Run, project: Any, docker: DockerClient, image_ref: str) -> None:
+    def _push(self, run: _Run, project: BuildProject, docker: DockerClient, image_ref: str) -> None:
         name = run.job.push_registry
         assert name is not None
         registry = self._db(self.store.registries.get, name)

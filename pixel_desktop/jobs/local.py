@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from pixel_desktop import paths
 from pixel_desktop.build.logwriter import LogWriter
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from pixel_desktop.deploy.service import DeployService, StartedDeploy
     from pixel_desktop.settings import Settings
     from pixel_desktop.store import Store
+    from pixel_desktop.store.ports import RunnerStore
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ class LocalJobRunner:
 
     def __init__(
         self,
-        store: Store,
+        store: RunnerStore,
         settings: Settings,
         bus: EventBus | None = None,
         *,
@@ -245,7 +246,9 @@ class LocalJobRunner:
     def _default_deploy_service(self, bus: EventBus) -> DeployService:
         from pixel_desktop.deploy.service import DeployService
 
-        return DeployService(self.store, self.settings, bus=bus)
+        # Deploys need the whole store; a runner built on a narrower store (a unit test's
+        # fake) is given its own ``deploy_service`` factory.
+        return DeployService(cast("Store", self.store), self.settings, bus=bus)
 
     def submit_deploy(
         self, slug: str, target: str, *, build_id: int | None = None, via: str | None = None
@@ -477,6 +480,7 @@ def cancel_anywhere(store: Store, job: JobRef | int, engine: LocalJobRunner | No
     """Cancel ``job`` (a bare int is a build id) wherever it runs; a sentence saying what
     happened."""
     ref = _as_ref(job)
+    terminal: tuple[str, ...]
     if ref.kind == "build":
         record: JobRecord = store.builds.get(ref.id)  # NotFoundError for unknown ids
         terminal, what = TERMINAL_BUILD_STATUSES, "Build"
