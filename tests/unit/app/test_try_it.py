@@ -238,3 +238,25 @@ def test_a_running_container_that_does_not_answer_on_loopback_is_not_reused(app:
         assert session.owned and len(gateway.started) == 1
     finally:
         use.stop(session)
+
+
+def test_a_deployed_container_of_the_build_is_reused_but_not_one_of_another_build(app: App, built: Any) -> None:
+    store = app.context.store
+    older = add_built_project(store)  # another build of the same project, deployed too
+    mine = store.deployments.create(built.project_id, "local", "img", build_id=built.id, status="healthy")
+    theirs = store.deployments.create(built.project_id, "local", "img", build_id=older.id, status="healthy")
+    gateway = Gateway(lambda q: faq_reply(RESET))
+    gateway.run_container("img", container_port=8000)  # the stand-in server: the "deployment"
+    port = gateway._server.server_address[1]  # type: ignore[union-attr]
+    gateway.started.clear()
+
+    def deployed(cid: str, deployment: Any) -> ContainerInfo:
+        return ContainerInfo(cid, cid, "running", "img", {
+            "pixel.project": "acme-support-bot", "pixel.role": "deploy", "pixel.deployment": str(deployment.id)})
+
+    gateway.containers = [deployed("dep-other", theirs), deployed("dep-mine", mine)]
+    gateway.ports = {"dep-other": port, "dep-mine": port}
+    use = make(app, gateway)
+    session = use.start("acme-support-bot", built.id)
+    assert (session.container_id, session.owned, session.how) == ("dep-mine", False, f"deployment {mine.id}")
+    assert gateway.started == [] and use.stop(session) is False and gateway.removed == []
