@@ -249,9 +249,10 @@ class WorkerRuntime:
             self._stop_consuming()
 
     def _stop_consuming(self) -> None:
-        if self.consuming:
-            self.celery.control.cancel_consumer(QUEUE, destination=[self.nodename])
-            self.consuming = False
+        # Sent again at every check while the daemon is down: a broadcast sent before this
+        # worker's control channel was up (daemon down at start) would otherwise be lost.
+        self.celery.control.cancel_consumer(QUEUE, destination=[self.nodename])
+        self.consuming = False
 
     def _announce(self) -> None:
         try:

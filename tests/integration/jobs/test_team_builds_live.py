@@ -3,6 +3,7 @@ with their own PIXEL_HOME and names), real PostgreSQL and the real Docker daemon
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
@@ -147,6 +148,31 @@ def test_a_worker_killed_mid_build_has_its_build_retried_on_another_worker(
         log = "\n".join(app.builds.log(ref.id))
         assert f"attempt 1 lost: {doomed.node} stopped renewing its lease" in log
         assert f"attempt 2 on worker {rescuer.node}" in log
+
+
+def test_a_worker_whose_docker_daemon_is_down_takes_no_build_and_another_worker_does(
+    tmp_path: Path,
+    team_env: dict[str, str],
+    start_worker: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slug = lexical_project(tmp_path, team_env, "team-no-daemon")
+    team_env["DOCKER_HOST"] = f"unix://{tmp_path}/no-docker.sock"  # this worker's daemon is down
+    blind: Worker = start_worker("blind")
+    team_env["DOCKER_HOST"] = os.environ.get("PIXEL_TEST_DOCKER_HOST", "unix:///var/run/docker.sock")
+    with team_app(team_env, monkeypatch) as app:
+        ref = app.builds.submit(slug, run_tests=False)
+        time.sleep(12)  # several of the blind worker's daemon checks
+        record = app.builds.get(ref.id)
+        assert (record.status, record.runner_host) == ("queued", "team queue")
+        status = app.jobs.team_status()
+        assert status is not None
+        assert [w.docker_version for w in status.workers if w.name == blind.node] == [None]
+        sighted: Worker = start_worker("sighted")
+        record = app.builds.wait(ref, timeout=BUILD_S)
+        assert record.status == "completed", record.error_message
+        assert record.runner_host == sighted.node
+        assert record.attempt == 1  # never failed or retried on the blind worker
 
 
 def test_restarting_redis_loses_no_queued_build_and_the_submitter_recovers(
