@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         # Try it beside the tabs: the build's assistant, opened by its button in the tab bar.
         self.try_panel = TryPanel(services, self.tasks, lambda: EditorState(self.record, self.editor.dirty))
         self.try_panel.project_changed.connect(self._saved)  # reloads the editor
+        self.bridge.build_finished.connect(self.try_panel.build_finished)  # new builds join its list
         self.try_panel.controller.clean_leftovers()  # containers of a crashed app, by label
         self.tabs.setCornerWidget(self.try_panel.open_button)
         self.work_splitter = QSplitter()

@@ -174,6 +174,36 @@ class TryController:
         self.view.show_builds(self.builds, self.build_id)
         self._start()
 
+    def build_finished(self, build_id: int, status: str) -> None:
+        """A build ended: a new completed build of this project joins the list. The running
+        assistant keeps its build (the user picks the new one); with none running yet, the
+        new build starts."""
+        if not self.is_open or self.slug is None or status != "completed":
+            return
+        if build_id in {b.id for b in self.builds}:
+            return
+        generation = self._generation
+        (
+            try_ops.try_builds(self._services, self.slug)
+            .success(lambda builds: self._builds_refreshed(generation, builds, build_id))
+            .ignore_failure()
+            .run_in_background(self._runner)
+        )
+
+    def _builds_refreshed(self, generation: int, builds: list[BuildRecord], build_id: int) -> None:
+        if generation != self._generation or not self.is_open:
+            return
+        if build_id not in {b.id for b in builds}:
+            return  # another project's build
+        self.builds = list(builds)
+        if self.build_id is None:
+            self.build_id = self.builds[0].id
+            self.view.show_builds(self.builds, self.build_id)
+            self._start()
+            return
+        self.view.show_builds(self.builds, self.build_id)
+        self.view.append_note("info", f"Build {build_id} completed: choose it in the Build list to try it.")
+
     def choose_build(self, build_id: int) -> None:
         if build_id == self.build_id and (self.session is not None or self.starting):
             return

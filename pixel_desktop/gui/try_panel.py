@@ -33,6 +33,7 @@ from pixel_desktop.gui.widgets.layout import hbox, vbox
 if TYPE_CHECKING:
     from pixel_desktop.app.records import BuildRecord, ProjectRecord
     from pixel_desktop.app.try_it import TryAnswer
+    from pixel_desktop.events import BuildFinished
     from pixel_desktop.gui.operations import Runner
     from pixel_desktop.gui.services import Services
 
@@ -123,6 +124,9 @@ class TryPanel(QFrame):
 
     def shutdown(self) -> None:
         self.controller.shutdown()
+
+    def build_finished(self, event: BuildFinished) -> None:
+        self.controller.build_finished(event.build_id, event.status)
 
     def _toggled(self, checked: bool) -> None:
         self.setVisible(checked)

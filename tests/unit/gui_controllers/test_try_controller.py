@@ -300,3 +300,23 @@ def test_a_conflicting_save_is_reported_and_nothing_reloads() -> None:
     c.ask("I lost my password")
     c.add_phrasing()
     assert view.saved == [] and "saved elsewhere" in view.lines[-1]
+
+
+def test_a_build_completed_while_open_joins_the_list_without_stopping_the_chat() -> None:
+    c, services, view = make()
+    c.open()
+    services.builds = [Build(9), Build(7), Build(5)]
+    c.build_finished(9, "completed")
+    assert view.builds_shown == ([9, 7, 5], 7) and services.started == [7] and services.stopped == []
+    assert "Build 9 completed: choose it in the Build list" in view.lines[-1]
+    c.build_finished(8, "failed")  # not tryable: nothing asked
+    assert view.builds_shown == ([9, 7, 5], 7)
+
+
+def test_the_first_completed_build_starts_when_the_panel_waited_for_one() -> None:
+    c, services, view = make()
+    services.builds = []
+    c.open()
+    services.builds = [Build(1)]
+    c.build_finished(1, "completed")
+    assert services.started == [1] and view.chat_enabled
