@@ -25,15 +25,25 @@ class SyncRunner:
 
 
 class DeferredRunner:
-    """Keeps operations until ``finish(i)``: answers arrive in the order a test chooses."""
+    """Keeps operations until ``finish(i)``: answers (and failures) arrive in the order a test chooses."""
 
     def __init__(self) -> None:
         self.pending: list[tuple[Callable[[], object], Callable[[object], None] | None]] = []
+        self.on_error: list[Callable[[BaseException], None] | None] = []  # per pending op
 
     def run(self, fn, on_done=None, on_error=None) -> None:
         self.pending.append((fn, on_done))
+        self.on_error.append(on_error)
 
     def finish(self, i: int) -> None:
         fn, on_done = self.pending[i]
+        try:
+            result = fn()
+        except BaseException as exc:
+            on_error = self.on_error[i] if i < len(self.on_error) else None
+            if on_error is None:
+                raise
+            on_error(exc)
+            return
         if on_done is not None:
-            on_done(fn())
+            on_done(result)
