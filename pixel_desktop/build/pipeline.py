@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from pixel_desktop import paths
-from pixel_desktop.build import image_names, tester, wheelhouse
+from pixel_desktop.build import image_names, layer_reuse, tester, wheelhouse
 from pixel_desktop.build.registry_api import RegistryAPI
 from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.docker.stream import StreamHandle
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from pixel_desktop.store.ports import BuildProject, PipelineStore
 
 PUSH_ATTEMPTS = 3
+# The test container's CPU/memory chart needs several points even for a quick test run:
+# sample this often while tests run, plus once when they end (docker stats itself takes ~1 s).
+SAMPLE_INTERVAL_S = 0.5
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -85,6 +88,9 @@ class _Run:
     redact: list[str] = field(default_factory=list)
     phase: str | None = None
     phase_start: float = 0.0
+    generated: dict[str, bytes] = field(default_factory=dict)  # path → content, this build
+    previous: layer_reuse.PreviousBuild | None = None  # the build the cache reuse is explained against
+    reuse: str | None = None  # the layer-reuse summary, repeated at the end of the log
 
 
 class BuildPipeline:
@@ -178,6 +184,8 @@ class BuildPipeline:
         if error:
             self._log(run, f"{status.upper()}: {error}", "engine")
         else:
+            if run.reuse:
+                self._log(run, layer_reuse.LOG_PREFIX + run.reuse, "engine")
             self._log(run, f"COMPLETED in {time.monotonic() - job.started:.1f} s", "engine")
         duration = round(time.monotonic() - job.started, 3)
         run.result.update(duration_s=duration, phases=dict(run.phases))
@@ -218,6 +226,8 @@ class BuildPipeline:
         if context_dir.exists():
             shutil.rmtree(context_dir)
         codegen.write_build_context(files, context_dir)
+        run.generated = {f.path: f.content for f in files}
+        run.previous = self._db(layer_reuse.previous_build, self.store.builds, project.id)
         self._db(
             self.store.builds.add_artifacts,
             run.job.build_id,
@@ -286,12 +296,22 @@ class BuildPipeline:
             cached_steps=outcome.cached_steps,
             steps_total=outcome.steps_total,
         )
+        reuse = layer_reuse.explain(
+            steps=outcome.layer_steps,
+            cached=outcome.cached_instructions,
+            no_cache=run.job.no_cache,
+            current=run.generated,
+            previous=run.previous,
+        )
+        run.reuse = reuse.summary()
+        run.result["reuse"] = run.reuse
         self._log(
             run,
             f"image {image_ref} {info.id[:19]} ({info.size_bytes / 1e6:.1f} MB, "
             f"{outcome.cached_steps}/{outcome.steps_total} steps from cache)",
             "engine",
         )
+        self._log(run, layer_reuse.LOG_PREFIX + run.reuse, "engine")
         return image_ref
 
     # ---------------------------------------------------------------- testing
@@ -350,10 +370,10 @@ class BuildPipeline:
                     run.result["tests_passed"] = passed
                     stop_sampling.set()
                     sampler.join(timeout=5)
-                    if not self._samples.get(bid):  # a very fast test still reports its footprint
-                        sample = docker.stats_once(container_id)
-                        if sample is not None:
-                            self.bus.publish(MetricSample(bid, *sample))
+                    # The footprint after the tests, so even a very fast run ends on a point.
+                    sample = docker.stats_once(container_id)
+                    if sample is not None:
+                        self.bus.publish(MetricSample(bid, *sample))
                 finally:
                     stop_sampling.set()
                     self._samples.pop(bid, None)
@@ -372,7 +392,7 @@ class BuildPipeline:
             cpu, mem, limit = sample
             self._samples[bid] = self._samples.get(bid, 0) + 1
             self.bus.publish(MetricSample(bid, cpu, mem, limit))
-            stop.wait(1.0)
+            stop.wait(SAMPLE_INTERVAL_S)
 
     # ---------------------------------------------------------------- pushing
     def _push(self, run: _Run, project: BuildProject, docker: DockerClient, image_ref: str) -> None:
