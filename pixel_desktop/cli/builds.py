@@ -18,7 +18,8 @@ from pixel_desktop.app import App
 from pixel_desktop.app.builds import duration_s
 from pixel_desktop.cli import prune
 from pixel_desktop.cli.output import fmt_time, print_json, print_table
-from pixel_desktop.events import BuildFinished, Event, LogLine
+from pixel_desktop.cli.progress_line import ProgressLine
+from pixel_desktop.events import BuildFinished, Event, LogLine, PhaseChanged, StepProgress
 
 CANCEL_GRACE_S = 60
 
@@ -84,13 +85,16 @@ def cmd_build(args: argparse.Namespace, app: App) -> int:
     finished: dict[str, Any] = {}
     done = threading.Event()
 
+    # On a terminal: phase and Docker step on one updating line below the log.
+    progress = ProgressLine.for_stream(stream, plain=args.json)
+
     def on_event(event: Event) -> None:
         if isinstance(event, LogLine):
-            try:
-                stream.write(event.text + "\n")
-                stream.flush()
-            except (BrokenPipeError, ValueError):
-                pass
+            progress.log(event.text)
+        elif isinstance(event, PhaseChanged):
+            progress.phase(event.phase)
+        elif isinstance(event, StepProgress):
+            progress.step(event.step, event.total, event.instruction)
         elif isinstance(event, BuildFinished):
             finished.update(event.result)
             done.set()
@@ -108,8 +112,7 @@ def cmd_build(args: argparse.Namespace, app: App) -> int:
             while not done.wait(0.25):
                 pass
         except KeyboardInterrupt:
-            stream.write(f"\nCancelling build {job.id} ...\n")
-            stream.flush()
+            progress.log(f"Cancelling build {job.id} ...")
             app.builds.cancel_here(job)
             done.wait(CANCEL_GRACE_S)
         record = app.builds.wait(job, timeout=CANCEL_GRACE_S)
@@ -117,6 +120,7 @@ def cmd_build(args: argparse.Namespace, app: App) -> int:
         app.jobs.shutdown(timeout=CANCEL_GRACE_S)
         if unsubscribe is not None:
             unsubscribe()
+        progress.close()
     result = _result(record, finished)
     if args.json:
         print_json(result)
