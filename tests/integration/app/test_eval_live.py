@@ -226,6 +226,7 @@ def test_a_container_that_never_gets_healthy_fails_with_its_log_and_is_removed(
 def test_the_evaluate_tab_runs_the_real_image_and_shows_the_miss(
     qtbot: Any, built: Built, tmp_path: Path, docker_host: str
 ) -> None:
+    from pixel_desktop.gui.eval_format import Column
     from pixel_desktop.gui.eval_tab import EvalTab
     from pixel_desktop.gui.services import Services
     from pixel_desktop.gui.tasks import TaskRunner
@@ -245,7 +246,7 @@ def test_the_evaluate_tab_runs_the_real_image_and_shows_the_miss(
         assert tab.accuracy_value.text() == "50.0%  (1/2)"
         model = tab.table.model()
         assert model.rowCount() == 1
-        assert [model.data(model.index(0, c)) for c in (2, 3)] == [reset, pay]
+        assert [model.text(0, c) for c in (Column.EXPECTED, Column.GOT)] == [reset, pay]
         assert eval_containers(docker_host, built.build_id) == []
     finally:
         services.close()
