@@ -144,12 +144,13 @@ def _keyring_backend() -> Any:
     return SecretStore().backend  # SecretStoreError with a how-to-fix when there is none
 
 
-def _no_keyring(action: str, exc: BaseException) -> SecretStoreError:
+def _no_keyring(action: str, exc: BaseException, what: str = "store") -> SecretStoreError:
+    variable = "PIXEL_BROKER_URL" if what == "broker" else "PIXEL_STORE_URL"
     return SecretStoreError(
-        f"The OS keyring is not available to {action} the store password ({exc}); the "
+        f"The OS keyring is not available to {action} the {what} password ({exc}); the "
         "password was not written to settings.json.",
         hint="Unlock or install an OS keyring (gnome-keyring/KWallet, Keychain), or put the "
-        "full URL in the PIXEL_STORE_URL environment variable instead of the settings.",
+        f"full URL in the {variable} environment variable instead of the settings.",
     )
 
 
@@ -317,7 +318,7 @@ def save(settings: Settings, path: Path | None = None) -> None:
                     BROKER_SECRET_SERVICE, data["broker_url"], broker_password
                 )
             except Exception as exc:
-                keyring_error = keyring_error or _no_keyring("keep", exc)
+                keyring_error = keyring_error or _no_keyring("keep", exc, "broker")
     _write_private(path, json.dumps(data, indent=2))
     if keyring_error is not None:
         raise keyring_error
