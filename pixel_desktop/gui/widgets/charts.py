@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
 from pixel_desktop.gui import theme
+from pixel_desktop.gui.widgets.chart_ranges import min_span_for, nice_range
 
 pg.setConfigOptions(antialias=True, background=theme.CANVAS, foreground=theme.CHART_AXES)
 
@@ -45,8 +46,10 @@ class LiveChart(pg.PlotWidget):
     """One filled time series (CPU, memory, latency) that follows its newest sample.
 
     The ranges start at zero and are at least ``min_span`` seconds wide, so a short run with
-    one or two samples still reads as a chart, not a dot in a ±0.5 box. ``window`` keeps
-    only the last that many seconds in view (a deployment watched for hours).
+    one or two samples still reads as a chart, not a dot in a ±0.5 box; the y axis is at
+    least ``y_min_span`` tall (default: the unit's minimum, chart_ranges.MIN_SPAN) and ends
+    on a nice number. ``window`` keeps only the last that many seconds in view (a
+    deployment watched for hours).
     """
 
     def __init__(
@@ -58,11 +61,13 @@ class LiveChart(pg.PlotWidget):
         symbol_size: int = 7,
         min_height: int = 150,
         min_span: float = 10.0,
+        y_min_span: float | None = None,
         window: float | None = None,
     ) -> None:
         super().__init__()
         self.base_title = title
         self.min_span = min_span
+        self.y_min_span = min_span_for(unit) if y_min_span is None else y_min_span
         self.window = window
         setup_plot(self, title, unit, min_height=min_height)
         self.curve = self.plot(
@@ -80,7 +85,7 @@ class LiveChart(pg.PlotWidget):
         newest = last_x if last_x is not None else (xs[-1] if xs else 0.0)
         left = max(0.0, newest - self.window) if self.window is not None else 0.0
         self.setXRange(left - 0.5, max(self.min_span, newest * 1.05), padding=0)
-        self.setYRange(0, max(max(ys, default=0.0) * 1.25, 1.0), padding=0)
+        self.setYRange(*nice_range(ys, self.y_min_span, from_zero=True), padding=0)
 
     def reset(self) -> None:
         self.curve.setData([], [])
@@ -90,11 +95,14 @@ class LiveChart(pg.PlotWidget):
 class BuildBarsChart(pg.PlotWidget):
     """Per-build values over recent builds: stacked bars (phase durations) or a line (sizes).
 
-    The x axis is the build's position, labelled ``#id``.
+    The x axis is the build's position, labelled ``#id``; the y axis is at least
+    ``min_span`` tall (default: the unit's minimum), so a few bytes or milliseconds between
+    builds read as the flat line they are.
     """
 
-    def __init__(self, title: str, unit: str, *, min_height: int = 150) -> None:
+    def __init__(self, title: str, unit: str, *, min_height: int = 150, min_span: float | None = None) -> None:
         super().__init__()
+        self.min_span = min_span_for(unit) if min_span is None else min_span
         setup_plot(self, title, unit, x_label="build", min_height=min_height)
         self.legend: pg.LegendItem | None = None
 
@@ -118,7 +126,8 @@ class BuildBarsChart(pg.PlotWidget):
         self._label_builds(ids)
         if ids:
             # Headroom above the tallest bar keeps the legend off the bars.
-            self.setYRange(0, max(max(bottoms), 1.0) * 1.7, padding=0)
+            _low, high = nice_range(bottoms, self.min_span, from_zero=True)
+            self.setYRange(0, high * 1.5, padding=0)
             self.setXRange(-0.6, max(len(ids) - 0.4, 2.4), padding=0)
 
     def show_line(self, ids: Sequence[int], values: Sequence[float], color: str) -> None:
@@ -127,3 +136,5 @@ class BuildBarsChart(pg.PlotWidget):
             return
         self.plot(list(range(len(ids))), list(values), pen=pg.mkPen(color, width=2), symbol="o", symbolBrush=color, symbolSize=7)
         self._label_builds(ids)
+        self.setYRange(*nice_range(values, self.min_span), padding=0)
+        self.setXRange(-0.6, max(len(ids) - 0.4, 2.4), padding=0)
