@@ -17,6 +17,8 @@ line once.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pixel_desktop.events import (
     PHASES,
+    TERMINAL,
     BuildFinished,
     LogLine,
     MetricSample,
@@ -55,6 +58,7 @@ class BuildsView(Protocol):
     def append_log(self, lines: list[str], skipped: int) -> None: ...
     def show_samples(self, xs: list[float], cpu: list[float], mem_mib: list[float]) -> None: ...
     def show_history(self, builds: list[BuildRecord], select: int | None) -> None: ...
+    def update_history_row(self, build: BuildRecord) -> None: ...  # one row, selection kept
     def show_message(self, level: str, text: str) -> None: ...
 
 
@@ -128,6 +132,8 @@ class BuildsController:
         self._replayed: dict[int, object] = {}  # id() → event, held so ids stay unique
         self._history_request = Latest()
         self._log_request = Latest()
+        self._title = "No build selected"
+        self.reuse: str | None = None  # why the followed build's image build was fast (its log's reuse line)
 
     # ---------------------------------------------------------------- project / build selection
     def set_project(self, slug: str | None) -> None:
@@ -156,6 +162,7 @@ class BuildsController:
         self.samples = []
         self._t0 = None
         self._replayed = {}
+        self.reuse = None
         self.step = (0, 1, STEPS_IDLE)
         self._log_request.next()  # an older past-log answer must not land in this view
         self.view.clear_live()
@@ -163,9 +170,9 @@ class BuildsController:
         self.phases.set_phase("queued" if live else "")
         self.view.show_chips(self.phases.chips())
         if build_id is None:
-            self.view.show_title("No build selected")
+            self._show_title("No build selected")
             return
-        self.view.show_title(f"Build #{build_id}" + (" — running" if live else ""))
+        self._show_title(f"Build #{build_id}" + (" — running" if live else ""))
         if live and replay:
             self._replay(build_id)
         elif not live:
@@ -189,6 +196,7 @@ class BuildsController:
         lines = [e.text for e in events if isinstance(e, LogLine)]
         if lines:
             self.view.append_log(lines, 0)
+            self._note_reuse(lines)
         for event in events:
             if isinstance(event, PhaseChanged):
                 self._show_phase(event)
@@ -216,10 +224,11 @@ class BuildsController:
         if build_id != self.build_id:
             return
         self.view.append_log(lines, 0)
+        self.reuse = fmt.reuse_in(lines) or self.reuse
         self.phases.reset({"queued", *(build.phases or {})})
         self.phases.set_phase(build.status)
         self.view.show_chips(self.phases.chips())
-        self.view.show_title(fmt.record_title(build))
+        self._show_title(fmt.record_title(build))
 
     # ---------------------------------------------------------------- live events
     def on_log_batch(self, batch: Sequence[LogLine], skipped: int) -> None:
@@ -230,15 +239,45 @@ class BuildsController:
         lines = [e.text for e in batch if e.build_id == build_id and id(e) not in replayed]
         if lines:
             self.view.append_log(lines, skipped)
+            self._note_reuse(lines)
 
+    def _note_reuse(self, lines: Sequence[str]) -> None:
+        reuse = fmt.reuse_in(lines)
+        if reuse and reuse != self.reuse:
+            self.reuse = reuse
+            self._show_title(self._title)
+
+    def _show_title(self, text: str) -> None:
+        """The title, with the layer-reuse explanation of the shown build below it."""
+        self._title = text
+        self.view.show_title(fmt.with_reuse(text, self.reuse))
     def on_phase(self, event: PhaseChanged) -> None:
+        self._history_follows(event.build_id, event.phase)
         if self._follows(event):
             self._show_phase(event)
+
+    def _history_follows(self, build_id: int, status: str) -> None:
+        """A listed build's row shows its live status (and start/end) without a reload."""
+        for i, build in enumerate(self.history):
+            if build.id != build_id:
+                continue
+            if build.status == status:
+                return
+            now = dt.datetime.now(dt.UTC)
+            changes: dict[str, object] = {"status": status}
+            if status != "queued" and build.started_at is None:
+                changes["started_at"] = now
+            if status in TERMINAL and build.completed_at is None:
+                changes["completed_at"] = now
+            updated = dataclasses.replace(build, **changes)  # type: ignore[arg-type]
+            self.history[i] = updated
+            self.view.update_history_row(updated)
+            return
 
     def _show_phase(self, event: PhaseChanged) -> None:
         self.phases.set_phase(event.phase)
         self.view.show_chips(self.phases.chips())
-        self.view.show_title(f"Build #{event.build_id} — {event.phase}")
+        self._show_title(f"Build #{event.build_id} — {event.phase}")
 
     def on_step(self, event: StepProgress) -> None:
         if self._follows(event):
@@ -262,6 +301,7 @@ class BuildsController:
         self.view.show_samples(xs, cpu, mem)
 
     def on_finished(self, event: BuildFinished) -> None:
+        self._history_follows(event.build_id, event.status)
         if self._follows(event):
             self._show_finished(event)
         self.refresh_history()
@@ -273,7 +313,10 @@ class BuildsController:
             _value, maximum, text = self.step
             self.step = (maximum, maximum, text)  # the bar full, its last step still named
             self.view.show_steps(*self.step)
-        self.view.show_title(fmt.title(event.build_id, event.status, error=event.error))
+        reuse = event.result.get("reuse") if isinstance(event.result, dict) else None
+        if isinstance(reuse, str):
+            self.reuse = reuse
+        self._show_title(fmt.title(event.build_id, event.status, error=event.error))
 
     # ---------------------------------------------------------------- history, log file
     def _history_loaded(self, slug: str | None, builds: list[BuildRecord], select: int | None) -> None:

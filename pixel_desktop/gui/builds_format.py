@@ -7,9 +7,12 @@ tests, so "3.2 min" or "Build #7 — failed — <why>" is decided in one place.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Protocol
 
 STEP_INSTRUCTION_MAX = 60
+# The build-log line the pipeline records the layer-reuse explanation with (build/layer_reuse.py).
+REUSE_PREFIX = "reuse: "
 
 
 class BuildLike(Protocol):
@@ -85,3 +88,16 @@ def skipped_notice(lines_skipped: int) -> str:
 
 def queue_text(running: int, queued: int) -> str:
     return f"Queue: {running} running · {queued} queued"
+
+
+def reuse_in(lines: Sequence[str]) -> str | None:
+    """The last layer-reuse explanation among ``lines`` (a build log), if any."""
+    for line in reversed(lines):
+        if line.startswith(REUSE_PREFIX):
+            return line[len(REUSE_PREFIX) :]
+    return None
+
+
+def with_reuse(title_text: str, reuse: str | None) -> str:
+    """The title, and below it why the image build was fast (or slow)."""
+    return f"{title_text}\n{reuse}" if reuse else title_text

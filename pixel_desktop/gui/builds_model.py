@@ -96,6 +96,14 @@ class BuildHistoryModel(RecordTableModel):
     def row_of(self, build_id: int) -> int | None:
         return next((r for r in range(self.rowCount()) if self.build_at(r).id == build_id), None)
 
+    def replace_build(self, build: BuildRecord) -> bool:
+        """Redraw one build's row in place (a live status), keeping the selection; False if not listed."""
+        row = self.row_of(build.id)
+        if row is None:
+            return False
+        self.replace_row(row, build)
+        return True
+
     def cell_text(self, record: object, column: enum.IntEnum) -> str:
         return cell_text(cast("BuildRecord", record), Column(column))
 

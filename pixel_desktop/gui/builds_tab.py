@@ -260,6 +260,9 @@ class BuildsTab(QWidget):
             self.select_history(select)
         self._show_history_charts(builds)
 
+    def update_history_row(self, build: BuildRecord) -> None:
+        self.history_model.replace_build(build)
+
     def show_message(self, level: str, text: str) -> None:
         show_message(level, text)
 

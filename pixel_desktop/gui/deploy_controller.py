@@ -14,6 +14,7 @@ Every background call is a named operation of ``gui.operations.deploys``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -97,6 +98,14 @@ class DeployView(Protocol):
     def open_log(self, slug: str, target: str) -> None: ...  # the view's log window
 
 
+def newest_build_id(builds: Sequence[Build]) -> int | None:
+    """The build that completed last (the highest id among equal or unknown times)."""
+    if not builds:
+        return None
+    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+    return max(builds, key=lambda b: (b.completed_at or epoch, b.id)).id
+
+
 class DeployController:
     def __init__(self, services: DeployServices, runner: Runner, view: DeployView) -> None:
         self._services = services
@@ -109,6 +118,7 @@ class DeployController:
         self.samples: list[Sample] = []
         self.target: str | None = None
         self.build_id: int | None = None
+        self._newest_build: int | None = None  # the newest completed build at the last load
         self.via: str | None = None
         self.running = False  # a deploy or rollback started from this tab is in flight
         self.job: JobRef | None = None  # that run's job, once submitted
@@ -221,7 +231,12 @@ class DeployController:
             latest = " (latest)" if i == 0 else ""
             choices.append(Choice(f"#{b.id} · {when}{latest}", b.id, b.image_name or ""))
         ids = [b.id for b in builds]
-        self.build_id = self.build_id if self.build_id in ids else (ids[0] if ids else None)
+        newest = newest_build_id(builds)
+        # The newest completed build is preselected: on the first load, and again whenever a
+        # newer one completed since (a pick of an older build survives plain reloads only).
+        if self.build_id not in ids or newest != self._newest_build:
+            self.build_id = newest
+        self._newest_build = newest
         if not builds:
             choices = [Choice(NO_BUILD_TEXT, None)]
         self._view.show_builds(choices, self.build_id)

@@ -42,6 +42,11 @@ class RecordTableModel(QAbstractTableModel):
         self._rows = list(rows)
         self.endResetModel()
 
+    def replace_row(self, row: int, record: object) -> None:
+        """Swap one row's record and redraw just that row (selection and scroll stay)."""
+        self._rows[row] = record
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self._columns) - 1))
+
     def record_at(self, row: int) -> object | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 

@@ -81,6 +81,9 @@ class RecordingView:
     def show_history(self, builds, select) -> None:
         self.history = list(builds)
 
+    def update_history_row(self, build) -> None:
+        self.history = [build if b.id == build.id else b for b in self.history]
+
     def show_message(self, level: str, text: str) -> None:
         self.messages.append((level, text))
 
