@@ -16,7 +16,7 @@ is still what the tab shows. These rules run here against fakes
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -67,8 +67,8 @@ class EvalView(Protocol):
     def show_buttons(self, buttons: Buttons) -> None: ...
     def message(self, level: str, text: str) -> None: ...  # the window's banner
 
-    def relay_progress(self, event: EvalProgress) -> None:
-        """Called on the run's worker thread: hand ``event`` to ``on_progress`` on the GUI thread."""
+    def on_gui_thread(self, fn: Callable[[], None]) -> None:
+        """Called on the run's worker thread: run ``fn`` on the GUI thread (queued)."""
         ...
 
 
@@ -93,6 +93,7 @@ class EvalController:
         self.progress = IDLE
         self._cancel: threading.Event | None = None
         self._builds_request = Latest()  # only the newest build list load is applied
+        self._runs = Latest()  # progress of an older (cancelled) run is not shown
 
     # ---------------------------------------------------------------- decisions
     def buttons(self) -> Buttons:
@@ -235,6 +236,11 @@ class EvalController:
         if plan is None or self.running or self.slug is None or self.csv_path is None:
             return
         slug, path, build_id, generation = self.slug, self.csv_path, self.build_id, self.generation
+        run = self._runs.next()
+
+        def progressed(event: EvalProgress) -> None:  # on the worker thread
+            self._view.on_gui_thread(lambda: self.on_progress(event) if self._runs.is_current(run) else None)
+
         cancel = threading.Event()
         self._cancel = cancel
         self.running = True
@@ -244,7 +250,7 @@ class EvalController:
         self._status(fmt.starting(build_id))
         self._update_buttons()
         eval_ops.evaluate(
-            self._services, slug, path, build_id, cancel=cancel, on_progress=self._view.relay_progress
+            self._services, slug, path, build_id, cancel=cancel, on_progress=progressed
         ).success(lambda report: self._finished(generation, report)).failure(
             lambda exc: self._failed(generation, exc)
         ).run_in_background(self._runner)
@@ -261,7 +267,7 @@ class EvalController:
             self._cancel.set()
 
     def on_progress(self, event: EvalProgress) -> None:
-        """A stage or a question done (delivered on the GUI thread by the view)."""
+        """A stage or a question done of the current run (on the GUI thread)."""
         if not self.running:
             return
         self._progress(Progress(event.done, max(event.total, 1), True))

@@ -9,7 +9,7 @@ signal of a main-thread object queues it to the GUI thread.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,16 +41,16 @@ from pixel_desktop.gui.tasks import TaskRunner
 from pixel_desktop.gui.widgets.layout import hbox, hline, margins, vbox
 
 if TYPE_CHECKING:
-    from pixel_desktop.app.eval import CaseResult, EvalPlan, EvalProgress, EvalReport
+    from pixel_desktop.app.eval import CaseResult, EvalPlan, EvalReport
 
 __all__ = ["Column", "EvalTab", "MissesModel"]
 TONE_COLORS = {"ok": theme.SUCCESS, "bad": theme.DANGER}
 
 
-class _ProgressRelay(QObject):
-    """Created on the GUI thread: emitting from the worker queues delivery to the GUI thread."""
+class _GuiThreadRelay(QObject):
+    """Created on the GUI thread: emitting from a worker queues the call to the GUI thread."""
 
-    progress = Signal(object)  # EvalProgress
+    call = Signal(object)  # Callable[[], None]
 
 
 class EvalTab(QWidget):
@@ -58,8 +58,8 @@ class EvalTab(QWidget):
         super().__init__(parent)
         self._tasks = tasks
         self.controller = EvalController(services, tasks, self)
-        self._relay = _ProgressRelay(self)
-        self._relay.progress.connect(self.controller.on_progress)
+        self._relay = _GuiThreadRelay(self)
+        self._relay.call.connect(lambda fn: fn())
         style = self.style()
 
         # --- controls
@@ -241,8 +241,8 @@ class EvalTab(QWidget):
     def message(self, level: str, text: str) -> None:
         show_message(level, text)
 
-    def relay_progress(self, event: EvalProgress) -> None:
-        self._relay.progress.emit(event)
+    def on_gui_thread(self, fn: Callable[[], None]) -> None:
+        self._relay.call.emit(fn)
 
     # ---------------------------------------------------------------- private
     def _build_picked(self, _index: int) -> None:

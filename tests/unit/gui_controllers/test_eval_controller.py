@@ -116,7 +116,6 @@ class RecordingView:
         self.misses: list[CaseResult] = []
         self.buttons: Buttons | None = None
         self.messages: list[tuple[str, str]] = []
-        self.controller: EvalController | None = None
 
     def show_builds(self, choices: Sequence[BuildChoice], selected: int | None) -> None:
         self.choices, self.selected = list(choices), selected
@@ -139,16 +138,14 @@ class RecordingView:
     def message(self, level: str, text: str) -> None:
         self.messages.append((level, text))
 
-    def relay_progress(self, event: EvalProgress) -> None:
-        assert self.controller is not None
-        self.controller.on_progress(event)  # the real view queues this to the GUI thread
+    def on_gui_thread(self, fn: Callable[[], None]) -> None:
+        fn()  # the real view queues this to the GUI thread
 
 
 def make(runner: Any = None, services: FakeEval | None = None) -> tuple[EvalController, FakeEval, RecordingView]:
     services = services or FakeEval()
     view = RecordingView()
     controller = EvalController(services, runner or SyncRunner(), view)  # type: ignore[arg-type]
-    view.controller = controller
     controller.start()
     return controller, services, view
 
@@ -322,3 +319,26 @@ def test_eval_and_files_controllers_and_formatting_import_without_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == ""
+
+
+def test_progress_of_a_cancelled_run_never_moves_the_next_runs_bar() -> None:
+    runner = DeferredRunner()
+    controller, services, view = make(runner)
+    controller.set_project("acme")
+    controller.load_csv(CSV)
+    runner.finish(0)
+    runner.finish(1)
+    old_progress: list[Callable[[EvalProgress], None]] = []
+
+    def cancelled(_cancel: threading.Event, progress: Callable[[EvalProgress], None]) -> EvalReport:
+        old_progress.append(progress)
+        raise CancelledError("cancelled")
+
+    services.run_with = cancelled
+    controller.run()
+    controller.cancel()
+    runner.finish(2)
+    controller.run()
+    assert controller.running and view.progress == Progress(0, 4, True)
+    old_progress[0](EvalProgress("Asking the questions", 3, 4))  # the old worker, late
+    assert view.progress == Progress(0, 4, True) and view.status == ("Starting build #7…", "")
