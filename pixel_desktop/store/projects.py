@@ -265,7 +265,7 @@ def _project_values(record: ProjectRecord) -> dict[str, object]:
     }
 
 
-def _insert_with_known_names(record: ProjectRecord) -> ReturningInsert[tuple[int]]:
+def _insert_with_known_names(record: ProjectRecord) -> ReturningInsert[int]:
     """INSERT the project, taking its client and template ids from their rows by name:
     no row is inserted (and no id returned) when either is missing."""
     values = _project_values(record)
