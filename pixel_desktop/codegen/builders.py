@@ -10,13 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from pixel_desktop.codegen.literals import canonical_json, yaml_documents
+from pixel_desktop.codegen.model import RenderContext
 from pixel_desktop.spec.model import ProjectSpec
 
 DATA_FORMAT = 1
 NGINX_IMAGE = "nginx:1.27-alpine"
 
 
-def assistant_data(spec: ProjectSpec, ctx: dict[str, Any]) -> bytes:
+def assistant_data(spec: ProjectSpec, ctx: RenderContext) -> bytes:
     p = spec.personality
     return canonical_json(
         {
@@ -51,7 +52,7 @@ def assistant_data(spec: ProjectSpec, ctx: dict[str, Any]) -> bytes:
     )
 
 
-def knowledge(spec: ProjectSpec, ctx: dict[str, Any]) -> bytes:
+def knowledge(spec: ProjectSpec, ctx: RenderContext) -> bytes:
     """FAQ and documents in a file of their own: the image computes their embeddings in a
     layer keyed by this file alone, so a prompt or rule edit does not recompute them."""
     return canonical_json(
@@ -66,7 +67,7 @@ def knowledge(spec: ProjectSpec, ctx: dict[str, Any]) -> bytes:
     )
 
 
-def conversation_tests(spec: ProjectSpec, ctx: dict[str, Any]) -> bytes:
+def conversation_tests(spec: ProjectSpec, ctx: RenderContext) -> bytes:
     return canonical_json(
         [
             {"ask": t.ask, "expect_contains": list(t.expect_contains), "expect_handoff": t.expect_handoff}
@@ -85,7 +86,7 @@ def _healthcheck() -> dict[str, Any]:
     }
 
 
-def docker_compose(spec: ProjectSpec, ctx: dict[str, Any]) -> bytes:
+def docker_compose(spec: ProjectSpec, ctx: RenderContext) -> bytes:
     """Service + nginx proxy. ``$`` in values is doubled: compose must not interpolate it."""
     environment: dict[str, str | None] = {
         name: value.replace("$", "$$") for name, value in ctx["env_vars"].items()
@@ -114,7 +115,7 @@ def docker_compose(spec: ProjectSpec, ctx: dict[str, Any]) -> bytes:
     return yaml_documents({"version": "3.8", "services": {"assistant": assistant, "nginx": nginx}})
 
 
-def kubernetes(spec: ProjectSpec, ctx: dict[str, Any]) -> bytes:
+def kubernetes(spec: ProjectSpec, ctx: RenderContext) -> bytes:
     """Deployment, Service and ConfigMap; secrets are referenced by Secret name and key only."""
     name = ctx["k8s_name"]
     labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": "pixel-ai-creator"}
@@ -184,7 +185,7 @@ def kubernetes(spec: ProjectSpec, ctx: dict[str, Any]) -> bytes:
     return yaml_documents(config_map, deployment, service)
 
 
-BUILDERS: dict[str, Callable[[ProjectSpec, dict[str, Any]], bytes]] = {
+BUILDERS: dict[str, Callable[[ProjectSpec, RenderContext], bytes]] = {
     "assistant_data": assistant_data,
     "knowledge": knowledge,
     "conversation_tests": conversation_tests,

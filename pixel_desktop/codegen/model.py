@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, TypedDict
 
 ROLES = ("code", "data", "deployment", "docs", "tests", "build")
 
@@ -43,3 +44,39 @@ class TemplateSet:
     semantic_no_deps: tuple[str, ...] = ()
     semantic_build_only: tuple[str, ...] = ()
     semantic_requirements: tuple[str, ...] = ()
+
+
+class RenderContext(TypedDict):
+    """The values every template and builder renders from (``render.render_context``).
+
+    A TypedDict, not a dataclass, because Jinja takes it as keyword arguments
+    (``template.render(**ctx)``); the keys are typed so a builder cannot read one that
+    the context does not have.
+    """
+
+    slug: str
+    name: str
+    client: str
+    description: str
+    name_md: str
+    description_md: str
+    project_id: int | None
+    template_set: str
+    mode: str
+    service_version: str
+    base_image: str
+    image: str  # the repository the build engine tags; the bundle puts its exact image here
+    k8s_name: str
+    uid: int
+    port: int
+    zone: str
+    chat_path: str
+    health_path: str
+    env_vars: dict[str, str]
+    env_names: list[str]
+    secret_env: list[str]
+    requirements: list[str]
+    retrieval: Literal["semantic", "lexical"]
+    semantic: bool
+    no_deps_requirements: list[str]
+    build_only_requirements: list[str]

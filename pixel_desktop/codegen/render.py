@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 import jinja2
 from packaging.requirements import Requirement
@@ -24,7 +23,7 @@ from packaging.utils import canonicalize_name
 
 from pixel_desktop.codegen.builders import BUILDERS
 from pixel_desktop.codegen.literals import pyliteral
-from pixel_desktop.codegen.model import GeneratedFile, TemplateSet
+from pixel_desktop.codegen.model import GeneratedFile, RenderContext, TemplateSet
 from pixel_desktop.codegen.templates import MANIFEST, TemplateError, get_template_set
 from pixel_desktop.errors import InputError
 from pixel_desktop.spec.model import ENDPOINT_RE, IMAGE_RE, SLUG_RE, ProjectSpec
@@ -108,7 +107,7 @@ def merged_requirements(pins: tuple[str, ...], extra: list[str]) -> list[str]:
 
 def render_context(
     spec: ProjectSpec, tset: TemplateSet, *, base_image: str, project_id: int | None
-) -> dict[str, Any]:
+) -> RenderContext:
     slug = _checked(SLUG_RE, spec.project_slug, "Slug")
     image = spec.effective_base_image(base_image)
     if len(image) > 255:

@@ -25,6 +25,7 @@ import yaml
 
 from pixel_desktop.codegen import builders
 from pixel_desktop.codegen.literals import yaml_documents
+from pixel_desktop.codegen.model import RenderContext
 from pixel_desktop.codegen.render import DEFAULT_BASE_IMAGE, render_context, render_project
 from pixel_desktop.codegen.templates import get_template_set
 from pixel_desktop.docker.client import DockerClient
@@ -45,13 +46,15 @@ class BundleResult:
     size_bytes: int
 
 
-def _generated(spec: ProjectSpec, image_ref: str) -> tuple[dict[str, Any], dict[str, bytes]]:
+def _generated(spec: ProjectSpec, image_ref: str) -> tuple[RenderContext, dict[str, bytes]]:
     """The generated service's render context (with the bundle's exact image) and its
     deployment files, from the codegen itself: the bundle ships the same compose, k8s and
     nginx files, with the same hardening and the same escaping of user text, as
     ``pixel generate`` writes — never a second, weaker copy."""
     tset = get_template_set(spec.template)
-    ctx = {**render_context(spec, tset, base_image=DEFAULT_BASE_IMAGE, project_id=None)}
+    ctx: RenderContext = {
+        **render_context(spec, tset, base_image=DEFAULT_BASE_IMAGE, project_id=None)
+    }
     ctx["image"] = image_ref
     files = {
         f.path: f.content for f in render_project(spec, tset) if f.path.startswith("deployment/")
