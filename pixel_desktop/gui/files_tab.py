@@ -211,10 +211,13 @@ class FilesTab(QWidget):
 
 
 def _walk(tree: QTreeWidget) -> list[QTreeWidgetItem]:
+    """Every item, depth first in the order shown."""
     out: list[QTreeWidgetItem] = []
     stack = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
     while stack:
         item = stack.pop(0)
+        if item is None:
+            continue
         out.append(item)
         stack[0:0] = [item.child(i) for i in range(item.childCount())]
     return out
