@@ -82,6 +82,10 @@ class ChatResponse(BaseModel):
                                         "send it with the next message to continue the conversation.")
     sources: list[Source]
     handoff: bool
+    answered_by: str = Field(description="What produced the reply: faq, document, rule, llm, "
+                                         "suggestion (a 'Did you mean ...?' question), fallback "
+                                         "(nothing matched closely enough), handoff, declined, "
+                                         "greeting or thanks.")
 
 
 class Health(BaseModel):
@@ -164,6 +168,7 @@ async def chat(request: ChatRequest) -> ChatResponse:
     return ChatResponse(
         reply=answer.reply, session_id=session.session_id,
         sources=[Source(**s) for s in answer.sources], handoff=answer.handoff,
+        answered_by=answer.source,
     )
 
 

@@ -137,7 +137,13 @@ def explain(kind: str, title: str | None, score: float | None, handoff: bool) ->
         return "Handed over to a person (handoff)."
     if kind == "greeting":
         return "The greeting of the personality settings (no source)."
+    if kind == "llm":
+        return f"Written by the LLM with no FAQ entry or document in its prompt.{hand}"
     return "A built-in small-talk reply (no source)."
+
+
+# The generated service's `answered_by` values, in the words this panel shows.
+ANSWERED_BY_KIND = {"thanks": "small talk", "declined": "small talk"}
 
 
 def classify(question: str, data: Any, session: TrySession, latency_ms: float) -> TryAnswer:
@@ -150,11 +156,16 @@ def classify(question: str, data: Any, session: TrySession, latency_ms: float) -
     first = sources[0] if sources and isinstance(sources[0], dict) else None
     title: str | None = None
     score: float | None = None
+    answered_by = data.get("answered_by")
     if first is not None:
         kind = str(first.get("type") or "source")
         title = str(first.get("title") or "") or None
         with contextlib.suppress(TypeError, ValueError):
             score = float(first.get("score"))  # type: ignore[arg-type]
+    elif isinstance(answered_by, str) and answered_by:
+        # Services built since `answered_by` exists say what produced the reply; the guesses
+        # below are for images built before it.
+        kind = ANSWERED_BY_KIND.get(answered_by, answered_by)
     elif handoff:
         kind = "handoff"
     elif reply.strip() == session.greeting.strip():

@@ -20,13 +20,15 @@ def test_health_reports_ok_with_name_and_version(client):
     assert body["version"].startswith(settings.SERVICE_VERSION + "+")
 
 
-def test_chat_returns_reply_session_sources_and_handoff(client):
+def test_chat_returns_reply_session_sources_handoff_and_what_answered(client):
     response = client.post(settings.CHAT_PATH, json={"message": "hello"})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"reply", "session_id", "sources", "handoff"}
+    assert set(body) == {"reply", "session_id", "sources", "handoff", "answered_by"}
     assert body["reply"]
     assert isinstance(body["handoff"], bool)
+    assert body["answered_by"] in {"faq", "document", "rule", "llm", "suggestion", "fallback",
+                                   "handoff", "declined", "greeting", "thanks"}
 
 
 def _rule_answers(message):
@@ -72,9 +74,9 @@ def test_unanswerable_question_gets_honest_fallback_offering_a_person(client):
         pytest.skip("a business rule of this project answers every message")
     body = client.post(settings.CHAT_PATH, json={"message": "zqxv wplm frobnicate quux?"}).json()
     assert body["reply"] == prompts.FALLBACK_REPLY
-    assert body["handoff"] is False
+    assert (body["handoff"], body["answered_by"]) == (False, "fallback")
     follow_up = client.post(settings.CHAT_PATH, json={"message": "yes", "session_id": body["session_id"]}).json()
-    assert follow_up["handoff"] is True
+    assert (follow_up["handoff"], follow_up["answered_by"]) == (True, "handoff")
 
 
 def test_empty_message_is_rejected_with_422_and_clear_detail(client):

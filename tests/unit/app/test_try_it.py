@@ -260,3 +260,16 @@ def test_a_deployed_container_of_the_build_is_reused_but_not_one_of_another_buil
     session = use.start("acme-support-bot", built.id)
     assert (session.container_id, session.owned, session.how) == ("dep-mine", False, f"deployment {mine.id}")
     assert gateway.started == [] and use.stop(session) is False and gateway.removed == []
+
+
+def test_a_fallback_is_named_by_the_service_even_when_the_reply_does_not_name_the_client() -> None:
+    """Services that say what produced the reply (``answered_by``) are not guessed at: a
+    custom fallback wording without the client's name still reads as a fallback."""
+    s = session_for()
+    body = {"reply": "Hmm, no idea. Shall I get a human?", "session_id": "x", "sources": [],
+            "handoff": False, "answered_by": "fallback"}
+    fell = classify("weather?", body, s, 3.0)
+    assert fell.kind == "fallback"
+    assert "no FAQ entry or document matched closely enough" in fell.explanation
+    thanks = classify("thanks!", {**body, "reply": "You're welcome", "answered_by": "thanks"}, s, 1.0)
+    assert thanks.kind == "small talk"
