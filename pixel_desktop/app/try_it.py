@@ -304,11 +304,11 @@ class TryIt:
                 "client": spec.client,
                 "greeting": spec.personality.greeting,
             }
-            for cid, host_port, how in self._running_of(gateway, project.slug, build.id, port):
-                base_url = f"http://127.0.0.1:{host_port}"
+            for running_id, running_port, how in self._running_of(gateway, project.slug, build.id, port):
+                base_url = f"http://127.0.0.1:{running_port}"
                 if _answers(base_url + spec.deployment.endpoints.health):
                     progress(f"Reusing the running {how} of build {build.id}")
-                    return TrySession(container_id=cid, base_url=base_url, owned=False, how=how,
+                    return TrySession(container_id=running_id, base_url=base_url, owned=False, how=how,
                                       **common)  # type: ignore[arg-type]
             if cancel.is_set():
                 raise CancelledError(CANCELLED)
