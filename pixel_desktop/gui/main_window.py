@@ -65,6 +65,7 @@ from pixel_desktop.gui.services import DaemonState, Services
 from pixel_desktop.gui.settings_dialog import SettingsDialog
 from pixel_desktop.gui.status_line import StatusLine
 from pixel_desktop.gui.tasks import TaskRunner
+from pixel_desktop.gui.team_panel import TeamPanel
 from pixel_desktop.gui.tray_notifier import TrayNotifier
 from pixel_desktop.gui.try_controller import EditorState
 from pixel_desktop.gui.try_panel import TryPanel
@@ -102,8 +103,14 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.bridge = EventBridge(services.bus, parent=self)
         self.record: Any | None = None  # ProjectRecord being edited
-        self.projects: list[Any] = []
+        self.projects: list[Any] = []  # ProjectSummary rows, as the tree shows them
         self.projects_loaded = False
+        # Start-up (start()): the store opens after the window is shown.
+        self.store_ready = False
+        self.startup_error: BaseException | None = None  # what kept the first load from finishing
+        self._explicit_select: str | None = None
+        self._sample_on_empty: Callable[[], bool] | None = None
+        self._opening: str | None = None  # slug whose full record is being read
         self.daemon_state: DaemonState | None = None
         self.active_builds: set[int] = set()  # builds this window submitted, until they finish
         self.queue = QueueCounts()
@@ -182,6 +189,8 @@ class MainWindow(QMainWindow):
 
         self._make_actions()
         self._make_statusbar()
+        # Team mode (broker + PostgreSQL): a "Team" tab, placed once start() learns it is on.
+        self.team_panel = TeamPanel(services, self.tasks, self.status_line.show_team, periodic=periodic_checks)
         gui_errors.set_sink(self.show_message)
 
         self._docker_timer = QTimer(self)
@@ -314,16 +323,45 @@ class MainWindow(QMainWindow):
         self.search_edit.selectAll()
 
     # ---------------------------------------------------------------- startup
-    def start(self, *, select: str | None = None) -> None:
-        """After the store is open: fill the list, status bar and templates (all off-thread)."""
+    def start(self, *, select: str | None = None, sample_on_empty: Callable[[], bool] | None = None) -> None:
+        """Once the window is shown: open the store, then fill the list, status bar and
+        templates, all off-thread, the parts filling in as they come ("Loading projects…"
+        until then). ``sample_on_empty`` decides, on a store without projects, whether to
+        import the sample (the first-run question)."""
         self._pending_select = select
+        self._explicit_select = select
+        self._sample_on_empty = sample_on_empty
+        self.sidebar.show_loading()
+        self.status_line.show_store("Store: opening…")
         # Move the startup heap (Qt wrappers, pyqtgraph, SQLAlchemy, pydantic) out of the
         # collector's reach: a full GC pass over it took ~200 ms and, triggered by a log
         # flood's allocations on any thread, froze the GUI for that long.
         gc.collect()
         gc.freeze()
-        self.refresh_projects()
+        # Docker and templates need no store: asked at once, beside the store's opening.
         self.check_docker()
+        status_ops.template_names(self.services).success(self.editor.set_templates).ignore_failure().run_in_background(self.tasks)
+        status_ops.open_store(self.services).success(self._store_opened).failure(self._store_failed).run_in_background(self.tasks)
+
+    def _store_opened(self, project_count: int) -> None:
+        if project_count == 0 and self._sample_on_empty is not None and self._sample_on_empty():
+            self.sidebar.show_loading("Importing the sample project…")
+            (
+                project_ops.import_sample_if_empty(self.services)
+                .success(lambda _record: self._store_ready())
+                .failure(self._sample_failed)
+                .run_in_background(self.tasks)
+            )
+            return
+        self._store_ready()
+
+    def _sample_failed(self, exc: BaseException) -> None:
+        gui_errors.report_exception(exc)
+        self._store_ready()  # the store is open: an empty list beats a stuck "Loading…"
+
+    def _store_ready(self) -> None:
+        self.store_ready = True
+        self.refresh_projects()
         self.refresh_counts()
         (
             status_ops.describe_store(self.services)
@@ -331,17 +369,25 @@ class MainWindow(QMainWindow):
             .failure(self._store_failed)
             .run_in_background(self.tasks)
         )
-        status_ops.template_names(self.services).success(self.editor.set_templates).ignore_failure().run_in_background(self.tasks)
         self.foreign_builds.start()
+        self.team_panel.start(self._show_team_tab)
+
+    def _show_team_tab(self) -> None:
+        self.tabs.addTab(self.team_panel, self.style().standardIcon(QStyle.StandardPixmap.SP_ComputerIcon), "Team")
 
     def _store_failed(self, exc: BaseException) -> None:
+        """Said in the window (status line, sidebar, banner): there is no dialog before it."""
         self.status_line.show_store("Store: unavailable")
+        if not self.store_ready:
+            self.startup_error = exc
+            self.sidebar.show_load_error("Projects unavailable: the store did not open.")
         gui_errors.report_exception(exc)
 
     def refresh_all(self) -> None:
         self.refresh_projects()
         self.check_docker()
         self.refresh_counts()
+        self.team_panel.refresh()
         self.builds_tab.refresh_history()
         self.deploy_tab.refresh()
         self.eval_tab.refresh()
@@ -377,15 +423,22 @@ class MainWindow(QMainWindow):
     def refresh_projects(self, select: str | None = None) -> None:
         if select is not None:
             self._pending_select = select
+        if not self.store_ready:
+            return  # start() lists them once the store is open
         search = self.sidebar.search_text()
-        project_ops.list_projects(self.services, search).success(self._projects_loaded).run_in_background(self.tasks)
+        project_ops.project_summaries(self.services, search).success(self._projects_loaded).run_in_background(self.tasks)
 
     def _projects_loaded(self, records: list[Any]) -> None:
+        """``records`` are summaries (what the tree shows); the chosen one is read in full."""
         self.projects = records
         wanted = self._pending_select or (self.record.slug if self.record else None)
         self._pending_select = None
         selected = self.sidebar.show_projects(records, wanted)
         self.projects_loaded = True
+        explicit, self._explicit_select = self._explicit_select, None
+        if not selected and explicit is not None and explicit == wanted and not self.search_edit.text():
+            self._open_slug(explicit)  # not listed: reading it says what is wrong (not found)
+            return
         if not selected and self.record is None and records and not self.search_edit.text():
             self.select_project(records[0].slug)
 
@@ -406,9 +459,26 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Discard:
                 self.sidebar.revert(previous)
                 return
-        record = next((r for r in self.projects if r.slug == slug), None)
-        if record is not None:
-            self.open_record(record)
+        self._open_slug(slug)
+
+    def _open_slug(self, slug: str) -> None:
+        """Read the project's full record (the list holds summaries) and open it, unless
+        another project was chosen while it was read."""
+        self._opening = slug
+
+        def read(record: Any) -> None:
+            if self._opening == slug:
+                self._opening = None
+                self.open_record(record)
+
+        def failed(exc: BaseException) -> None:
+            if self._opening == slug:
+                self._opening = None
+                if self.record is None:
+                    self.startup_error = exc
+                gui_errors.report_exception(exc)
+
+        project_ops.get_project(self.services, slug).success(read).failure(failed).run_in_background(self.tasks)
 
     def open_record(self, record: Any) -> None:
         self.record = record
@@ -791,6 +861,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         self.foreign_builds.stop()
+        self.team_panel.stop()
         self.notifier_close()
         self._docker_timer.stop()
         self.deploy_tab.shutdown()

@@ -19,6 +19,7 @@ from pixel_desktop.app import App, keep_running
 from pixel_desktop.app.settings import DaemonState
 from pixel_desktop.errors import RegistryError
 from pixel_desktop.events import EventBus
+from pixel_desktop.gui.team_format import TeamOverview
 from pixel_desktop.spec import ProjectSpec
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         DeploymentRecord,
         GeneratedFile,
         ProjectRecord,
+        ProjectSummary,
         RegistryRecord,
         TargetRecord,
     )
@@ -130,6 +132,16 @@ class Services:
 
     def project_count(self) -> int:
         return self.app.projects.count()
+
+    # ---------------------------------------------------------------- start-up (the window is shown first)
+    # The tree lists summaries (no spec read); opening a project reads its record with get().
+    def project_summaries(self, search: str | None = None) -> list[ProjectSummary]:
+        return self.app.projects.summaries(search)
+
+    def open_store_counting(self) -> int:
+        """Open (create, migrate) the store and count its projects: the window's first load."""
+        self.open_store()
+        return self.project_count()
 
     # ---------------------------------------------------------------- codegen
     def template_names(self) -> list[str]:
@@ -328,6 +340,21 @@ class Services:
         return self.evaluator().evaluate(
             slug, csv_path, build_id, cancel=cancel, on_progress=on_progress
         )
+
+    # ---------------------------------------------------------------- team (build farm)
+    # Team mode: a broker URL plus a PostgreSQL store. Builds run on the team's workers; the
+    # runner republishes their events on this window's bus, so it must run while the window
+    # is open (a reopened app follows a worker's build without submitting anything).
+    def follow_team(self) -> bool:
+        """True in team mode, after starting the runner that relays the workers' events."""
+        if self.app.jobs.team_broker() is None:
+            return False
+        _ = self.app.jobs.runner
+        return True
+
+    def team_overview(self, recent: int = 200) -> TeamOverview:
+        """Workers online, queue depth and broker state, plus the recent builds' runners."""
+        return TeamOverview(self.app.jobs.team_status(), self.app.builds.list(None, limit=recent))
 
     # ---------------------------------------------------------------- closing while builds run
     # Cancel (the record saying the app was closed) or keep them running headless; a

@@ -1,4 +1,4 @@
-"""The window's status bar: Docker daemon lamp and text, store, build queue."""
+"""The window's status bar: Docker daemon lamp and text, store, build queue, team (broker)."""
 
 from __future__ import annotations
 
@@ -29,10 +29,13 @@ class StatusLine:
         self.docker_label = QLabel("Docker: checking…")
         self.store_label = QLabel("Store: opening…")
         self.queue_label = QLabel("")
+        # Team mode only: workers online, or "broker unreachable" until Redis answers again.
+        self.team_label = QLabel("")
+        self.team_label.setVisible(False)
         self.docker_dot = QLabel()
         self.docker_dot.setPixmap(dot(theme.SUBTLE))
         self.docker_dot.setContentsMargins(6, 0, 0, 0)
-        for label in (self.docker_label, self.store_label, self.queue_label):
+        for label in (self.docker_label, self.store_label, self.queue_label, self.team_label):
             label.setContentsMargins(4, 0, 6, 0)
         # Long daemon errors must not widen the window: the label may clip, its tooltip has it all.
         self.docker_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -41,6 +44,7 @@ class StatusLine:
         bar.addWidget(self.docker_label, 1)
         bar.addPermanentWidget(self.store_label)
         bar.addPermanentWidget(self.queue_label)
+        bar.addPermanentWidget(self.team_label)
 
     def show_docker(self, ok: bool, text: str) -> None:
         self.docker_dot.setPixmap(dot(theme.SUCCESS if ok else theme.DANGER))
@@ -52,3 +56,9 @@ class StatusLine:
 
     def show_queue(self, text: str) -> None:
         self.queue_label.setText(text)
+
+    def show_team(self, text: str, ok: bool, tooltip: str) -> None:
+        self.team_label.setText(text)
+        self.team_label.setToolTip(tooltip)
+        self.team_label.setStyleSheet("" if ok else f"color: {theme.DANGER};")
+        self.team_label.setVisible(True)
