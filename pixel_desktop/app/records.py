@@ -18,6 +18,7 @@ from pixel_desktop.store.records import (
     BuildRecord,
     DeploymentRecord,
     ProjectRecord,
+    ProjectSummary,
     RegistryRecord,
     TargetRecord,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "Generated",
     "GeneratedFile",
     "ProjectRecord",
+    "ProjectSummary",
     "RegistryCheck",
     "RegistryListing",
     "RegistryRecord",

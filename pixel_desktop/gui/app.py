@@ -112,22 +112,23 @@ def main(argv: list[str] | None = None) -> int:
     if warning:
         print(warning, file=sys.stderr)
     try:
-        services = Services(store_url=args.store)
-        services.open_store()
-        if services.project_count() == 0:
-            offer = services.settings.offer_sample_on_first_run
-            if screenshot or (offer and _ask_import_sample()):
-                services.import_sample_if_empty()
-        if args.project:
-            services.get_project(args.project)  # NotFoundError names the slug
+        services = Services(store_url=args.store)  # reads settings; the store opens later
     except PixelError as exc:
         return fail(str(exc), exc.exit_code)
 
+    # The window first; the store, Docker, the projects and the templates load behind it
+    # (MainWindow.start), so nothing the user waits for comes before the first paint.
     window = MainWindow(services, periodic_checks=not screenshot)
     if screenshot:
         window.resize(*args.size)
     window.show()
-    window.start(select=args.project)
+
+    def sample_on_empty() -> bool:
+        if screenshot:
+            return True
+        return services.settings.offer_sample_on_first_run and _ask_import_sample(window)
+
+    window.start(select=args.project, sample_on_empty=sample_on_empty)
     window.tabs.setCurrentIndex(TABS.index(args.tab))
     if args.section:
         window.editor.show_section(args.section)
@@ -184,13 +185,13 @@ def finish_headless(services: Services, build_ids: list[int]) -> None:
         print(f"pixel-desktop: build #{record.id} {record.status}.", file=sys.stderr, flush=True)
 
 
-def _ask_import_sample() -> bool:
+def _ask_import_sample(parent: object | None = None) -> bool:
     from PySide6.QtWidgets import QMessageBox
 
     from pixel_desktop import paths
 
     answer = QMessageBox.question(
-        None,
+        parent,  # type: ignore[arg-type]
         "Welcome to Pixel AI Creator",
         "Your project store is empty. Import the sample project "
         f"“Acme Support Bot” ({paths.sample_spec_file().name}) so you can press Build right away?",
@@ -314,6 +315,15 @@ class _Screenshot:
         if self.args.run_build and self.build_id is None and w.record is not None and not w.active_builds and not getattr(self, "_submitted", False):  # type: ignore[attr-defined]
             self._submitted = True
             w.build()  # type: ignore[attr-defined]
+        error = w.startup_error  # type: ignore[attr-defined]
+        if error is not None:
+            # The store did not open or --project names no project: said, no picture of it.
+            from pixel_desktop.errors import PixelError
+
+            print(f"pixel-desktop: {error}", file=sys.stderr)
+            self.result["code"] = error.exit_code if isinstance(error, PixelError) else 1
+            QApplication.quit()
+            return
         if not self.ready():
             self.settle = 0
             QTimer.singleShot(50, self.tick)

@@ -17,6 +17,7 @@ from pixel_desktop.gui.widgets.layout import margins, vbox
 
 SLUG_ROLE = Qt.ItemDataRole.UserRole
 SEARCH_DELAY_MS = 200
+LOADING_TEXT = "Loading projects…"
 
 
 class ProjectLike(Protocol):
@@ -54,6 +55,7 @@ class ProjectSidebar(QWidget):
         self.tree.currentItemChanged.connect(self._current_changed)
         self.count_label = QLabel("")
         self.count_label.setObjectName("hint")
+        self.loading = False
         title = QLabel("Projects")
         title.setObjectName("sidebarTitle")
         self.setLayout(margins(vbox(0, 6, title, self.search_edit, (self.tree, 1), self.count_label), 10, 10, 6, 10))
@@ -65,6 +67,20 @@ class ProjectSidebar(QWidget):
 
     def search_text(self) -> str:
         return self.search_edit.text().strip()
+
+    def show_loading(self, text: str = LOADING_TEXT) -> None:
+        """The busy state while the store opens and the list loads: the window is already up."""
+        self.loading = True
+        self.tree.clear()
+        self.tree.setEnabled(False)
+        self.count_label.setText(text)
+
+    def show_load_error(self, text: str) -> None:
+        """The list could not be loaded: say so where the list would be (the banner has the fix)."""
+        self.loading = False
+        self.tree.clear()
+        self.tree.setEnabled(False)
+        self.count_label.setText(text)
 
     def show_projects(self, records: Sequence[ProjectLike], wanted: str | None) -> bool:
         """Redraw the list; True when ``wanted`` is in it and now selected."""
@@ -92,6 +108,8 @@ class ProjectSidebar(QWidget):
         self.tree.expandAll()
         self.tree.blockSignals(False)
         self.count_label.setText(count_text(len(records), len(clients)))
+        self.loading = False
+        self.tree.setEnabled(True)
         if select_item is not None:
             self.tree.setCurrentItem(select_item)
         return select_item is not None

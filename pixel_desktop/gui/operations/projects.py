@@ -8,13 +8,22 @@ from typing import TYPE_CHECKING
 from pixel_desktop.gui.operations import ChangeOp, QueryOp
 
 if TYPE_CHECKING:
-    from pixel_desktop.app.records import ProjectRecord
+    from pixel_desktop.app.records import ProjectRecord, ProjectSummary
     from pixel_desktop.gui.services import Services
     from pixel_desktop.spec import ProjectSpec
 
 
 def list_projects(services: Services, search: str | None) -> QueryOp[list[ProjectRecord]]:
     return QueryOp("list projects", lambda: services.list_projects(search))
+
+
+def project_summaries(services: Services, search: str | None) -> QueryOp[list[ProjectSummary]]:
+    """What the tree shows (id, slug, name, client, template, version): no spec is read."""
+    return QueryOp("list projects", lambda: services.project_summaries(search))
+
+
+def import_sample_if_empty(services: Services) -> ChangeOp[ProjectRecord | None]:
+    return ChangeOp("import sample project", services.import_sample_if_empty)
 
 
 def get_project(services: Services, slug: str) -> QueryOp[ProjectRecord]:
