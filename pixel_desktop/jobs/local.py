@@ -36,6 +36,7 @@ from pixel_desktop.build.pipeline import BuildPipeline, Job
 from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.errors import InputError, NotFoundError
 from pixel_desktop.events import BuildFinished, EventBus, JobRef, LogLine, PhaseChanged
+from pixel_desktop.jobs.attempt import run_attempt
 from pixel_desktop.jobs.runner import JobCounts, JobRecord
 from pixel_desktop.kinds import TERMINAL_BUILD_STATUSES, TERMINAL_DEPLOYMENT_STATUSES
 from pixel_desktop.secrets import SecretStore
@@ -427,18 +428,15 @@ class LocalJobRunner:
                     return
                 self._queue.remove(job)
                 self._running[job.build_id] = job
-            self._metrics.started()
-            status = "failed"
-            timer = threading.Timer(float(self.settings.build_timeout_s), job.time_out)
-            timer.daemon = True
-            timer.start()
             try:
-                status = self._pipeline.run(job)
+                run_attempt(
+                    self._pipeline,
+                    job,
+                    timeout_s=self.settings.build_timeout_s,
+                    metrics=self._metrics,
+                    log_writer=self._log_writer,
+                )
             finally:
-                timer.cancel()
-                duration = time.monotonic() - job.started if job.started else None
-                self._metrics.finished(status, duration)
-                self._log_writer.flush(job.build_id)
                 clear_cancel_request(job.build_id)
                 with self._cond:
                     self._running.pop(job.build_id, None)

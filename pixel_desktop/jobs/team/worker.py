@@ -29,6 +29,7 @@ from pixel_desktop.build.logwriter import LogWriter
 from pixel_desktop.build.pipeline import BuildPipeline, Job
 from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.events import EventBus, LogLine
+from pixel_desktop.jobs.attempt import run_attempt
 from pixel_desktop.jobs.local import Pipeline
 from pixel_desktop.jobs.team import presence, sweep
 from pixel_desktop.jobs.team.celery_app import QUEUE, TASK, make_celery, task_id
@@ -166,18 +167,15 @@ class WorkerRuntime:
                 "engine",
             )
         )
-        self.metrics.started()
-        status = "failed"
-        timer = threading.Timer(float(self.settings.build_timeout_s), job.time_out)
-        timer.daemon = True
-        timer.start()
         try:
-            status = self._pipeline.run(job)
+            status = run_attempt(
+                self._pipeline,
+                job,
+                timeout_s=self.settings.build_timeout_s,
+                metrics=self.metrics,
+                log_writer=self._log_writer,
+            )
         finally:
-            timer.cancel()
-            duration = time.monotonic() - job.started if job.started else None
-            self.metrics.finished(status, duration)
-            self._log_writer.flush(build_id)
             self.store.leases.finish(build_id)
             with self._jobs_lock:
                 self._jobs.pop(build_id, None)
