@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 PUSH_ATTEMPTS = 3
 # The test container's CPU/memory chart needs several points even for a quick test run:
-# sample this often while tests run, plus once when they end (docker stats itself takes ~1 s).
+# sample this often while tests run, plus once when they end (one-shot reads: StatsPoller).
 SAMPLE_INTERVAL_S = 0.5
 
 _P = ParamSpec("_P")
@@ -368,12 +368,8 @@ class BuildPipeline:
                         box.base_url, spec, on_log=lambda line: self._log(run, line, "test")
                     )
                     run.result["tests_passed"] = passed
-                    stop_sampling.set()
+                    stop_sampling.set()  # the sampler takes its last point: the footprint after the tests
                     sampler.join(timeout=5)
-                    # The footprint after the tests, so even a very fast run ends on a point.
-                    sample = docker.stats_once(container_id)
-                    if sample is not None:
-                        self.bus.publish(MetricSample(bid, *sample))
                 finally:
                     stop_sampling.set()
                     self._samples.pop(bid, None)
@@ -385,14 +381,22 @@ class BuildPipeline:
     def _sample_stats(
         self, docker: DockerClient, container_id: str, bid: int, stop: threading.Event
     ) -> None:
-        while not stop.is_set():
-            sample = docker.stats_once(container_id)
-            if sample is None or stop.is_set():
+        """A CPU/memory point every SAMPLE_INTERVAL_S from the container's start, and one
+        more once ``stop`` is set (the tests' end), unless the container is already gone."""
+        poller = docker.stats_poller(container_id)
+        next_at = time.monotonic()
+        while True:
+            last = stop.is_set()
+            sample = poller.sample()
+            if sample is None:
                 return
-            cpu, mem, limit = sample
             self._samples[bid] = self._samples.get(bid, 0) + 1
-            self.bus.publish(MetricSample(bid, cpu, mem, limit))
-            stop.wait(SAMPLE_INTERVAL_S)
+            self.bus.publish(MetricSample(bid, *sample))
+            if last:
+                return
+            # On a fixed beat: a read's own time (~0.5 s on some daemons) does not stretch it.
+            next_at = max(next_at + SAMPLE_INTERVAL_S, time.monotonic())
+            stop.wait(next_at - time.monotonic())
 
     # ---------------------------------------------------------------- pushing
     def _push(self, run: _Run, project: BuildProject, docker: DockerClient, image_ref: str) -> None:

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any, Literal
 
+import docker.errors
 import requests.exceptions
 import urllib3.exceptions
 
@@ -46,6 +47,40 @@ def _binding(port: int, publish: Publish, bind_address: str | None = None) -> An
     if bind_address:
         return (bind_address, port) if publish == "same" else (bind_address,)
     return port if publish == "same" else None
+
+
+class StatsPoller:
+    """CPU/memory readings as often as the caller asks (a build's test container, every 0.5 s).
+
+    Why: a plain ``/stats`` read waits for the daemon's own 1-2 s interval, so a short test
+    run got one point. One-shot reads answer at once; CPU % is measured between this read and
+    the previous one (the first read has no interval yet: 0 %). A daemon older than API 1.41
+    (no one-shot) falls back to the slow reads.
+    """
+
+    def __init__(self, api: Any, cid: str) -> None:
+        self._api, self._cid = api, cid
+        self._previous: dict[str, Any] | None = None
+        self._one_shot = True
+
+    def sample(self) -> tuple[float, int, int] | None:
+        """(CPU %, memory used, memory limit); None once the container is gone."""
+        try:
+            if self._one_shot:
+                try:
+                    s = self._api.stats(self._cid, stream=False, one_shot=True)
+                except docker.errors.InvalidVersion:
+                    self._one_shot = False
+                    s = self._api.stats(self._cid, stream=False)
+            else:
+                s = self._api.stats(self._cid, stream=False)
+        except DAEMON_ERRORS:
+            return None
+        if self._one_shot:
+            current = s.get("cpu_stats") or {}
+            s = {**s, "precpu_stats": self._previous or current}
+            self._previous = current
+        return cpu_mem_from_stats(s)
 
 
 class ContainersMixin(Connection):
@@ -212,6 +247,10 @@ class ContainersMixin(Connection):
             ),
         )
         return LogStream(stream, getattr(stream, "close", None), host=self.host)
+
+    def stats_poller(self, cid: str) -> StatsPoller:
+        """Fast repeated CPU/memory readings of one container (see StatsPoller)."""
+        return StatsPoller(self.api, cid)
 
     def stats_once(self, cid: str) -> tuple[float, int, int] | None:
         """One CPU% / memory used / memory limit sample (None once the container is gone)."""

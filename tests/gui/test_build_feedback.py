@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from pixel_desktop.events import LogLine, MetricSample, PhaseChanged
@@ -62,3 +63,30 @@ def test_live_test_container_charts_have_a_minimum_span_and_the_title_explains_r
     assert cpu_low == 0.0 and cpu_high >= 10.0
     mem_low, mem_high = tab.mem_plot.getViewBox().viewRange()[1]
     assert mem_low == 0.0 and mem_high - mem_low >= 16.0
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_a_real_build_samples_its_test_container_often_and_explains_its_cache_use(
+    qtbot, window, services, docker_host: str, base_image: str
+) -> None:
+    services.settings = services.settings.model_copy(update={"docker_host": docker_host, "base_image": base_image})
+    finished: list = []
+    window.bridge.build_finished.connect(finished.append)
+    window.build_action.trigger()
+    qtbot.waitUntil(lambda: bool(window.active_builds), timeout=60_000)
+    tab = window.builds_tab
+    build_id = tab.build_id
+    qtbot.waitUntil(lambda: any(e.build_id == build_id for e in finished), timeout=1_200_000)
+    event = next(e for e in finished if e.build_id == build_id)
+    assert event.status == "completed", event.error
+    # dockerd serves a container's stats at most once a second (measured: a one-shot read
+    # answers at once, the next ones on the daemon's 1 s tick); before, a point took ~3 s.
+    testing_s = event.result["phases"]["testing"]
+    assert len(tab.samples) >= max(4, int(testing_s)), (
+        f"{len(tab.samples)} CPU/memory samples in a {testing_s:.1f} s test phase"
+    )
+    assert "steps reused from cache" in event.result["reuse"]
+    assert event.result["reuse"] in tab.title.text()
+    log = services.app.builds.log(build_id)
+    assert log[-1].startswith("COMPLETED") and log[-2] == "reuse: " + event.result["reuse"]
