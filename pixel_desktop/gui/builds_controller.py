@@ -264,12 +264,12 @@ class BuildsController:
             if build.status == status:
                 return
             now = dt.datetime.now(dt.UTC)
-            changes: dict[str, object] = {"status": status}
-            if status != "queued" and build.started_at is None:
-                changes["started_at"] = now
-            if status in TERMINAL and build.completed_at is None:
-                changes["completed_at"] = now
-            updated = dataclasses.replace(build, **changes)  # type: ignore[arg-type]
+            updated = dataclasses.replace(
+                build,
+                status=status,
+                started_at=build.started_at or (now if status != "queued" else None),
+                completed_at=build.completed_at or (now if status in TERMINAL else None),
+            )
             self.history[i] = updated
             self.view.update_history_row(updated)
             return
