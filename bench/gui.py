@@ -79,6 +79,38 @@ def bench_startup(ws: Workspace, reps: int) -> list[Figure]:
                details={"runs_s": imports}),
     ]
     figures[1].shown += f" | {median(times['bare']):.2f} s"
+    return figures + bench_first_paint(ws, reps)
+
+
+def bench_first_paint(ws: Workspace, reps: int) -> list[Figure]:
+    """Item 5 (issue 16): launch to the first painted frame of `pixel-desktop` (the window a
+    user opens, on the bench store) / of a bare PySide6 QMainWindow, whole processes, in turn."""
+    cmd = [sys.executable, str(HERE / "gui_harness.py"), "first-paint"]
+    times: dict[str, list[float]] = {"app": [], "bare": []}
+
+    def once(kind: str) -> float:
+        start = time.perf_counter()
+        proc = subprocess.run(cmd + (["--bare"] if kind == "bare" else []), env=ws.env, capture_output=True,
+                              text=True, timeout=120, check=False)
+        took = time.perf_counter() - start
+        if proc.returncode != 0:
+            lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+            tail = lines[-1] if lines else (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise BenchError(f"first paint ({kind}) exited {proc.returncode}: {tail[:200]}")
+        return took
+
+    once("app"), once("bare")  # untimed: page cache, font cache
+    for i in range(reps):
+        for kind in (("app", "bare") if i % 2 == 0 else ("bare", "app")):
+            times[kind].append(once(kind))
+    ratio = median(times["app"]) / median(times["bare"])
+    figures = [
+        figure("5", "first paint: pixel-desktop / bare PySide6 window", ratio, "x", limit=2, op="<=",
+               details={"app_s": times["app"], "bare_s": times["bare"],
+                        "app_median_s": median(times["app"]), "bare_median_s": median(times["bare"])}),
+        figure("5", "  medians: pixel-desktop | bare", median(times["app"]), "s", fmt="{:.2f}"),
+    ]
+    figures[1].shown += f" | {median(times['bare']):.2f} s"
     return figures
 
 

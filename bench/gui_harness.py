@@ -9,6 +9,10 @@ Modes (the result is one JSON object on the last stdout line):
   rss --slug S --lines 100000
       Presses Build (real build + container test of S), then floods the finished build's
       log view with 100,000 lines, and reports the process's peak RSS (VmHWM).
+  first-paint [--bare]
+      Starts `pixel-desktop` (its ``main()``, no options: the window a user opens) or, with
+      --bare, an empty QMainWindow of the same size, and exits as soon as the main window's
+      first frame is painted; the parent times the whole process from launch to exit.
 """
 
 from __future__ import annotations
@@ -239,7 +243,51 @@ async def rss_mode(h: Harness, lines: int, timeout: float) -> dict[str, Any]:
     }
 
 
+def first_paint_mode(bare: bool) -> None:
+    """Exit (0) right after the first paint of a widget of the main window has been
+    flushed: what the user sees first, however much is still loading behind it."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
+
+    def painted() -> None:
+        sys.stdout.write(json.dumps({"painted": True}) + "\n")
+        sys.stdout.flush()
+        os._exit(0)  # no teardown: the parent's clock stops at the first frame
+
+    class FirstPaint(QObject):
+        seen = False
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if (
+                not self.seen
+                and event.type() == QEvent.Type.Paint
+                and isinstance(watched, QWidget)
+                and isinstance(watched.window(), QMainWindow)
+            ):
+                self.seen = True
+                QTimer.singleShot(0, painted)  # after this frame's paint events are done
+            return False
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    watch = FirstPaint()
+    app.installEventFilter(watch)
+    if bare:
+        window = QMainWindow()
+        window.resize(1400, 900)
+        window.show()
+        app.exec()
+    else:
+        from pixel_desktop.gui.app import main as app_main
+
+        app_main([])
+    sys.stdout.write(json.dumps({"error": "the window closed before it was painted"}) + "\n")
+    sys.stdout.flush()
+    os._exit(1)
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["first-paint"]:
+        first_paint_mode(bare="--bare" in sys.argv[2:])
     parser = argparse.ArgumentParser()
     parser.add_argument("mode", choices=("flood", "rss"))
     parser.add_argument("--slug", required=True)

@@ -13,10 +13,6 @@ if TYPE_CHECKING:
     from pixel_desktop.spec import ProjectSpec
 
 
-def list_projects(services: Services, search: str | None) -> QueryOp[list[ProjectRecord]]:
-    return QueryOp("list projects", lambda: services.list_projects(search))
-
-
 def project_summaries(services: Services, search: str | None) -> QueryOp[list[ProjectSummary]]:
     """What the tree shows (id, slug, name, client, template, version): no spec is read."""
     return QueryOp("list projects", lambda: services.project_summaries(search))
