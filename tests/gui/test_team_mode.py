@@ -187,3 +187,30 @@ def test_a_reopened_window_follows_a_build_still_running_on_the_worker(
     text = tab.log.toPlainText()
     assert f"queued build {build_id}" in text  # the past log, from the store
     assert "COMPLETED" in text or "completed" in text.lower()  # the live end, from the worker
+
+
+def test_status_line_says_broker_unreachable_and_recovers_by_itself(
+    qtbot, tmp_path: Path, team_env: dict[str, str], redis_server: Any, open_window: Any
+) -> None:
+    slug = _project(tmp_path, team_env, "gui-team-broker")
+    win = open_window(slug)
+    label = win.status_line.team_label
+    qtbot.waitUntil(lambda: label.text() == "Team: no worker online", timeout=30_000)
+    assert "pixel worker" in win.team_panel.notice.text()
+
+    redis_server.stop()
+
+    def says(text: str) -> Any:
+        def check() -> bool:
+            win.team_panel.refresh()  # the panel's timer does this every few seconds (off in tests)
+            return label.text() == text
+
+        return check
+
+    qtbot.waitUntil(says("Team: broker unreachable"), timeout=30_000)
+    assert "Broker URL" in label.toolTip() and "retries by itself" in label.toolTip()
+    assert not win.team_panel.notice.isHidden() and "unreachable" in win.team_panel.notice.text().lower()
+
+    redis_server.start()  # same port: the broker is back
+    qtbot.waitUntil(says("Team: no worker online"), timeout=30_000)
+    assert "unreachable" not in win.team_panel.notice.text().lower()
