@@ -257,7 +257,14 @@ class BuildsController:
             self._show_phase(event)
 
     def _history_follows(self, build_id: int, status: str) -> None:
-        """A listed build's row shows its live status (and start/end) without a reload."""
+        """A listed build's row shows its live phase (and start) without a reload.
+
+        A terminal status is left to the reload ``on_finished`` starts: that record also
+        carries the size, phase durations and digest, so the row never reads "completed"
+        with those cells still empty.
+        """
+        if status in TERMINAL:
+            return
         for i, build in enumerate(self.history):
             if build.id != build_id:
                 continue
@@ -268,7 +275,6 @@ class BuildsController:
                 build,
                 status=status,
                 started_at=build.started_at or (now if status != "queued" else None),
-                completed_at=build.completed_at or (now if status in TERMINAL else None),
             )
             self.history[i] = updated
             self.view.update_history_row(updated)
@@ -301,7 +307,6 @@ class BuildsController:
         self.view.show_samples(xs, cpu, mem)
 
     def on_finished(self, event: BuildFinished) -> None:
-        self._history_follows(event.build_id, event.status)
         if self._follows(event):
             self._show_finished(event)
         self.refresh_history()

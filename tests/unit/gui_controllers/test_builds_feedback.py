@@ -39,15 +39,18 @@ def test_a_phase_of_a_build_not_in_the_list_changes_nothing():
     assert [(b.id, b.status) for b in view.history] == [(7, "completed")]
 
 
-def test_the_finished_status_lands_in_the_row_with_its_end_time():
+def test_the_finished_status_comes_with_the_reloaded_record_not_before_it():
     services = FakeServices([Build(8, "testing", started_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))])
     runner = DeferredRunner()
-    controller, _view = _controller(services, runner)
+    controller, view = _controller(services, runner)
     controller.set_project("acme")
     runner.finish(0)
-    controller.on_finished(BuildFinished(8, "completed", None, {}))  # its reload is still pending
-    assert controller.history[0].status == "completed"
-    assert controller.history[0].completed_at is not None
+    controller.on_phase(PhaseChanged(8, "completed"))
+    controller.on_finished(BuildFinished(8, "completed", None, {}))
+    assert view.history[0].status == "testing"  # not "completed" with an empty size cell
+    services.builds = [Build(8, "completed", completed_at=dt.datetime(2026, 1, 1, 0, 1, tzinfo=dt.UTC))]
+    runner.finish(len(runner.pending) - 1)  # the reload on_finished started
+    assert view.history[0].status == "completed" and view.history[0].completed_at is not None
 
 
 def test_the_live_view_shows_why_the_rebuild_was_fast_below_the_title():
