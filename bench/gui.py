@@ -69,7 +69,7 @@ def bench_startup(ws: Workspace, reps: int) -> list[Figure]:
         for kind in (("app", "bare") if i % 2 == 0 else ("bare", "app")):
             times[kind].append(once(kind))
     ratio = median(times["app"]) / median(times["bare"])
-    imports = [_import_time(ws, "import pixel_desktop.gui.app, pixel_desktop.gui.main_window, qasync") for _ in range(3)]
+    imports = [_import_time(ws, "import pixel_desktop.gui.app, pixel_desktop.gui.main_window") for _ in range(3)]
     figures = [
         figure("5", "start-up: pixel-desktop --screenshot / bare PySide6", ratio, "x", limit=2, op="<=",
                details={"app_s": times["app"], "bare_s": times["bare"],
