@@ -19,6 +19,7 @@ from pixel_desktop.kinds import TERMINAL_BUILD_STATUSES
 
 if TYPE_CHECKING:
     from pixel_desktop.jobs.team.presence import TeamStatus
+    from pixel_desktop.settings import Settings
     from pixel_desktop.store.records import BuildRecord
 
 # (context, bus) -> a runner publishing on that bus; the team build farm plugs in here.
@@ -189,3 +190,17 @@ class Jobs:
             runner, self._runner = self._runner, None
         if runner is not None:
             runner.shutdown(timeout=timeout)
+
+
+def team_settings_problem(settings: Settings) -> str | None:
+    """The one sentence refusing ``settings`` (a broker URL with a SQLite store) before they
+    are saved, None when they are fine. Reads no keyring: the URLs' schemes decide."""
+    import os
+
+    from pixel_desktop import paths
+    from pixel_desktop.jobs.team.config import SQLITE_REFUSED
+
+    if not (os.environ.get("PIXEL_BROKER_URL") or settings.broker_url):
+        return None
+    store = os.environ.get("PIXEL_STORE_URL") or settings.store_url or paths.default_store_url()
+    return SQLITE_REFUSED if store.strip().lower().startswith("sqlite") else None

@@ -352,6 +352,12 @@ class Services:
         _ = self.app.jobs.runner
         return True
 
+    def team_settings_problem(self, new: settings_mod.Settings) -> str | None:
+        """Why ``new`` cannot be saved (a broker with a SQLite store), in one sentence."""
+        from pixel_desktop.app.jobs import team_settings_problem
+
+        return team_settings_problem(new)
+
     def team_overview(self, recent: int = 200) -> TeamOverview:
         """Workers online, queue depth and broker state, plus the recent builds' runners."""
         return TeamOverview(self.app.jobs.team_status(), self.app.builds.list(None, limit=recent))

@@ -135,6 +135,20 @@ class SettingsDialog(QDialog):
         row.addWidget(self.store_test_button)
         form.addRow("Store URL", row)
         form.addRow("", self.store_result)
+        # Team mode: builds go to the team's workers (a PostgreSQL store is needed too); the
+        # broker's password goes to the keyring on save, like the store's.
+        self.broker_edit = QLineEdit(settings_mod.broker_url_for_display(s.broker_url) if s.broker_url else "")
+        env_broker = os.environ.get("PIXEL_BROKER_URL")
+        self.broker_edit.setPlaceholderText(
+            f"PIXEL_BROKER_URL: {settings_mod.broker_url_for_display(env_broker)}"
+            if env_broker
+            else "none: builds run on this computer (team mode: redis://host:6379/0)"
+        )
+        self.broker_edit.setToolTip(
+            "A Redis broker URL turns on team mode with a shared PostgreSQL store: builds run on "
+            "the team's `pixel worker`s. Leave empty to build on this computer."
+        )
+        form.addRow("Broker URL", self.broker_edit)
         self.docker_edit = QLineEdit(s.docker_host or "")
         self.docker_edit.setPlaceholderText("default: DOCKER_HOST, the docker context, or the local socket")
         self.docker_check_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_ComputerIcon), "Check")
@@ -248,6 +262,7 @@ class SettingsDialog(QDialog):
         data = self._services.settings.model_dump()
         data.update(
             store_url=self.store_edit.text().strip() or None,
+            broker_url=self._broker_text(),
             docker_host=self.docker_edit.text().strip() or None,
             base_image=self.base_image_edit.text().strip() or None,
             build_concurrency=self.concurrency_spin.value(),
@@ -263,6 +278,14 @@ class SettingsDialog(QDialog):
             ]
             raise ValueError("; ".join(problems) + ".") from None
 
+    def _broker_text(self) -> str | None:
+        """The typed broker URL; the masked one shown for a saved URL keeps the saved value."""
+        text = self.broker_edit.text().strip()
+        saved = self._services.settings.broker_url
+        if saved and text == settings_mod.broker_url_for_display(saved):
+            return saved
+        return text or None
+
     def save(self) -> None:
         """Refuse bad numbers, warn about a Docker host that does not answer, then write the
         staged removals and the settings, and close."""
@@ -270,6 +293,10 @@ class SettingsDialog(QDialog):
             new = self.collected_settings()
         except ValueError as exc:
             _show(self.save_result, False, f"Settings not saved: {exc}")
+            return
+        problem = self._services.team_settings_problem(new)
+        if problem is not None:
+            _show(self.save_result, False, f"Settings not saved: {problem}")
             return
         if new.docker_host and new.docker_host != self._services.settings.docker_host:
             self.save_result.setText(f"Checking Docker at {new.docker_host}…")

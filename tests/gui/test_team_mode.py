@@ -214,3 +214,41 @@ def test_status_line_says_broker_unreachable_and_recovers_by_itself(
     redis_server.start()  # same port: the broker is back
     qtbot.waitUntil(says("Team: no worker online"), timeout=30_000)
     assert "unreachable" not in win.team_panel.notice.text().lower()
+
+
+def test_settings_refuse_a_broker_with_a_sqlite_store_in_one_sentence(qtbot, window, services, monkeypatch) -> None:
+    from pixel_desktop.gui.settings_dialog import SettingsDialog
+
+    monkeypatch.delenv("PIXEL_STORE_URL", raising=False)
+    monkeypatch.delenv("PIXEL_BROKER_URL", raising=False)
+    dialog = SettingsDialog(services, window.tasks, window)
+    qtbot.addWidget(dialog)
+    dialog.broker_edit.setText("redis://127.0.0.1:6379/0")
+    dialog.save()
+    text = dialog.save_result.text()
+    assert "Settings not saved: A build broker is configured but the store is SQLite" in text
+    assert text.count(". ") == 0 and dialog.result() != dialog.DialogCode.Accepted
+    assert dialog.broker_edit.text() == "redis://127.0.0.1:6379/0"  # what the user typed stays
+    assert settings_mod.load().broker_url is None
+
+
+def test_settings_keep_the_broker_url_with_its_password_in_the_keyring(
+    qtbot, window, services, pg_url: str, secret_service: object, monkeypatch
+) -> None:
+    from pixel_desktop.gui.settings_dialog import SettingsDialog
+
+    monkeypatch.delenv("PIXEL_STORE_URL", raising=False)
+    monkeypatch.delenv("PIXEL_BROKER_URL", raising=False)
+    dialog = SettingsDialog(services, window.tasks, window)
+    qtbot.addWidget(dialog)
+    dialog.store_edit.setText(pg_url)
+    dialog.broker_edit.setText("redis://:s3cret@127.0.0.1:6379/0")
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=20_000)
+    saved = settings_mod.load()
+    assert saved.broker_url == "redis://127.0.0.1:6379/0"  # no password in the settings file
+    assert "s3cret" not in settings_mod.paths.settings_file().read_text()
+    assert saved.effective_broker_url() == "redis://:s3cret@127.0.0.1:6379/0"  # from the keyring
+    reopened = SettingsDialog(services, window.tasks, window)
+    qtbot.addWidget(reopened)
+    assert reopened.broker_edit.text() == "redis://127.0.0.1:6379/0"
