@@ -251,4 +251,8 @@ def test_settings_keep_the_broker_url_with_its_password_in_the_keyring(
     assert saved.effective_broker_url() == "redis://:s3cret@127.0.0.1:6379/0"  # from the keyring
     reopened = SettingsDialog(services, window.tasks, window)
     qtbot.addWidget(reopened)
-    assert reopened.broker_edit.text() == "redis://127.0.0.1:6379/0"
+    # Shown masked, as the store URL is: a password is set, and it is never displayed.
+    assert reopened.broker_edit.text() == "redis://:***@127.0.0.1:6379/0"
+    reopened.save()  # saving the masked text unchanged keeps the password in the keyring
+    qtbot.waitUntil(lambda: reopened.result() == reopened.DialogCode.Accepted, timeout=20_000)
+    assert settings_mod.load().effective_broker_url() == "redis://:s3cret@127.0.0.1:6379/0"
