@@ -63,3 +63,17 @@ def test_delete_project_secrets_reports_what_it_deleted_and_what_it_could_not():
     assert ring.data == {}
     deleted, failed = SecretStore(fail.Keyring()).delete_project_secrets(project, ["A"])
     assert deleted == [] and "A" in failed and "acme-bot.aaaa" in failed["A"]
+
+
+def test_the_in_memory_keyring_fake_is_never_picked_as_the_process_default():
+    """keyring registers every backend class it sees and makes the best viable one the
+    default; a viable fake (or a failing subclass of it) would silently become the keyring
+    of every later test in the run."""
+    from keyring.backend import get_all_keyring
+
+    class Failing(MemoryKeyring):
+        def get_password(self, service, username):
+            raise RuntimeError("locked")
+
+    assert not MemoryKeyring.viable and not Failing.viable
+    assert not any(isinstance(ring, MemoryKeyring) for ring in get_all_keyring())
