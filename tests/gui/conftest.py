@@ -12,6 +12,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+from team_services import redis_server, start_worker, team_env, team_store_url  # noqa: F401 (team view tests)
 
 from pixel_desktop import settings as settings_mod
 

@@ -5,38 +5,18 @@ still running on the worker; the Team tab lists the worker and its builds."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from team_services import pixel
 
 from pixel_desktop import settings as settings_mod
 from pixel_desktop.gui.team_panel import RunnerColumn, WorkerColumn
 
 pytestmark = [pytest.mark.docker, pytest.mark.postgres, pytest.mark.slow]
 BUILD_TIMEOUT_MS = 600_000
-
-
-def _team_fixtures() -> Any:
-    """The team-mode fixtures of tests/integration/jobs (redis-server, PostgreSQL database,
-    workers), loaded under their own module name so the two conftest modules never clash."""
-    path = Path(__file__).resolve().parents[1] / "integration" / "jobs" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("team_fixtures_for_gui", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-_team = _team_fixtures()
-redis_server = _team.redis_server
-team_store_url = _team.team_store_url
-team_env = _team.team_env
-start_worker = _team.start_worker
 
 
 @pytest.fixture
@@ -90,7 +70,7 @@ def _project(tmp_path: Path, env: dict[str, str], slug: str) -> str:
     data.update(slug=slug, name=f"Team {slug}", retrieval="lexical", tests=data["tests"][:7])
     file = tmp_path / f"{slug}.yaml"
     file.write_text(dump_spec(spec_from_data(data)), encoding="utf-8")
-    result = _team.pixel("projects", "import", str(file), env=env)
+    result = pixel("projects", "import", str(file), env=env)
     assert result.returncode == 0, result.stderr
     return slug
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import RedisServer, Worker, _free_port, lexical_project, pixel, team_app
 from services import docker_cli
+from team_services import RedisServer, Worker, _free_port, lexical_project, pixel, team_app
 
 from pixel_desktop.events import BuildFinished, Event, JobRef, LogLine
 
