@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from pixel_desktop import settings as settings_mod
 from pixel_desktop.app import App, keep_running
 from pixel_desktop.app.settings import DaemonState
-from pixel_desktop.errors import RegistryError
+from pixel_desktop.errors import InputError, RegistryError
 from pixel_desktop.events import EventBus
 from pixel_desktop.gui.team_format import TeamOverview
 from pixel_desktop.spec import ProjectSpec
@@ -164,7 +164,15 @@ class Services:
         return self.app.builds.submit(slug, run_tests=True, push_registry=push_registry).id
 
     def cancel_build(self, build_id: int) -> bool:
-        return self.app.builds.cancel_here(build_id)
+        """Cancel the build wherever it runs: this process, another process on this machine
+        (a window closed with its builds kept), or a team worker. False when it has ended."""
+        if self.app.builds.cancel_here(build_id):
+            return True
+        try:
+            self.app.builds.cancel(build_id)
+        except InputError:  # it already finished
+            return False
+        return True
 
     def list_builds(self, slug: str | None, limit: int = 100) -> list[BuildRecord]:
         return self.app.builds.list(slug, limit=limit)

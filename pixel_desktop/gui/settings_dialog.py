@@ -170,7 +170,7 @@ class SettingsDialog(QDialog):
         env_host = os.environ.get("DOCKER_HOST")
         note = QLabel(
             "A new Docker host, base image or timeout applies to the next build, no restart needed. "
-            "Store and concurrency changes apply after restarting the app."
+            "Store, broker and concurrency changes apply after restarting the app."
             + (f" DOCKER_HOST={env_host} is set in the environment and takes precedence." if env_host else "")
         )
         note.setWordWrap(True)
