@@ -68,6 +68,21 @@ class Deploys:
         runner = self._jobs.started
         return runner.cancel(job) if runner is not None else False
 
+    def cancel_anywhere(self, deployment_id: int) -> str:
+        """Cancel a deploy or rollback wherever it runs (this process, or another on this
+        machine through a cancel request it polls); a sentence saying what happened. An
+        ended deployment is an InputError naming its status."""
+        from pixel_desktop.jobs.local import LocalJobRunner, cancel_anywhere
+
+        if deployment_id <= 0:
+            raise InputError("Deployment ids are positive integers (see `pixel deployments list`).")
+        runner = self._jobs.started
+        return cancel_anywhere(
+            self._ctx.store,
+            JobRef("deploy", deployment_id),
+            runner if isinstance(runner, LocalJobRunner) else None,
+        )
+
     def wait(self, job: JobRef, timeout: float | None = None) -> DeploymentRecord:
         """The job's final deployment record (TimeoutError while it still runs)."""
         self._jobs.runner.wait(job, timeout=timeout)

@@ -96,6 +96,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     rm.add_argument("--yes", action="store_true", help="remove without asking (scripts)")
     rm.add_argument("--json", action="store_true")
     rm.set_defaults(func=cmd_deployments_remove)
+    cancel = dsub.add_parser("cancel", help="cancel a deploy or rollback that is still running")
+    cancel.add_argument("deployment_id", type=int, metavar="ID", help="from `pixel deployments list`")
+    cancel.set_defaults(func=cmd_deployments_cancel)
     logs = dsub.add_parser("logs", help="print (and follow) a deployed container's log")
     logs.add_argument("slug")
     logs.add_argument("target")
@@ -346,6 +349,11 @@ def cmd_deployments_remove(args: argparse.Namespace, app: App) -> int:
             print("Not removed.")
             return 1
     return _ended(app.deploys.remove(args.slug, args.target), args.json)
+
+
+def cmd_deployments_cancel(args: argparse.Namespace, app: App) -> int:
+    print(app.deploys.cancel_anywhere(args.deployment_id))
+    return 0
 
 
 def cmd_deployments_logs(args: argparse.Namespace, app: App) -> int:
