@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,13 +156,14 @@ def start_worker(
 
     workers: list[Worker] = []
 
-    def start(name: str, *extra: str) -> Worker:
+    def start(name: str, *extra: str, command: Sequence[str] = PIXEL, env: Mapping[str, str] | None = None) -> Worker:
+        """``command``/``env``: another `pixel` (the frozen bundle's) and its environment."""
         home = tmp_path / f"home-{name}"
         home.mkdir(exist_ok=True)
         log = tmp_path / f"worker-{name}.log"
         proc = subprocess.Popen(
-            [*PIXEL, "worker", "--name", name, *extra],
-            env={**os.environ, **team_env, "PIXEL_HOME": str(home)},
+            [*command, "worker", "--name", name, *extra],
+            env={**(os.environ if env is None else env), **team_env, "PIXEL_HOME": str(home)},
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
             text=True,

@@ -273,6 +273,43 @@ def test_frozen_app_uses_the_same_keyring_backend_as_the_unfrozen_one(
         secrets.delete_registry_password(read_by_bundle, registry.username)
 
 
+# ---------------------------------------------------------------------------- team mode
+
+
+@pytest.mark.docker
+@pytest.mark.postgres
+def test_frozen_worker_runs_a_team_build_submitted_from_another_process(
+    bundle: Bundle,
+    tmp_path: Path,
+    team_env: dict[str, str],
+    start_worker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from team_services import lexical_project, team_app
+
+    slug = lexical_project(tmp_path, team_env, f"frozen-team-{uuid.uuid4().hex[:6]}")
+    worker = start_worker("frozen", command=[str(bundle.pixel)], env=bundle_env())
+    with team_app(team_env, monkeypatch) as app:
+        ref = app.builds.submit(slug, run_tests=False)
+        record = app.builds.wait(ref, timeout=BUILD_RUN_TIMEOUT_S)
+    assert record.status == "completed", f"{record.error_message}\n{worker.log.read_text()[-3000:]}"
+    assert record.runner_host == worker.node
+
+
+@pytest.mark.keyring
+def test_frozen_serve_wants_a_token_from_the_keyring_and_answers_with_it(
+    bundle: Bundle, secret_service: object
+) -> None:
+    import httpx
+    from serve_helpers import serving
+
+    with serving(bundle_env(), command=[str(bundle.pixel)]) as (base, token):
+        assert httpx.get(f"{base}/builds", timeout=10).status_code == 401
+        answer = httpx.get(f"{base}/builds", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == []  # a fresh store: no build yet
+
+
 # ---------------------------------------------------------------------------- GUI
 
 

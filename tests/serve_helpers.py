@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -28,8 +28,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def pixel(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*PIXEL, *args], capture_output=True, text=True, timeout=120, env=env)
+def pixel(env: dict[str, str], *args: str, command: Sequence[str] = PIXEL) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=120, env=env)
 
 
 def metric(text: str, name: str) -> float:
@@ -41,17 +41,18 @@ def metric(text: str, name: str) -> float:
 
 
 @contextlib.contextmanager
-def serving(env: dict[str, str]) -> Iterator[tuple[str, str]]:
-    """(base URL, token) of a `pixel serve` subprocess; Ctrl-C stops it, and it must exit 0."""
-    made = pixel(env, "serve", "--new-token")
+def serving(env: dict[str, str], command: Sequence[str] = PIXEL) -> Iterator[tuple[str, str]]:
+    """(base URL, token) of a `pixel serve` subprocess; Ctrl-C stops it, and it must exit 0.
+    ``command``: another `pixel` (the frozen bundle's)."""
+    made = pixel(env, "serve", "--new-token", command=command)
     assert made.returncode == 0, made.stderr
-    shown = pixel(env, "serve", "--show-token")
+    shown = pixel(env, "serve", "--show-token", command=command)
     assert shown.returncode == 0, shown.stderr
     token = shown.stdout.strip()
     assert token and token not in made.stdout  # only --show-token prints it
     port = free_port()
     proc = subprocess.Popen(
-        [*PIXEL, "serve", "--port", str(port)],
+        [*command, "serve", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
