@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from pixel_desktop import paths
-from pixel_desktop.build import image_names, layer_reuse, tester, wheelhouse
-from pixel_desktop.build.registry_api import RegistryAPI
+from pixel_desktop.build import image_names, layer_reuse, wheelhouse
 from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.docker.stream import StreamHandle
 from pixel_desktop.errors import CancelledError, PixelError, RegistryError
@@ -31,9 +30,9 @@ from pixel_desktop.events import (
     PhaseChanged,
     StepProgress,
 )
-from pixel_desktop.secrets import SecretStore
 
 if TYPE_CHECKING:
+    from pixel_desktop.secrets import SecretStore
     from pixel_desktop.settings import Settings
     from pixel_desktop.store.ports import BuildProject, PipelineStore
 
@@ -91,6 +90,8 @@ class _Run:
     generated: dict[str, bytes] = field(default_factory=dict)  # path → content, this build
     previous: layer_reuse.PreviousBuild | None = None  # the build the cache reuse is explained against
     reuse: str | None = None  # the layer-reuse summary, repeated at the end of the log
+    # Record columns written with the final status (one transaction fewer for a plain build).
+    final_fields: dict[str, Any] = field(default_factory=dict)
 
 
 class BuildPipeline:
@@ -100,14 +101,29 @@ class BuildPipeline:
         settings: Settings,
         bus: EventBus,
         gateway_factory: Callable[[], DockerClient],
-        secrets: SecretStore,
+        secrets: SecretStore | None,
         store_lock: threading.RLock,
+        *,
+        release_docker: Callable[[DockerClient], None] | None = None,
     ) -> None:
+        """``gateway_factory`` gives each build its Docker client; the build closes it at its
+        end, unless ``release_docker`` is given (a shared connection: the build hands it back)."""
         self.store, self.settings, self.bus = store, settings, bus
         self._gateway_factory = gateway_factory
-        self.secrets = secrets
+        self._release_docker = release_docker
+        self._secrets = secrets
         self._lock = store_lock
         self._samples: dict[int, int] = {}
+
+    @property
+    def secrets(self) -> SecretStore:
+        """The OS keyring, reached only by a build that tests or pushes (``None`` given: the
+        default keyring, opened on first use, so a plain build never imports keyring)."""
+        if self._secrets is None:
+            from pixel_desktop.secrets import SecretStore
+
+            self._secrets = SecretStore()
+        return self._secrets
 
     # ---------------------------------------------------------------- helpers
     def _db(self, fn: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
@@ -171,7 +187,10 @@ class BuildPipeline:
             status, error = "failed", f"Unexpected error: {exc.__class__.__name__}: {exc}"
         finally:
             if docker is not None:
-                docker.close()
+                if self._release_docker is not None:
+                    self._release_docker(docker)
+                else:
+                    docker.close()
         self._close_phase(run)
         if status == "cancelled" and job.cancel_reason and not job.timed_out:
             error = f"{job.cancel_reason} {error}" if error else job.cancel_reason
@@ -189,7 +208,7 @@ class BuildPipeline:
             self._log(run, f"COMPLETED in {time.monotonic() - job.started:.1f} s", "engine")
         duration = round(time.monotonic() - job.started, 3)
         run.result.update(duration_s=duration, phases=dict(run.phases))
-        fields: dict[str, Any] = {"phases": dict(run.phases)}
+        fields: dict[str, Any] = {**run.final_fields, "phases": dict(run.phases)}
         if error:
             fields["error_message"] = self._redact(run, error)
         try:
@@ -282,13 +301,11 @@ class BuildPipeline:
             run.job.handle = None
         docker.tag(outcome.image_id, repo, "latest")
         info = docker.inspect_image(outcome.image_id)
-        self._db(
-            self.store.builds.update,
-            bid,
-            image_name=image_ref,
-            image_id=info.id,
-            size_bytes=info.size_bytes,
-        )
+        image = {"image_name": image_ref, "image_id": info.id, "size_bytes": info.size_bytes}
+        if run.job.run_tests or run.job.push_registry:  # shown while the later phases run
+            self._db(self.store.builds.update, bid, **image)
+        else:  # nothing runs in between: recorded with the final status, in one write
+            run.final_fields.update(image)
         run.result.update(
             image=image_ref,
             image_id=info.id,
@@ -316,6 +333,8 @@ class BuildPipeline:
 
     # ---------------------------------------------------------------- testing
     def _runtime_env(self, run: _Run, project: BuildProject) -> dict[str, str]:
+        from pixel_desktop.build import tester
+
         env, redact = tester.runtime_env(
             project,
             project.spec,
@@ -326,6 +345,9 @@ class BuildPipeline:
         return env
 
     def _test(self, run: _Run, project: BuildProject, docker: DockerClient, image_ref: str) -> None:
+        # Imported here: the container test's HTTP client (httpx) is not needed before it.
+        from pixel_desktop.build import tester
+
         spec = project.spec
         bid = run.job.build_id
         env = self._runtime_env(run, project)
@@ -439,6 +461,8 @@ class BuildPipeline:
             finally:
                 run.job.handle = None
         assert outcome is not None
+        from pixel_desktop.build.registry_api import RegistryAPI  # only a push needs it
+
         api = RegistryAPI(registry.url, registry.username, password, insecure=registry.insecure)
         served = api.manifest_digest(path, tag)
         if served != outcome.digest:

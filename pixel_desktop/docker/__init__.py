@@ -8,3 +8,6 @@ policy), ``ssh`` (checked host keys, trusting a key), ``transport`` (the API cli
 streams, idle watchdog, build-stream parser), ``models`` (return values), and the resources
 ``system``, ``images``, ``containers``, ``build``, ``transfer``, ``swarm``.
 """
+
+# Before docker-py (and paramiko) load: their rarely used imports load when first used.
+from pixel_desktop.docker import deferred_imports as _deferred_imports  # noqa: F401

@@ -18,6 +18,7 @@ from pathlib import Path
 import docker.errors
 
 from pixel_desktop import paths
+from pixel_desktop.docker.build_context import tar_chunks
 from pixel_desktop.docker.containers import ContainersMixin
 from pixel_desktop.docker.errors import DAEMON_ERRORS, explanation, short_reason
 from pixel_desktop.docker.models import BuildOutcome
@@ -79,8 +80,15 @@ class BuildMixin(TransferMixin, ContainersMixin):
         stream_error: BaseException | None = None
         with self.api.attached(handle), watched(handle, idle_timeout_s):
             try:
+                # The context streams to the daemon while it is read (build_context.py),
+                # never packed into a temporary file first.
                 stream = self.api.build(
-                    path=str(context_dir),
+                    fileobj=tar_chunks(
+                        context_dir,
+                        cancelled=lambda: handle.reason is not None,
+                        on_chunk=handle.touch,
+                    ),
+                    custom_context=True,
                     tag=tag,
                     decode=True,
                     rm=True,
@@ -97,6 +105,10 @@ class BuildMixin(TransferMixin, ContainersMixin):
                             on_step(*value)
                 for _kind, value in parser.flush():
                     on_log(value)
+            except CancelledError:
+                if handle.reason is None:
+                    raise
+                # the upload stopped for the handle's reason (cancel or idle watchdog): below
             except docker.errors.APIError as exc:
                 if handle.reason is None:
                     raise BuildError(

@@ -33,17 +33,18 @@ from pixel_desktop import paths
 from pixel_desktop.build.logwriter import LogWriter
 from pixel_desktop.build.metrics import BuildMetrics
 from pixel_desktop.build.pipeline import BuildPipeline, Job
+from pixel_desktop.build.shared_docker import SharedDocker
 from pixel_desktop.docker.client import DockerClient
 from pixel_desktop.errors import InputError, NotFoundError
 from pixel_desktop.events import BuildFinished, EventBus, JobRef, LogLine, PhaseChanged
 from pixel_desktop.jobs.attempt import run_attempt
 from pixel_desktop.jobs.runner import JobCounts, JobRecord
 from pixel_desktop.kinds import TERMINAL_BUILD_STATUSES, TERMINAL_DEPLOYMENT_STATUSES
-from pixel_desktop.secrets import SecretStore
 
 if TYPE_CHECKING:
     from pixel_desktop.deploy.plan import Plan
     from pixel_desktop.deploy.service import DeployService, StartedDeploy
+    from pixel_desktop.secrets import SecretStore
     from pixel_desktop.settings import Settings
     from pixel_desktop.store import Store
     from pixel_desktop.store.ports import RunnerStore
@@ -182,9 +183,21 @@ class LocalJobRunner:
         self._metrics = BuildMetrics()
         self._log_writer = LogWriter(store, self._store_lock)
         self._unsubscribe_writer = self._bus.subscribe(self._log_writer)
-        factory = gateway_factory or (lambda: DockerClient(settings.effective_docker_host()))
+        # One connection for all of this runner's builds (to the host the settings name at
+        # each build); a given gateway_factory keeps one client per build.
+        self._docker: SharedDocker | None = None
+        release: Callable[[DockerClient], None] | None = None
+        if gateway_factory is None:
+            self._docker = SharedDocker(settings.effective_docker_host)
+            gateway_factory, release = self._docker.acquire, self._docker.release
         self._pipeline: Pipeline = pipeline or BuildPipeline(
-            store, settings, self._bus, factory, secrets or SecretStore(), self._store_lock
+            store,
+            settings,
+            self._bus,
+            gateway_factory,
+            secrets,
+            self._store_lock,
+            release_docker=release,
         )
         self._deploy_service = deploy_service or self._default_deploy_service
         self._cond = threading.Condition()
@@ -391,6 +404,8 @@ class LocalJobRunner:
         self._poller.join(timeout=2)
         self._unsubscribe_writer()
         self._log_writer.close()
+        if self._docker is not None:
+            self._docker.close()
         self._lease.unlink(missing_ok=True)
 
     # ---------------------------------------------------------------- BuildEngine names

@@ -16,6 +16,7 @@ from store_fakes import FakeStore
 
 from pixel_desktop import paths
 from pixel_desktop.build import pipeline as pipeline_mod
+from pixel_desktop.build import registry_api as registry_api_mod
 from pixel_desktop.build.wheelhouse import TargetPython
 from pixel_desktop.docker.models import BuildOutcome, ImageInfo, PushOutcome
 from pixel_desktop.errors import CancelledError, RegistryError
@@ -93,7 +94,8 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         def manifest_digest(self, repository: str, reference: str) -> str:
             return served["digest"]
 
-    monkeypatch.setattr(pipeline_mod, "RegistryAPI", FakeRegistryAPI)
+    # The pipeline imports the registry client when it pushes: patched where it lives.
+    monkeypatch.setattr(registry_api_mod, "RegistryAPI", FakeRegistryAPI)
     bus = EventBus()
     jobs: list[pipeline_mod.Job] = []
     logs: list[str] = []
@@ -216,3 +218,32 @@ def test_no_cache_reaches_the_docker_build_and_is_off_by_default(setup) -> None:
     gw = FakeGateway([])
     assert setup.run(gw, no_cache=True)[0] == "completed"
     assert gw.build_kwargs["nocache"] is True
+
+
+def test_a_plain_build_records_its_image_with_the_final_status_in_one_write(setup) -> None:
+    updates: list[dict[str, Any]] = []
+    real_update = setup.store.builds.update
+    setup.store.builds.update = lambda bid, **fields: updates.append(fields) or real_update(bid, **fields)
+
+    status, record, _ = setup.run(FakeGateway([]))
+
+    assert status == "completed" and updates == []
+    assert record.image_name.endswith(f":b{record.id}")
+    assert (record.image_id, record.size_bytes) == ("sha256:" + "1" * 64, 1234)
+    history = [s for bid, s in setup.store.builds.history if bid == record.id]
+    assert history == ["generating", "building", "completed"]
+
+
+def test_a_build_with_a_later_phase_shows_its_image_before_that_phase(setup) -> None:
+    seen: list[str | None] = []
+    real_set_status = setup.store.builds.set_status
+
+    def set_status(bid: int, status: str, **fields: Any):
+        if status == "pushing":
+            seen.append(setup.store.builds.get(bid).image_name)
+        return real_set_status(bid, status, **fields)
+
+    setup.store.builds.set_status = set_status
+    status, record, _ = setup.run(FakeGateway([PushOutcome(DIGEST, 1)]), push_registry="reg")
+
+    assert status == "completed" and seen == [record.image_name] and record.image_name
