@@ -9,21 +9,30 @@ from __future__ import annotations
 
 import builtins
 import os
-import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pixel_desktop import paths
 from pixel_desktop.app.context import AppContext
 from pixel_desktop.app.secrets_port import SecretsFactory, os_keyring
-from pixel_desktop.cleanup import DeletedProject
 from pixel_desktop.errors import AlreadyExistsError, InputError, PixelError
-from pixel_desktop.store.records import ProjectRecord, ProjectSummary
 
-if TYPE_CHECKING:  # the spec model (pydantic) is imported by the use cases that read specs
+if TYPE_CHECKING:
+    # The spec model (pydantic) is imported by the use cases that read specs; the records
+    # and cleanup modules (frozen dataclasses, built at import) by those that use them:
+    # `pixel projects list` needs none of them.
+    from pixel_desktop.cleanup import DeletedProject
     from pixel_desktop.spec import ProjectSpec
+    from pixel_desktop.store.project_summary import ProjectSummary
+    from pixel_desktop.store.records import ProjectRecord
 
-__all__ = ["DeletedProject", "Projects", "new_spec", "spec_size_limit"]
+__all__ = ["DeletedProject", "ImportOutcome", "Projects", "new_spec", "spec_size_limit"]
+
+# Specs stored per transaction by :meth:`Projects.import_files`: big enough that a commit
+# (an fsync, or round trips to PostgreSQL) is a small part of each file's cost, small
+# enough that SQLite's write lock is held for well under a second.
+IMPORT_BATCH = 100
 
 
 def spec_size_limit() -> int:
@@ -45,6 +54,30 @@ def new_spec(name: str, client: str, slug: str | None = None) -> ProjectSpec:
         return ProjectSpec(name=name, client=client, slug=slug or None)
     except ValidationError as exc:
         raise spec_error_from_validation(exc, source="new project") from None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DeletedProject":  # re-exported, imported on first use
+        from pixel_desktop.cleanup import DeletedProject
+
+        return DeletedProject
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class ImportOutcome(NamedTuple):
+    """One file of :meth:`Projects.import_files`: its stored record, or why it was not stored."""
+
+    source: str
+    record: ProjectRecord | None = None
+    error: PixelError | None = None
+
+    @property
+    def problem(self) -> str | None:
+        """The error's message, naming the file (a spec error already starts with it)."""
+        if self.error is None:
+            return None
+        message = self.error.message
+        return message if message.startswith(f"{self.source}:") else f"{self.source}: {message}"
 
 
 def check_template(spec: ProjectSpec) -> None:
@@ -115,6 +148,64 @@ class Projects:
 
         return self.import_spec(load_spec_file(Path(path)), replace=replace)
 
+    def import_files(
+        self, files: Iterable[Path], *, replace: bool = False, batch: int = IMPORT_BATCH
+    ) -> Iterator[ImportOutcome]:
+        """Import many spec files; one outcome per file, in order, each yielded once its
+        project is committed (or found bad), so a caller can report as it goes.
+
+        A bad file (unreadable, invalid, unknown template, taken slug without ``replace``)
+        is an outcome with its error and never stops the others. Every ``batch`` files are
+        parsed and validated first, then stored in one transaction (one commit per batch
+        instead of per file: see ProjectRepository.create_many). A database failure
+        (StoreError) is raised after the outcomes of the batches already committed: what
+        was reported stored stays stored.
+        """
+        from pixel_desktop.spec import load_spec_file
+
+        templates_seen: set[str] = set()
+        pending: builtins.list[tuple[str, ProjectSpec | PixelError]] = []
+        for path in files:
+            path = Path(path)
+            try:
+                spec = load_spec_file(path)
+                if spec.template not in templates_seen:  # a template is checked once
+                    check_template(spec)
+                    templates_seen.add(spec.template)
+                pending.append((str(path), spec))
+            except PixelError as exc:
+                pending.append((str(path), exc))
+            if len(pending) >= batch:
+                yield from self._store_batch(pending, replace)
+                pending = []
+        yield from self._store_batch(pending, replace)
+
+    def _store_batch(
+        self, parsed: builtins.list[tuple[str, ProjectSpec | PixelError]], replace: bool
+    ) -> builtins.list[ImportOutcome]:
+        specs = [item for _, item in parsed if not isinstance(item, PixelError)]
+        stored: Iterator[ProjectRecord | PixelError]
+        if not specs:
+            stored = iter(())
+        elif replace:
+            stored = iter([self._replace_one(spec) for spec in specs])
+        else:
+            stored = iter(self._ctx.store.projects.create_many(specs))
+        outcomes = []
+        for source, item in parsed:
+            result = item if isinstance(item, PixelError) else next(stored)
+            if isinstance(result, PixelError):
+                outcomes.append(ImportOutcome(source, error=result))
+            else:
+                outcomes.append(ImportOutcome(source, record=result))
+        return outcomes
+
+    def _replace_one(self, spec: ProjectSpec) -> ProjectRecord | PixelError:
+        try:
+            return self._ctx.store.projects.replace(spec)
+        except InputError as exc:  # e.g. the slug was taken by another writer meanwhile
+            return exc
+
     def import_text(self, text: str, *, source: str, replace: bool = False) -> ProjectRecord:
         """``text`` read by the caller, at most spec_size_limit() + 1 characters of it, so an
         endless stream is refused at the limit instead of read to the end."""
@@ -152,6 +243,8 @@ class Projects:
     def export_file(self, slug: str, path: Path) -> Path:
         """Write the spec as YAML through a private temp file and an atomic rename: a crash
         never leaves half a spec, and a planted FILE.tmp symlink is never followed."""
+        import tempfile  # here: imported for exports only (`pixel projects list` skips it)
+
         target = Path(path)
         text = self.export_text(slug)
         if target.is_dir():

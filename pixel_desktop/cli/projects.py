@@ -17,8 +17,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("projects", help="manage assistant projects")
     psub = parser.add_subparsers(dest="projects_command", metavar="ACTION", required=True)
 
-    imp = psub.add_parser("import", help="import a project spec (YAML); prints the slug")
-    imp.add_argument("file", nargs="?", help="spec file, or - for stdin")
+    imp = psub.add_parser(
+        "import",
+        help="import project specs (YAML); prints each slug",
+        description="Import project spec files (YAML) and print each project's slug. With "
+        "several files, a bad one is reported (file and problem) and the others are still "
+        "imported; the exit code is then that of the worst problem.",
+    )
+    imp.add_argument("file", nargs="*", help="spec files, or - for stdin")
     imp.add_argument(
         "--sample", action="store_true",
         help="import the sample project (Acme Support Bot) shipped with pixel instead of a file",
@@ -60,6 +66,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     project_secrets.register(psub)
 
 
+_REPLACE_HINT = "Use --replace to overwrite it, or change `slug` in the file."
+
+
 def cmd_import(args: argparse.Namespace, app: App) -> int:
     # Parsed and validated fully before the store is even opened: bad input writes nothing.
     if args.sample == bool(args.file):
@@ -67,21 +76,41 @@ def cmd_import(args: argparse.Namespace, app: App) -> int:
             "Give a spec file (or - for stdin), or --sample, not both."
             if args.sample else "Give a spec file to import (or - for stdin), or --sample."
         )
+    if len(args.file) > 1:
+        if "-" in args.file:
+            raise InputError("Give - (stdin) alone, not with spec files.")
+        return _import_many([Path(f) for f in args.file], app, replace=args.replace)
     try:
         if args.sample:
             record = app.projects.import_sample(replace=args.replace)
-        elif args.file == "-":
+        elif args.file == ["-"]:
             # Bounded like a file: an endless stdin is refused at the limit, not read to the end.
             text = sys.stdin.read(spec_size_limit() + 1)
             record = app.projects.import_text(text, source="<stdin>", replace=args.replace)
         else:
-            record = app.projects.import_file(Path(args.file), replace=args.replace)
+            record = app.projects.import_file(Path(args.file[0]), replace=args.replace)
     except AlreadyExistsError as exc:
-        raise AlreadyExistsError(
-            exc.message, hint="Use --replace to overwrite it, or change `slug` in the file."
-        ) from None
+        raise AlreadyExistsError(exc.message, hint=_REPLACE_HINT) from None
     print(record.slug)
     return 0
+
+
+def _import_many(files: list[Path], app: App, *, replace: bool) -> int:
+    """Each stored slug on stdout as its batch commits, each bad file on stderr with its
+    problem; the exit code of the worst problem (2 bad input, 1 failed), 0 if none."""
+    failed: list[int] = []
+    for outcome in app.projects.import_files(files, replace=replace):
+        if outcome.record is not None:
+            print(outcome.record.slug, flush=True)
+            continue
+        assert outcome.error is not None
+        hint = _REPLACE_HINT if isinstance(outcome.error, AlreadyExistsError) else outcome.error.hint
+        print(f"pixel: {outcome.problem}{f' {hint}' if hint else ''}", file=sys.stderr)
+        failed.append(outcome.error.exit_code)
+    if failed:
+        print(f"pixel: {len(files) - len(failed)} of {len(files)} files imported; "
+              f"{len(failed)} not (see above).", file=sys.stderr)
+    return max(failed, default=0)
 
 
 def cmd_export(args: argparse.Namespace, app: App) -> int:

@@ -6,6 +6,8 @@ line wrapping) so that export → import → export is byte-identical and diffs 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +26,43 @@ MAX_SPEC_BYTES = 50 * 1024 * 1024
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 
 
-class _SafeLoader(_BaseLoader):
-    """Safe loading without implicit timestamps/dates: every scalar stays str/int/float/bool."""
-
-
-_SafeLoader.yaml_implicit_resolvers = {
+_IMPLICIT_RESOLVERS = {
     key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# The resolvers a plain scalar's first character selects, the wildcard ones (None) appended.
+_BY_FIRST_CHAR = {
+    key: tuple(resolvers + _IMPLICIT_RESOLVERS.get(None, []))
+    for key, resolvers in _IMPLICIT_RESOLVERS.items()
+    if key is not None
+}
+_NO_RESOLVERS = tuple(_IMPLICIT_RESOLVERS.get(None, []))
+
+
+class _SafeLoader(_BaseLoader):
+    """Safe loading without implicit timestamps/dates: every scalar stays str/int/float/bool."""
+
+    yaml_implicit_resolvers = _IMPLICIT_RESOLVERS
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        """PyYAML's ``BaseResolver.resolve`` for a loader without path resolvers (this
+        one), with each first character's resolvers joined once instead of per node:
+        libyaml calls it for every node, and it was the largest part of parsing a spec."""
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in _BY_FIRST_CHAR.get(value[:1], _NO_RESOLVERS):
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        if kind is yaml.SequenceNode:
+            return self.DEFAULT_SEQUENCE_TAG
+        return self.DEFAULT_MAPPING_TAG
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """Path resolvers only (none here): libyaml calls this for every node."""
+
+    def ascend_resolver(self) -> None:
+        """Path resolvers only (none here)."""
 
 
 def _alias_error(node: yaml.Node) -> SpecError:
@@ -76,6 +107,115 @@ def _line_map(node: yaml.Node, loc: Loc, out: dict[Loc, int], seen_nodes: set[in
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _line_map(item, (*loc, index), out, seen_nodes)
+
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+class _PlainWalkDeclined(Exception):
+    """A key that PyYAML's constructor treats specially (``<<`` merge, ``=`` value, or a
+    non-string key such as ``1:`` or ``yes:``): the document goes the general way."""
+
+
+class _Deferred:
+    """Stands for a value PyYAML's constructor fills in after the walk."""
+
+
+_DEFERRED = _Deferred()
+
+
+def _construct(loader: Any, node: yaml.Node, lines: dict[Loc, int]) -> Any:
+    """The document's data, as PyYAML's ``construct_document`` builds it, with the line of
+    every field recorded in ``lines`` and duplicate keys and aliases refused first.
+
+    Why not ``construct_document`` alone: its per-node dispatch in Python cost more than
+    libyaml's parsing (about half of parsing and validating a sample-sized spec, the bulk of
+    an import). Plain strings, mappings and lists (nearly every node of a spec) are built
+    in the same walk that maps the lines; any other scalar (numbers, booleans, null,
+    explicit tags) goes to PyYAML's constructor after the walk, in document order, so the
+    values and the first error are PyYAML's; a document with a special key is handed to
+    PyYAML whole.
+    """
+    deferred: list[tuple[Any, Any, yaml.Node]] = []
+    try:
+        data = _walk(node, (), lines, set(), deferred)
+    except _PlainWalkDeclined:
+        lines.clear()
+        _line_map(node, (), lines, set())
+        return _pyyaml_value(lambda: loader.construct_document(node), node)
+    if data is _DEFERRED:  # the document itself is a number, a null, a tagged value...
+        return _pyyaml_value(lambda: loader.construct_object(node, deep=True), node)
+    for container, key, value_node in deferred:
+        container[key] = _pyyaml_value(partial(loader.construct_object, value_node, deep=True), value_node)
+    return data
+
+
+def _pyyaml_value(construct: Callable[[], Any], node: yaml.Node) -> Any:
+    """PyYAML's value for ``node``; a value its tag cannot take (``!!int abc`` raised a bare
+    ValueError out of PyYAML) becomes a YAML error at the node's line."""
+    try:
+        return construct()
+    except (ValueError, TypeError, AttributeError) as exc:
+        if isinstance(node, yaml.ScalarNode):
+            tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+            problem = f"{node.value!r} cannot be read as {tag}"
+        else:
+            problem = f"a tagged value cannot be read ({exc})"
+        raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
+
+
+def _walk(
+    node: yaml.Node, loc: Loc, lines: dict[Loc, int], seen_nodes: set[int],
+    deferred: list[tuple[Any, Any, yaml.Node]],
+) -> Any:
+    """:func:`_line_map` that also builds the plain values (see :func:`_construct`)."""
+    if id(node) in seen_nodes:
+        raise _alias_error(node)
+    seen_nodes.add(id(node))
+    lines[loc] = node.start_mark.line + 1
+    tag = node.tag
+    if isinstance(node, yaml.ScalarNode):
+        return node.value if tag == _STR else _DEFERRED
+    if isinstance(node, yaml.MappingNode) and tag == _MAP:
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):  # `? [a, b]`: unhashable, no field name
+                line = key_node.start_mark.line + 1
+                raise SpecError(
+                    f"line {line}: {_fmt_loc(loc)}: a key must be a plain field name, not a "
+                    "list or mapping; write the field name before the colon.",
+                    field=_fmt_loc(loc),
+                    line=line,
+                )
+            if key_node.tag != _STR:
+                raise _PlainWalkDeclined
+            key = key_node.value
+            if key in mapping:
+                raise SpecError(
+                    f"line {key_node.start_mark.line + 1}: {_fmt_loc((*loc, key))} is given twice",
+                    field=_fmt_loc((*loc, key)),
+                    line=key_node.start_mark.line + 1,
+                )
+            value = _walk(value_node, (*loc, key), lines, seen_nodes, deferred)
+            mapping[key] = value
+            if value is _DEFERRED:
+                deferred.append((mapping, key, value_node))
+        return mapping
+    if isinstance(node, yaml.SequenceNode) and tag == _SEQ:
+        items: list[Any] = []
+        for index, item in enumerate(node.value):
+            value = _walk(item, (*loc, index), lines, seen_nodes, deferred)
+            items.append(value)
+            if value is _DEFERRED:
+                deferred.append((items, index, item))
+        return items
+    # A collection with an explicit tag (!!set, !!omap, ...): PyYAML builds it after the
+    # walk; its fields are still line-mapped and checked here, as before.
+    seen_nodes.discard(id(node))
+    _line_map(node, loc, lines, seen_nodes)
+    return _DEFERRED
 
 
 def _fmt_loc(loc: Loc) -> str:
@@ -137,8 +277,7 @@ def load_spec_text(text: str, *, source: str = "spec") -> ProjectSpec:
         if node is None:
             raise SpecError(f"{source}: the file is empty")
         lines: dict[Loc, int] = {}
-        _line_map(node, (), lines, set())
-        data = loader.construct_document(node)
+        data = _construct(loader, node, lines)
     except SpecError as exc:
         if exc.message.startswith(f"{source}:"):
             raise

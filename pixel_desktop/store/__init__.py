@@ -12,16 +12,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
-
-from pixel_desktop.store.records import (
-    ArtifactRecord,
-    BuildRecord,
-    DeploymentRecord,
-    ProjectRecord,
-    RegistryRecord,
-    TargetRecord,
-)
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pixel_desktop.store.build_leases import BuildLeases
@@ -29,6 +20,14 @@ if TYPE_CHECKING:
     from pixel_desktop.store.deployments import DeploymentRepository
     from pixel_desktop.store.project_list import ProjectList
     from pixel_desktop.store.projects import ProjectRepository
+    from pixel_desktop.store.records import (
+        ArtifactRecord,
+        BuildRecord,
+        DeploymentRecord,
+        ProjectRecord,
+        RegistryRecord,
+        TargetRecord,
+    )
     from pixel_desktop.store.registries import RegistryRepository, TargetRepository
 
 __all__ = [
@@ -40,6 +39,19 @@ __all__ = [
     "Store",
     "TargetRecord",
 ]
+
+
+_RECORDS = frozenset(__all__) - {"Store"}
+
+
+def __getattr__(name: str) -> Any:
+    """The records, re-exported on first use: importing any store module (the list query's
+    included) runs this package first, and the records module is the costly part of it."""
+    if name in _RECORDS:
+        from pixel_desktop.store import records
+
+        return getattr(records, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Store:

@@ -88,13 +88,16 @@ class Template(Base):
 
 class Project(Base):
     __tablename__ = "projects"
+    # Covers the list query (store/project_list.py): listing never reads the rows, which
+    # carry the spec JSON (migration 0008). Leads with client_id, for lookups by client.
+    __table_args__ = (
+        Index("ix_projects_list", "client_id", "template_id", "name", "slug", "version", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    client_id: Mapped[int] = mapped_column(
-        ForeignKey("clients.id", ondelete="RESTRICT"), index=True
-    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="RESTRICT"))
     template_id: Mapped[int] = mapped_column(
         ForeignKey("templates.id", ondelete="RESTRICT"), index=True
     )

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from pixel_desktop.kinds import (  # the one definition, re-exported for the store's users
     BUILD_STATUSES,
@@ -21,6 +21,7 @@ from pixel_desktop.kinds import (  # the one definition, re-exported for the sto
     TERMINAL_DEPLOYMENT_STATUSES,
     UNFINISHED_DEPLOYMENT_STATUSES,
 )
+from pixel_desktop.store.project_summary import ProjectSummary  # re-exported: its old home
 
 if TYPE_CHECKING:  # the spec model (pydantic) loads when a record's spec is first read
     from pixel_desktop.spec.model import ProjectSpec
@@ -69,25 +70,6 @@ class ProjectRecord:
         from pixel_desktop.spec.yaml_io import spec_from_data
 
         return spec_from_data(json.loads(self.spec_json), source=f"stored project '{self.slug}'")
-
-
-class ProjectSummary(NamedTuple):
-    """A project as a list shows it (the project tree, `pixel projects list`): the fields of
-    :class:`ProjectRecord` a list uses, without the spec, which a list never reads.
-    ``faq_entries`` is filled only when the list query was asked for it (else None).
-
-    A NamedTuple, not a frozen dataclass, because a list makes 10,000 of them and a
-    dataclass's frozen ``__init__`` alone cost a third of the query's time.
-    """
-
-    id: int
-    slug: str
-    name: str
-    client: str
-    template: str
-    version: int
-    updated_at: datetime | None
-    faq_entries: int | None = None
 
 
 @dataclass(frozen=True)

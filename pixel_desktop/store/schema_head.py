@@ -17,7 +17,7 @@ from pathlib import Path
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions; revision ids are the 4-digit prefixes of the
 # script file names (0001_seed_schema.py is revision "0001").
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 
 def newest_script_revision() -> str | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pixel_desktop import paths
 from pixel_desktop.store.project_list import sqlite_summaries
-from pixel_desktop.store.records import ProjectSummary
+from pixel_desktop.store.project_summary import ProjectSummary
 from pixel_desktop.store.schema_head import HEAD_REVISION, head_is_newest_script
 
 # The same wait as the store's engine (store/connection.py) when a writer holds the lock.

@@ -51,6 +51,22 @@ def test_projects_list_on_a_current_sqlite_store_loads_neither_sqlalchemy_nor_py
     assert not [m for m in imported if m.split(".")[0] in HEAVY], imported
 
 
+def test_projects_list_builds_none_of_the_store_records_or_cleanup_modules() -> None:
+    """Those modules build frozen dataclasses at import; the list needs only its rows."""
+    assert cli_main.main(["projects", "import", str(SAMPLE)]) == 0
+    code = (
+        "import json, sys\n"
+        "from pixel_desktop.cli.main import main\n"
+        "assert main(['projects', 'list']) == 0\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m in"
+        " ('pixel_desktop.store.records', 'pixel_desktop.cleanup', 'tempfile'))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=dict(os.environ)
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
 def test_projects_list_on_a_store_behind_the_head_migrates_it_with_a_backup(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -168,3 +168,31 @@ def test_list_and_show_print_escape_sequences_from_a_spec_as_text(
 
     shown = json.loads(run(capsys, "projects", "show", "evil-bot", "--json")[1])
     assert (shown["name"], shown["client"], shown["spec"]["description"]) == (name, client, description)
+
+
+def test_importing_several_files_stores_the_good_ones_and_names_each_bad_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("name: Good Bot\nclient: C\n", encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: Bot\nclient: C\ndeployment:\n  port: 99999\n", encoding="utf-8")
+    code, out, err = run(capsys, "projects", "import", str(SAMPLE), str(bad), str(good))
+    assert code == 2
+    assert out.split() == ["acme-support-bot", "good-bot"]
+    assert f"pixel: {bad}: line 4: deployment.port" in err
+    assert "2 of 3 files imported" in err and "Traceback" not in err
+    listed = json.loads(run(capsys, "projects", "list", "--json")[1])
+    assert sorted(p["slug"] for p in listed) == ["acme-support-bot", "good-bot"]
+    code, out, err = run(capsys, "projects", "import", str(SAMPLE), str(good))
+    assert (code, out) == (2, "")
+    assert f"pixel: {SAMPLE}: A project with slug 'acme-support-bot' already exists. Use --replace" in err
+    assert run(capsys, "projects", "import", str(SAMPLE), str(good), "--replace")[:2] == (
+        0, "acme-support-bot\ngood-bot\n"
+    )
+
+
+def test_stdin_is_not_mixed_with_spec_files(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "projects", "import", "-", str(SAMPLE))
+    assert (code, out) == (2, "")
+    assert "- (stdin) alone" in err

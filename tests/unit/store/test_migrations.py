@@ -39,7 +39,7 @@ def test_migrations_are_found_next_to_the_package() -> None:
     import pixel_desktop.store as pkg
 
     assert script_location() == Path(pkg.__file__).resolve().parent / "migrations"
-    assert head_revision() == "0007"
+    assert head_revision() == "0008"
 
 
 def test_fresh_file_is_migrated_to_head_without_a_backup(tmp_path: Path) -> None:

@@ -36,3 +36,20 @@ def test_a_new_client_is_upserted_and_the_record_names_it(tmp_path: Path) -> Non
         assert (made.client, made.template, made.version) == ("Globex", "faq-assistant", 1)
         assert store.projects.get("other") == made
         assert [p.client for p in store.projects.list()] == ["Acme", "Globex"]
+
+
+def test_a_batch_is_one_transaction_with_one_insert_for_all_its_projects(tmp_path: Path) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
+        store.projects.create(ProjectSpec(name="First", client="Acme"))
+        statements: list[str] = []
+
+        def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+            statements.append(statement.lstrip().split()[0].upper())
+
+        event.listen(store.engine, "before_cursor_execute", seen)
+        made = store.projects.create_many([ProjectSpec(name=f"Bot {i}", client="Acme") for i in range(50)])
+        event.remove(store.engine, "before_cursor_execute", seen)
+        # BEGIN, the client and template lookups, one INSERT of the 50 rows.
+        assert statements == ["BEGIN", "SELECT", "SELECT", "INSERT"]
+        assert [r.slug for r in made if not isinstance(r, Exception)] == [f"bot-{i}" for i in range(50)]
+        assert store.projects.count() == 51

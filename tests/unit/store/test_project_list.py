@@ -15,7 +15,7 @@ from pixel_desktop.spec.model import FaqEntry, TrainingData
 from pixel_desktop.store import Store
 from pixel_desktop.store.connection import create_store_engine
 from pixel_desktop.store.migrate import alembic_config, migration_transaction
-from pixel_desktop.store.project_list import contains_pattern
+from pixel_desktop.store.project_list import contains_pattern, summary_query
 from pixel_desktop.store.sqlite_reader import SqliteProjectList, sqlite_file_path
 
 SHOWN = ("id", "slug", "name", "client", "template", "version", "updated_at")
@@ -97,3 +97,14 @@ def test_plain_sqlite_urls_name_their_file(tmp_path: Path) -> None:
 
 def test_like_wildcards_in_a_search_are_matched_literally() -> None:
     assert contains_pattern("100%_a/b") == "%100/%/_a//b%"
+
+
+def test_the_list_query_reads_the_covering_index_not_the_project_rows(tmp_path: Path) -> None:
+    """The rows carry the spec JSON; the list shows none of it (migration 0008)."""
+    db = tmp_path / "plan.db"
+    Store.open(f"sqlite:///{db}").close()
+    with sqlite3.connect(db) as conn:
+        for search in (None, "acme"):
+            sql, params = summary_query("sqlite", search, faq_entries=False)
+            plan = " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+            assert "COVERING INDEX ix_projects_list" in plan, plan
