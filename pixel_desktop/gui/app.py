@@ -72,22 +72,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _sections() -> list[tuple[str, str, object]]:
-    from pixel_desktop.gui.editor import SECTIONS
+    from pixel_desktop.gui.editor_sections import SECTIONS
 
     return list(SECTIONS)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The window's frame is painted first; the services (settings, the app layer) and the
+    tabs are built on the event loop's turn after that frame (``MainWindow.after_first_paint``),
+    and the store, Docker, projects and templates load behind it (``MainWindow.start``)."""
     args = parse_args(argv)
     from PySide6.QtCore import QCoreApplication, Qt, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from pixel_desktop.errors import PixelError
     from pixel_desktop.gui import errors as gui_errors
     from pixel_desktop.gui import palette
-    from pixel_desktop.gui.close_guard import CloseChoice
     from pixel_desktop.gui.main_window import MainWindow, app_icon
-    from pixel_desktop.gui.services import Services
 
     QCoreApplication.setOrganizationName("Pixel")
     QCoreApplication.setApplicationName("Pixel AI Creator")
@@ -98,45 +98,62 @@ def main(argv: list[str] | None = None) -> int:
     _palette = palette.follow_os(app)  # light or dark as the OS says, kept in step while it runs
     gui_errors.install_excepthook()
     screenshot = args.screenshot is not None
+    result = {"code": 0}
 
-    def fail(message: str, code: int = 1) -> int:
+    def fail(message: str, code: int = 1) -> None:
+        result["code"] = code
         if screenshot or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
             print(f"pixel-desktop: {message}", file=sys.stderr)
         else:
             QMessageBox.critical(None, "Pixel AI Creator", message)
-        return code
+        QApplication.quit()
 
-    from pixel_desktop.settings import command_line_password_warning
+    if args.store:  # the settings module (pydantic) is not imported for the usual start
+        from pixel_desktop.settings import command_line_password_warning
 
-    warning = command_line_password_warning(args.store, "pixel-desktop")
-    if warning:
-        print(warning, file=sys.stderr)
-    try:
-        services = Services(store_url=args.store)  # reads settings; the store opens later
-    except PixelError as exc:
-        return fail(str(exc), exc.exit_code)
+        warning = command_line_password_warning(args.store, "pixel-desktop")
+        if warning:
+            print(warning, file=sys.stderr)
 
-    # The window first; the store, Docker, the projects and the templates load behind it
-    # (MainWindow.start), so nothing the user waits for comes before the first paint.
-    window = MainWindow(services, periodic_checks=not screenshot)
+    window = MainWindow(None, periodic_checks=not screenshot)
     if screenshot:
         window.resize(*args.size)
     window.show()
+    loaded: dict[str, Services] = {}
+    shooters: list[_Screenshot] = []
 
     def sample_on_empty() -> bool:
         if screenshot:
             return True
-        return services.settings.offer_sample_on_first_run and _ask_import_sample(window)
+        return loaded["services"].settings.offer_sample_on_first_run and _ask_import_sample(window)
 
-    window.start(select=args.project, sample_on_empty=sample_on_empty)
-    window.tabs.setCurrentIndex(TABS.index(args.tab))
-    if args.section:
-        window.editor.show_section(args.section)
-    result = {"code": 0}
+    def load() -> None:
+        from pixel_desktop.errors import PixelError
+        from pixel_desktop.gui.services import Services
+
+        try:
+            services = Services(store_url=args.store)  # reads settings; the store opens later
+        except PixelError as exc:
+            fail(str(exc), exc.exit_code)
+            return
+        loaded["services"] = services
+        window.attach(services)
+        window.start(select=args.project, sample_on_empty=sample_on_empty)
+        window.tabs.setCurrentIndex(TABS.index(args.tab))
+        if args.section:
+            window.editor.show_section(args.section)
+        if screenshot:
+            # Kept here: Qt holds a timer's bound method only weakly, and load() returns.
+            shooters.append(_Screenshot(window, args, result))
+            QTimer.singleShot(0, shooters[0].tick)
+
+    window.after_first_paint(load)
 
     # Ctrl+C / SIGTERM in the terminal quit cleanly (closing the window saves its geometry);
     # the idle timer gives Python a chance to run signal handlers while Qt waits for events.
     def request_quit(*_args: object) -> None:
+        from pixel_desktop.gui.close_guard import CloseChoice
+
         # No question from a signal (a logout, a terminal's Ctrl+C): builds running here are
         # cancelled, their records saying the app was closed.
         window.close_guard.ask = lambda _question: CloseChoice.CANCEL_BUILDS
@@ -149,15 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     wake.timeout.connect(lambda: None)
     wake.start(250)
 
-    if screenshot:
-        shooter = _Screenshot(window, args, result)
-        QTimer.singleShot(0, shooter.tick)
-
     app.exec()
     window.shutdown()
-    if window.kept_builds:
-        finish_headless(services, window.kept_builds)
-    services.close()
+    services = loaded.get("services")
+    if services is not None:
+        if window.kept_builds:
+            finish_headless(services, window.kept_builds)
+        services.close()
     return result["code"]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
@@ -144,8 +144,6 @@ class BuildsTab(QWidget):
         # --- charts
         self.cpu_plot = LiveChart("Test container CPU", "%", theme.ACCENT)
         self.mem_plot = LiveChart("Test container memory", "MiB", theme.DONE)
-        self.cpu_curve = self.cpu_plot.curve
-        self.mem_curve = self.mem_plot.curve
         self.phase_plot = BuildBarsChart("Phase durations (recent builds)", "s")
         self.size_plot = BuildBarsChart("Image size over builds", "MB")
         charts = widget(grid(0, 8, (self.cpu_plot, 0, 0), (self.mem_plot, 0, 1), (self.phase_plot, 1, 0), (self.size_plot, 1, 1)))
@@ -180,6 +178,15 @@ class BuildsTab(QWidget):
     def build_id(self) -> int | None:
         """The build whose log, progress and samples are shown."""
         return self.controller.build_id
+
+    @property
+    def cpu_curve(self) -> Any:
+        """The live CPU series (the chart's plot is made on first use)."""
+        return self.cpu_plot.curve
+
+    @property
+    def mem_curve(self) -> Any:
+        return self.mem_plot.curve
 
     @property
     def history(self) -> list[BuildRecord]:

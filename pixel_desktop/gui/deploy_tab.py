@@ -9,6 +9,7 @@ events to it. The history is a ``DeploymentHistoryModel`` with named columns.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QFontDatabase, QGuiApplication, QHideEvent, QShowEvent
@@ -136,7 +137,6 @@ class DeployTab(QWidget):
         self.cpu_plot = LiveChart("Container CPU", "%", theme.ACCENT, **chart_options)  # type: ignore[arg-type]
         self.mem_plot = LiveChart("Container memory", "MiB", theme.DONE, **chart_options)  # type: ignore[arg-type]
         self.lat_plot = LiveChart("Health latency", "ms", theme.SUCCESS, **chart_options)  # type: ignore[arg-type]
-        self.cpu_curve, self.mem_curve, self.lat_curve = (p.curve for p in (self.cpu_plot, self.mem_plot, self.lat_plot))
 
         # --- history
         self.history_model = DeploymentHistoryModel(self)
@@ -241,6 +241,19 @@ class DeployTab(QWidget):
     @property
     def samples(self) -> list[Sample]:
         return self.controller.samples
+
+    # The charts' series (each chart's plot is made on first use: widgets.charts).
+    @property
+    def cpu_curve(self) -> Any:
+        return self.cpu_plot.curve
+
+    @property
+    def mem_curve(self) -> Any:
+        return self.mem_plot.curve
+
+    @property
+    def lat_curve(self) -> Any:
+        return self.lat_plot.curve
 
     # ---------------------------------------------------------------- what the window calls
     def set_project(self, slug: str | None) -> None:

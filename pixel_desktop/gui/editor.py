@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from pixel_desktop.errors import SpecError
 from pixel_desktop.gui import theme
+from pixel_desktop.gui.editor_sections import SECTIONS
 from pixel_desktop.gui.messages import SpecProblems, spec_problems
 from pixel_desktop.gui.tables import (
     FIELD_ERROR_STYLE,
@@ -55,17 +56,6 @@ from pixel_desktop.spec.faq import group_by_answer
 from pixel_desktop.spec.model import slugify
 from pixel_desktop.spec.yaml_io import spec_to_data
 
-SECTIONS = [
-    ("general", "General", QStyle.StandardPixmap.SP_FileDialogInfoView),
-    ("personality", "Personality", QStyle.StandardPixmap.SP_MessageBoxInformation),
-    ("business_rules", "Business rules", QStyle.StandardPixmap.SP_FileDialogListView),
-    ("guidelines", "Guidelines", QStyle.StandardPixmap.SP_FileDialogDetailedView),
-    ("faq", "FAQ", QStyle.StandardPixmap.SP_MessageBoxQuestion),
-    ("documents", "Documents", QStyle.StandardPixmap.SP_FileIcon),
-    ("llm", "LLM", QStyle.StandardPixmap.SP_ComputerIcon),
-    ("deployment", "Deployment", QStyle.StandardPixmap.SP_DriveNetIcon),
-    ("tests", "Conversation tests", QStyle.StandardPixmap.SP_DialogApplyButton),
-]
 _FIELD_RE = re.compile(r"\[(\d+)\]")
 # (spec value, label) in the order the combo lists them; the first is the spec default.
 RETRIEVAL_CHOICES = [("semantic", "Semantic (default)"), ("lexical", "Lexical (smallest image)")]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -42,37 +42,45 @@ from PySide6.QtWidgets import (
 from pixel_desktop import __version__, paths
 from pixel_desktop.errors import AlreadyExistsError, ConflictError, SpecError
 from pixel_desktop.gui import errors as gui_errors
-from pixel_desktop.gui.about_dialog import AboutDialog
-from pixel_desktop.gui.bridge import EventBridge
-from pixel_desktop.gui.builds_format import queue_text
-from pixel_desktop.gui.builds_tab import BuildsTab
 from pixel_desktop.gui.close_guard import CloseChoice, CloseGuard, CloseQuestion
-from pixel_desktop.gui.deploy_tab import DeployTab
-from pixel_desktop.gui.editor import ProjectEditor
-from pixel_desktop.gui.eval_tab import EvalTab
-from pixel_desktop.gui.files_tab import FilesTab
-from pixel_desktop.gui.foreign_builds_follower import ForeignBuildsFollower
-from pixel_desktop.gui.new_project_dialog import NewProjectDialog
-from pixel_desktop.gui.notifications import Notifier, build_notice
 from pixel_desktop.gui.operations import builds as build_ops
 from pixel_desktop.gui.operations import lifecycle as lifecycle_ops
 from pixel_desktop.gui.operations import projects as project_ops
 from pixel_desktop.gui.operations import registries as registry_ops
 from pixel_desktop.gui.operations import status as status_ops
 from pixel_desktop.gui.project_sidebar import ProjectSidebar
-from pixel_desktop.gui.queue_counts import QueueCounts
-from pixel_desktop.gui.services import DaemonState, Services
-from pixel_desktop.gui.settings_dialog import SettingsDialog
 from pixel_desktop.gui.status_line import StatusLine
 from pixel_desktop.gui.tasks import TaskRunner
-from pixel_desktop.gui.team_panel import TeamPanel
-from pixel_desktop.gui.tray_notifier import TrayNotifier
-from pixel_desktop.gui.try_controller import EditorState
-from pixel_desktop.gui.try_panel import TryPanel
-from pixel_desktop.spec import ProjectSpec
+
+if TYPE_CHECKING:
+    # The tabs, the services and the spec model are imported by attach(), after the frame
+    # is painted: they are most of the app's import time (issue 16).
+    from pixel_desktop.gui.about_dialog import AboutDialog
+    from pixel_desktop.gui.bridge import EventBridge
+    from pixel_desktop.gui.builds_tab import BuildsTab
+    from pixel_desktop.gui.deploy_tab import DeployTab
+    from pixel_desktop.gui.editor import ProjectEditor
+    from pixel_desktop.gui.eval_tab import EvalTab
+    from pixel_desktop.gui.files_tab import FilesTab
+    from pixel_desktop.gui.foreign_builds_follower import ForeignBuildsFollower
+    from pixel_desktop.gui.notifications import Notifier
+    from pixel_desktop.gui.queue_counts import QueueCounts
+    from pixel_desktop.gui.services import DaemonState, Services
+    from pixel_desktop.gui.team_panel import TeamPanel
+    from pixel_desktop.gui.try_panel import TryPanel
+    from pixel_desktop.spec import ProjectSpec
 
 DOCKER_CHECK_MS = 15_000
 TABS = ("editor", "files", "builds", "deploy", "evaluate")
+TAB_TITLES = {"editor": "Editor", "files": "Files", "builds": "Builds", "deploy": "Deploy", "evaluate": "Evaluate"}
+TAB_ICONS = (
+    QStyle.StandardPixmap.SP_FileDialogDetailedView,
+    QStyle.StandardPixmap.SP_DirIcon,
+    QStyle.StandardPixmap.SP_MediaPlay,
+    QStyle.StandardPixmap.SP_DriveNetIcon,
+    QStyle.StandardPixmap.SP_DialogApplyButton,
+)
+FIRST_PAINT_WAIT_MS = 500  # attach() anyway when no frame is painted by then (started minimized)
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
@@ -97,11 +105,35 @@ def gui_settings() -> QSettings:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: Services, *, periodic_checks: bool = True) -> None:
+    """``MainWindow(services)`` builds the whole window at once (tests, the bench harness).
+
+    ``MainWindow(None)`` builds only its frame — menus, toolbar, the project tree saying
+    "Loading projects…", the tab bar, the status line — from modules that import in a few
+    milliseconds, so ``pixel-desktop`` paints it at once; ``attach(services)`` then builds the
+    tabs (the editor, the charts, the services and the spec model are most of the app's
+    import time) right after that first frame (``after_first_paint``). Until then the tab
+    pages are empty and the actions that need the store are disabled: nothing to click into.
+    """
+
+    # Built by attach(): the services and everything that talks to them.
+    services: Services
+    bridge: EventBridge
+    editor: ProjectEditor
+    files_tab: FilesTab
+    builds_tab: BuildsTab
+    deploy_tab: DeployTab
+    eval_tab: EvalTab
+    try_panel: TryPanel
+    team_panel: TeamPanel
+    foreign_builds: ForeignBuildsFollower
+    notifier: Notifier
+    queue: QueueCounts  # queued and running builds, moved by the build events
+
+    def __init__(self, services: Services | None, *, periodic_checks: bool = True) -> None:
         super().__init__()
-        self.services = services
+        self.attached = False
+        self._periodic_checks = periodic_checks
         self.tasks = TaskRunner(self)
-        self.bridge = EventBridge(services.bus, parent=self)
         self.record: Any | None = None  # ProjectRecord being edited
         self.projects: list[Any] = []  # ProjectSummary rows, as the tree shows them
         self.projects_loaded = False
@@ -113,7 +145,6 @@ class MainWindow(QMainWindow):
         self._opening: str | None = None  # slug whose full record is being read
         self.daemon_state: DaemonState | None = None
         self.active_builds: set[int] = set()  # builds this window submitted, until they finish
-        self.queue = QueueCounts()
         self._pending_select: str | None = None
         # Tests replace this to answer the conflict dialog: returns reload | overwrite | cancel.
         self.conflict_chooser: Callable[[str], str] = self._ask_conflict
@@ -122,12 +153,18 @@ class MainWindow(QMainWindow):
         self.close_guard = CloseGuard(self._ask_close_with_builds)
         self.kept_builds: list[int] = []  # builds the user chose to keep running after close
         self.store_description: str | None = None
-        # A build's end is notified only while the window is in the background.
-        self.notifier: Notifier = TrayNotifier(self, app_icon())
         self.window_in_front: Callable[[], bool] = lambda: self.isActiveWindow() and not self.isMinimized()
         self._build_projects: dict[int, str] = {}  # build id → project name (notifications)
-        self.setAcceptDrops(True)
+        self._first_paint: _FirstPaint | None = None
+        self._make_frame()
+        if services is not None:
+            self.attach(services)
+        else:
+            # What the first frame shows while the rest is built and the store opens.
+            self.sidebar.show_loading()
+            self.status_line.show_store("Store: opening…")
 
+    def _make_frame(self) -> None:
         self.setWindowTitle("Pixel AI Creator")
         self.setWindowIcon(app_icon())
         self.setUnifiedTitleAndToolBarOnMac(True)
@@ -140,36 +177,15 @@ class MainWindow(QMainWindow):
         self.sidebar.search_changed.connect(self.refresh_projects)
         self.sidebar.project_chosen.connect(self._project_chosen)
 
-        # --- right: banner + tabs
+        # --- right: banner + tabs (their pages are built by attach())
         self.banner = gui_errors.Banner()
-        self.editor = ProjectEditor()
-        self.files_tab = FilesTab(services, self.tasks)
-        self.builds_tab = BuildsTab(services, self.tasks, self.bridge)
-        self.deploy_tab = DeployTab(services, self.tasks, self.bridge)
-        self.eval_tab = EvalTab(services, self.tasks)
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
-        style = self.style()
-        self.tabs.addTab(self.editor, style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView), "Editor")
-        self.tabs.addTab(self.files_tab, style.standardIcon(QStyle.StandardPixmap.SP_DirIcon), "Files")
-        self.tabs.addTab(self.builds_tab, style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Builds")
-        self.tabs.addTab(self.deploy_tab, style.standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon), "Deploy")
-        self.tabs.addTab(self.eval_tab, style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton), "Evaluate")
+        self.tabs = self._tab_widget([QWidget() for _name in TABS])
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 6, 6, 0)
         right_layout.addWidget(self.banner)
-        # Try it beside the tabs: the build's assistant, opened by its button in the tab bar.
-        self.try_panel = TryPanel(services, self.tasks, lambda: EditorState(self.record, self.editor.dirty))
-        self.try_panel.project_changed.connect(self._saved)  # reloads the editor
-        self.bridge.build_finished.connect(self.try_panel.build_finished)  # new builds join its list
-        self.try_panel.controller.clean_leftovers()  # containers of a crashed app, by label
-        self.tabs.setCornerWidget(self.try_panel.open_button)
         self.work_splitter = QSplitter()
         self.work_splitter.addWidget(self.tabs)
-        self.work_splitter.addWidget(self.try_panel)
-        self.work_splitter.setStretchFactor(0, 1)
-        self.work_splitter.setSizes([760, 380])
         right_layout.addWidget(self.work_splitter, 1)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
@@ -177,6 +193,64 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([270, 1130])
         self.setCentralWidget(self.splitter)
+
+        self._make_actions()
+        self._make_statusbar()
+        self._docker_timer = QTimer(self)
+        self._docker_timer.setInterval(DOCKER_CHECK_MS)
+        self._docker_timer.timeout.connect(self.check_docker)
+        self._restore_geometry()
+
+    def after_first_paint(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the window's first frame has been painted (or, should no
+        frame come — a window started minimized —, after FIRST_PAINT_WAIT_MS)."""
+        self._first_paint = _FirstPaint(self, callback)
+
+    def attach(self, services: Services) -> None:
+        """Build the tabs and the parts that talk to ``services``; the frame stays as it is."""
+        from pixel_desktop.gui.bridge import EventBridge
+        from pixel_desktop.gui.builds_tab import BuildsTab
+        from pixel_desktop.gui.deploy_tab import DeployTab
+        from pixel_desktop.gui.editor import ProjectEditor
+        from pixel_desktop.gui.eval_tab import EvalTab
+        from pixel_desktop.gui.files_tab import FilesTab
+        from pixel_desktop.gui.foreign_builds_follower import ForeignBuildsFollower
+        from pixel_desktop.gui.queue_counts import QueueCounts
+        from pixel_desktop.gui.team_panel import TeamPanel
+        from pixel_desktop.gui.tray_notifier import TrayNotifier
+        from pixel_desktop.gui.try_controller import EditorState
+        from pixel_desktop.gui.try_panel import TryPanel
+
+        if self.attached:
+            raise RuntimeError("the main window is attached to its services already")
+        self.services = services
+        self.queue = QueueCounts()
+        self.bridge = EventBridge(services.bus, parent=self)
+        # A build's end is notified only while the window is in the background.
+        self.notifier = TrayNotifier(self, app_icon())
+        self.editor = ProjectEditor()
+        self.files_tab = FilesTab(services, self.tasks)
+        self.builds_tab = BuildsTab(services, self.tasks, self.bridge)
+        self.deploy_tab = DeployTab(services, self.tasks, self.bridge)
+        self.eval_tab = EvalTab(services, self.tasks)
+        tabs = self._tab_widget([self.editor, self.files_tab, self.builds_tab, self.deploy_tab, self.eval_tab])
+        # Try it beside the tabs: the build's assistant, opened by its button in the tab bar.
+        self.try_panel = TryPanel(services, self.tasks, lambda: EditorState(self.record, self.editor.dirty))
+        self.try_panel.project_changed.connect(self._saved)  # reloads the editor
+        self.bridge.build_finished.connect(self.try_panel.build_finished)  # new builds join its list
+        self.try_panel.controller.clean_leftovers()  # containers of a crashed app, by label
+        tabs.setCornerWidget(self.try_panel.open_button)
+        # The built tabs take the frame's place, on the tab the user chose meanwhile. Filled
+        # while not yet in the window, no page but the chosen one is ever shown (a Deploy tab
+        # shown in passing would make its charts, and import pyqtgraph, for nothing).
+        tabs.setCurrentIndex(self.tabs.currentIndex())
+        frame_tabs = self.work_splitter.replaceWidget(0, tabs)
+        self.tabs = tabs
+        if frame_tabs is not None:
+            frame_tabs.deleteLater()
+        self.work_splitter.addWidget(self.try_panel)
+        self.work_splitter.setStretchFactor(0, 1)
+        self.work_splitter.setSizes([760, 380])
 
         self.editor.validated.connect(self._on_validated)
         self.editor.changed.connect(self._update_title)
@@ -186,19 +260,23 @@ class MainWindow(QMainWindow):
         self.bridge.phase_changed.connect(self._on_queue_event)
         # Builds another process of this PIXEL_HOME runs (an app closed with "keep running").
         self.foreign_builds = ForeignBuildsFollower(services, self.tasks, self.bridge, self)
-
-        self._make_actions()
-        self._make_statusbar()
+        self.builds_tab.add_header_action(self.open_log_action)
         # Team mode (broker + PostgreSQL): a "Team" tab, placed once start() learns it is on.
-        self.team_panel = TeamPanel(services, self.tasks, self.status_line.show_team, periodic=periodic_checks)
+        self.team_panel = TeamPanel(services, self.tasks, self.status_line.show_team, periodic=self._periodic_checks)
         gui_errors.set_sink(self.show_message)
-
-        self._docker_timer = QTimer(self)
-        self._docker_timer.setInterval(DOCKER_CHECK_MS)
-        self._docker_timer.timeout.connect(self.check_docker)
-        if periodic_checks:
+        if self._periodic_checks:
             self._docker_timer.start()
-        self._restore_geometry()
+        self.setAcceptDrops(True)
+        self.attached = True
+        self._update_actions()
+
+    def _tab_widget(self, pages: list[QWidget]) -> QTabWidget:
+        tabs = QTabWidget()
+        tabs.setDocumentMode(True)
+        style = self.style()
+        for name, pixmap, page in zip(TABS, TAB_ICONS, pages, strict=True):
+            tabs.addTab(page, style.standardIcon(pixmap), TAB_TITLES[name])
+        return tabs
 
     # ---------------------------------------------------------------- chrome
     def _action(self, text: str, icon: QStyle.StandardPixmap, shortcut: Any, slot: Callable[[], None], tip: str) -> QAction:
@@ -222,12 +300,11 @@ class MainWindow(QMainWindow):
         self.settings_action = self._action("Settings", P.SP_FileDialogDetailedView, QKeySequence.StandardKey.Preferences, self.open_settings, "Settings")
         self.settings_action.setShortcuts([QKeySequence("Ctrl+,")])
         self._action("Search", P.SP_FileDialogContentsView, QKeySequence.StandardKey.Find, self.focus_search, "Search projects")
-        self._action("Refresh", P.SP_BrowserReload, QKeySequence.StandardKey.Refresh, self.refresh_all, "Refresh")
+        self.refresh_action = self._action("Refresh", P.SP_BrowserReload, QKeySequence.StandardKey.Refresh, self.refresh_all, "Refresh")
         self.quit_action = self._action("Quit", P.SP_DialogCloseButton, QKeySequence.StandardKey.Quit, self.close, "Quit")
         for index, name in enumerate(TABS):
             self._action(name, P.SP_ArrowRight, f"Ctrl+{index + 1}", lambda i=index: self.tabs.setCurrentIndex(i), f"{name.capitalize()} tab")
         self.open_log_action = self._action("Open full log", P.SP_FileLinkIcon, None, self.open_full_log, "Open the complete log file of the shown build")
-        self.builds_tab.add_header_action(self.open_log_action)
 
         toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -275,6 +352,8 @@ class MainWindow(QMainWindow):
 
     def about_dialog(self) -> AboutDialog:
         """Version, store and data folder; the store's description is asked off-thread once."""
+        from pixel_desktop.gui.about_dialog import AboutDialog
+
         dialog = AboutDialog(__version__, self.store_description or "(checking the store…)", paths.home(), app_icon(), self)
         if self.store_description is None:
             (
@@ -301,6 +380,9 @@ class MainWindow(QMainWindow):
         self.queue_label = self.status_line.queue_label
 
     def _update_actions(self) -> None:
+        # Before attach() there is nothing behind these yet (a frame or two after the first paint).
+        for action in (self.new_action, self.import_action, self.settings_action, self.refresh_action, self.about_action):
+            action.setEnabled(self.attached)
         has_project = self.record is not None
         for action in (self.export_action, self.save_action, self.build_action, self.push_action):
             action.setEnabled(has_project)
@@ -401,6 +483,8 @@ class MainWindow(QMainWindow):
         self.status_line.show_docker(state.ok, state.text)
 
     def _docker_check_failed(self, exc: BaseException) -> None:
+        from pixel_desktop.gui.services import DaemonState
+
         self._docker_checked(DaemonState(False, gui_errors.user_message(exc)[1]))
 
     def refresh_counts(self) -> None:
@@ -416,6 +500,8 @@ class MainWindow(QMainWindow):
             self._show_counts()
 
     def _show_counts(self) -> None:
+        from pixel_desktop.gui.builds_format import queue_text
+
         counts = self.queue.counts()
         self.status_line.show_queue(queue_text(counts["running"], counts["queued"]))
 
@@ -506,6 +592,8 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- editing
     def _on_validated(self, result: Any) -> None:
+        from pixel_desktop.spec import ProjectSpec
+
         if isinstance(result, ProjectSpec) and self.record is not None:
             self.files_tab.schedule(result)
         self._update_title()
@@ -591,11 +679,15 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- new / import / export
     def ask_new_project(self) -> None:
+        from pixel_desktop.gui.new_project_dialog import NewProjectDialog
+
         dialog = NewProjectDialog({p.slug for p in self.projects}, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.create_project(dialog.name_edit.text(), dialog.client_edit.text(), dialog.slug())
 
     def create_project(self, name: str, client: str, slug: str | None = None) -> None:
+        from pixel_desktop.spec import ProjectSpec
+
         try:
             spec = ProjectSpec(name=name, client=client, slug=slug or None)
         except Exception as exc:  # pydantic ValidationError → every problem, in words
@@ -708,6 +800,8 @@ class MainWindow(QMainWindow):
 
     def _on_build_finished(self, event: Any) -> None:
         self.active_builds.discard(event.build_id)
+        from pixel_desktop.gui.notifications import build_notice
+
         notice = build_notice(
             event, window_in_front=self.window_in_front(), project=self._build_projects.pop(event.build_id, None)
         )
@@ -741,12 +835,14 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- settings / lifecycle
     def open_settings(self) -> None:
+        from pixel_desktop.gui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.services, self.tasks, self)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
         self.deploy_tab.refresh()  # targets may have been added or removed (saved at once)
         if accepted:
             self.check_docker()
-            self.show_message("info", "Settings saved. A changed store URL or build concurrency applies after a restart.")
+            self.show_message("info", "Settings saved. A changed store URL, broker URL or build concurrency applies after a restart.")
 
     def _restore_geometry(self) -> None:
         settings = gui_settings()
@@ -770,6 +866,11 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.attached:  # closed within the frame or two before the tabs exist
+            self.save_geometry()
+            self.shutdown()
+            event.accept()
+            return
         if self.confirm_close and self.editor.dirty and self.record is not None and self.isVisible():
             answer = QMessageBox.question(
                 self,
@@ -860,6 +961,12 @@ class MainWindow(QMainWindow):
             self.import_file(path)
 
     def shutdown(self) -> None:
+        if self._first_paint is not None:
+            self._first_paint.cancel()
+        if not self.attached:
+            self._docker_timer.stop()
+            self.tasks.wait_idle(10_000)
+            return
         self.foreign_builds.stop()
         self.team_panel.stop()
         self.notifier_close()
@@ -871,3 +978,30 @@ class MainWindow(QMainWindow):
         gui_errors.set_sink(None)
         self.tasks.wait_idle(10_000)
 
+
+class _FirstPaint(QObject):
+    """Calls back once, on the event loop's turn after the window's first Paint event (the
+    frame is on screen by then), or after FIRST_PAINT_WAIT_MS when none comes."""
+
+    def __init__(self, window: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._callback: Callable[[], None] | None = callback
+        window.installEventFilter(self)
+        QTimer.singleShot(FIRST_PAINT_WAIT_MS, self, self._fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self._callback is not None:
+            self._window.removeEventFilter(self)
+            QTimer.singleShot(0, self, self._fire)
+        return False
+
+    def cancel(self) -> None:
+        self._callback = None
+        self._window.removeEventFilter(self)
+
+    def _fire(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            self._window.removeEventFilter(self)
+            callback()
