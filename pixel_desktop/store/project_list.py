@@ -25,7 +25,7 @@ _COLUMNS = "p.id, p.slug, p.name, c.name AS client, t.name AS template, p.versio
 # The clients come ranked by lower(name) (equal lowered names share a rank), so sorting the
 # projects compares an integer first instead of a client name per comparison: the same
 # order, and on PostgreSQL (where lower() and comparing text under the database's
-# collation cost most of the query) about a quarter less work. On SQLite the projects are
+# collation cost most of the query) about a fifth less work. On SQLite the projects are
 # read from the covering index ix_projects_list (migration 0008), never from their rows.
 _FROM = (
     " FROM projects p JOIN (SELECT id, name, dense_rank() OVER (ORDER BY lower(name)) AS name_rank"
@@ -34,9 +34,11 @@ _FROM = (
 )
 # The same filter and order as ProjectRepository.list (lower() on both backends).
 _SEARCH = (
-    " WHERE lower(p.name) LIKE :pattern ESCAPE '/' OR lower(p.slug) LIKE :pattern ESCAPE '/'"
-    " OR lower(c.name) LIKE :pattern ESCAPE '/' OR lower(t.name) LIKE :pattern ESCAPE '/'"
+    " WHERE lower(p.name) LIKE {p} ESCAPE '/' OR lower(p.slug) LIKE {p} ESCAPE '/'"
+    " OR lower(c.name) LIKE {p} ESCAPE '/' OR lower(t.name) LIKE {p} ESCAPE '/'"
 )
+# How each driver names a parameter (sqlite3: named style; psycopg: pyformat).
+_PATTERN = {"sqlite": ":pattern", "postgresql": "%(pattern)s"}
 _ORDER = " ORDER BY c.name_rank, lower(p.name), p.id"  # = lower(c.name), lower(p.name), p.id
 _FAQ_ENTRIES = {
     "sqlite": "coalesce(json_array_length(p.spec, '$.training_data.faq'), 0)",
@@ -51,14 +53,14 @@ def contains_pattern(search: str) -> str:
 
 
 def summary_query(dialect: str, search: str | None, faq_entries: bool) -> tuple[str, dict[str, str]]:
-    """The statement (named ``:parameters``, which SQLAlchemy's text() and sqlite3 both
-    take) and its parameters."""
+    """The statement, in the parameter style of the dialect's driver (it runs on the
+    driver's own cursor), and its parameters."""
     columns = _COLUMNS + (f", {_FAQ_ENTRIES[dialect]} AS faq_entries" if faq_entries else "")
     sql = f"SELECT {columns}{_FROM}"
     params: dict[str, str] = {}
     term = (search or "").strip().lower()
     if term:
-        sql += _SEARCH
+        sql += _SEARCH.format(p=_PATTERN[dialect])
         params["pattern"] = contains_pattern(term)
     return sql + _ORDER, params
 
@@ -100,10 +102,22 @@ class ProjectList:
     def summaries(self, search: str | None = None, *, faq_entries: bool = False) -> list[ProjectSummary]:
         """All projects, or those whose name, slug, client or template contains ``search``,
         in the order of ``ProjectRepository.list``; ``faq_entries`` also counts each spec's
-        FAQ entries (in the database)."""
-        from sqlalchemy import text
+        FAQ entries (in the database).
+
+        On the driver's cursor, inside the engine's connection and transaction: making
+        SQLAlchemy rows of 10,000 results cost about a sixth of the query's CPU time."""
+        from pixel_desktop.errors import StoreError
 
         with self._s.connect() as conn:
-            sql, params = summary_query(conn.dialect.name, search, faq_entries)
-            rows = conn.execute(text(sql), params).all()
+            dialect = conn.dialect.name
+            sql, params = summary_query(dialect, search, faq_entries)
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            try:
+                rows = driver.cursor().execute(sql, params).fetchall()
+            except conn.dialect.loaded_dbapi.Error as exc:
+                detail = str(exc).strip().splitlines()
+                raise StoreError(
+                    f"The store {self._s.where} failed: {detail[0] if detail else exc.__class__.__name__}."
+                ) from exc
         return summaries_from_rows(rows, faq_entries)

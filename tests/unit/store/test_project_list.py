@@ -108,3 +108,15 @@ def test_the_list_query_reads_the_covering_index_not_the_project_rows(tmp_path: 
             sql, params = summary_query("sqlite", search, faq_entries=False)
             plan = " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
             assert "COVERING INDEX ix_projects_list" in plan, plan
+
+
+def test_a_failing_list_query_is_a_store_error_naming_the_store(tmp_path: Path) -> None:
+    """The query runs on the driver's cursor; its errors still read as the store's."""
+    from pixel_desktop.errors import StoreError
+
+    db = tmp_path / "broken.db"
+    with Store.open(f"sqlite:///{db}") as store:
+        with sqlite3.connect(db) as conn:
+            conn.execute("DROP TABLE templates")
+        with pytest.raises(StoreError, match=r"The store SQLite .*broken\.db failed: no such table"):
+            store.project_list.summaries()
