@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pixel_desktop.events import PHASES as RUNNING_PHASES
 from pixel_desktop.events import JobRef
 from pixel_desktop.gui import builds_format as fmt
 from pixel_desktop.gui import theme
@@ -88,6 +89,9 @@ class PhaseStrip(QWidget):
 
 class BuildsTab(QWidget):
     build_selected = Signal(int)
+    # The shown build's phase chips were redrawn (a live event, or a past build loaded):
+    # whether it is still running may have changed (the window's Cancel follows it).
+    phase_shown = Signal()
 
     def __init__(self, services: Services, tasks: TaskRunner, bridge: EventBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -241,6 +245,11 @@ class BuildsTab(QWidget):
 
     def show_chips(self, chips: Sequence[Chip]) -> None:
         self.phase_strip.show_chips(chips)
+        self.phase_shown.emit()
+
+    def shown_build_running(self) -> bool:
+        """The shown build has not ended, whichever process or worker runs it."""
+        return self.build_id is not None and self.phases.current in RUNNING_PHASES
 
     def show_steps(self, value: int, maximum: int, text: str) -> None:
         self.step_bar.setRange(0, maximum)

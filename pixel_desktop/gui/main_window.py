@@ -261,6 +261,7 @@ class MainWindow(QMainWindow):
         # Builds another process of this PIXEL_HOME runs (an app closed with "keep running").
         self.foreign_builds = ForeignBuildsFollower(services, self.tasks, self.bridge, self)
         self.builds_tab.add_header_action(self.open_log_action)
+        self.builds_tab.phase_shown.connect(self._update_actions)
         # Team mode (broker + PostgreSQL): a "Team" tab, placed once start() learns it is on.
         self.team_panel = TeamPanel(services, self.tasks, self.status_line.show_team, periodic=self._periodic_checks)
         gui_errors.set_sink(self.show_message)
@@ -386,7 +387,7 @@ class MainWindow(QMainWindow):
         has_project = self.record is not None
         for action in (self.export_action, self.save_action, self.build_action, self.push_action):
             action.setEnabled(has_project)
-        self.cancel_action.setEnabled(bool(self.active_builds))
+        self.cancel_action.setEnabled(bool(self.active_builds) or (self.attached and self.builds_tab.shown_build_running()))
 
     def _update_title(self) -> None:
         if self.record is None:
@@ -783,8 +784,10 @@ class MainWindow(QMainWindow):
             self.build(push_registry=name)
 
     def cancel_build(self) -> None:
+        """Cancel the shown build when it is running (here, in another process or on a team
+        worker), else the newest build this window started."""
         build_id = self.builds_tab.build_id
-        if build_id is None or build_id not in self.active_builds:
+        if build_id is None or not (build_id in self.active_builds or self.builds_tab.shown_build_running()):
             build_id = max(self.active_builds) if self.active_builds else None
         if build_id is None:
             return
