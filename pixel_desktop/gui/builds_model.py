@@ -28,6 +28,7 @@ RECORD_ROLE = RecordRole  # every cell: the row's BuildRecord
 class Column(enum.IntEnum):
     ID = 0
     STATUS = enum.auto()
+    RUNNER = enum.auto()
     STARTED = enum.auto()
     DURATION = enum.auto()
     PHASES = enum.auto()
@@ -39,6 +40,7 @@ class Column(enum.IntEnum):
 HEADERS = {
     Column.ID: "#",
     Column.STATUS: "Status",
+    Column.RUNNER: "Runner",
     Column.STARTED: "Started",
     Column.DURATION: "Duration",
     Column.PHASES: "Phases",
@@ -55,6 +57,8 @@ def cell_text(build: BuildRecord, column: Column) -> str:
             return str(build.id)
         case Column.STATUS:
             return build.status
+        case Column.RUNNER:  # this machine, or the team worker that ran it (NAME@host)
+            return build.runner_host or ""
         case Column.STARTED:
             return fmt.started(build)
         case Column.DURATION:

@@ -11,7 +11,7 @@ from pixel_desktop.gui.builds_model import BUILD_ID_ROLE, HEADERS, Column
 
 def test_history_rows_are_read_by_column_name_with_status_colour_and_tooltips(qtbot, window, services) -> None:
     project = services.store.projects.get("acme-support-bot")
-    build = services.store.builds.create(project.id)
+    build = services.store.builds.create(project.id, runner_host="beta@build-box")
     services.store.builds.set_status(build.id, "failed", error_message="Base image missing")
     tab = window.builds_tab
     tab.refresh_history()
@@ -20,6 +20,7 @@ def test_history_rows_are_read_by_column_name_with_status_colour_and_tooltips(qt
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in Column] == list(HEADERS.values())
     assert model.text(0, Column.ID) == str(build.id)
     assert model.text(0, Column.STATUS) == "failed"
+    assert model.text(0, Column.RUNNER) == "beta@build-box"  # the worker that ran it
     status = model.index(0, Column.STATUS)
     assert model.data(status, Qt.ItemDataRole.ForegroundRole).name() == theme.DANGER
     assert model.data(model.index(0, Column.IMAGE), Qt.ItemDataRole.ToolTipRole) == "Base image missing"
