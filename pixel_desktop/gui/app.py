@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,11 +78,30 @@ def _sections() -> list[tuple[str, str, object]]:
     return list(SECTIONS)
 
 
+def display_problem(env: Mapping[str, str], platform: str) -> str | None:
+    """Why no window can open here, or None. Without a display on Linux Qt aborts the
+    process (SIGABRT) with "no Qt platform plugin could be initialized"; say what to do
+    instead, before Qt is even imported."""
+    if not platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot open. "
+        "Use the `pixel` command line instead, or render the window headless with "
+        "QT_QPA_PLATFORM=offscreen pixel-desktop --screenshot out.png."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """The window's frame is painted first; the services (settings, the app layer) and the
     tabs are built on the event loop's turn after that frame (``MainWindow.after_first_paint``),
     and the store, Docker, projects and templates load behind it (``MainWindow.start``)."""
     args = parse_args(argv)
+    problem = display_problem(os.environ, sys.platform)
+    if problem is not None:
+        print(f"pixel-desktop: {problem}", file=sys.stderr)
+        return 1
     from PySide6.QtCore import QCoreApplication, Qt, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 

@@ -67,6 +67,20 @@ def test_run_app_without_a_display_prints_one_sentence_and_fails() -> None:
     assert "no display" in lines[0] and "QT_QPA_PLATFORM=offscreen" in lines[0] and "pixel" in lines[0]
 
 
+def test_pixel_desktop_itself_without_a_display_says_what_to_do_instead_of_aborting() -> None:
+    """The installed menu entry runs `pixel-desktop`, not run-app.sh: Qt would abort there."""
+    env = {k: v for k, v in _env().items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run(
+        [sys.executable, "-m", "pixel_desktop.gui.app"],
+        capture_output=True, text=True, timeout=60, env=env, cwd=ROOT,
+    )
+    assert result.returncode == 1, result.stderr  # not -6 (SIGABRT)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("pixel-desktop: no display found")
+    assert "QT_QPA_PLATFORM=offscreen" in lines[0] and "`pixel`" in lines[0]
+
+
 def test_a_store_password_on_the_app_command_line_warns_and_points_to_the_env_var(tmp_path: Path) -> None:
     url = "postgresql+psycopg://alice:Sup3rS3cret@127.0.0.1:1/pixel"  # unreachable on purpose
     result = _run_app("--store", url, "--screenshot", str(tmp_path / "x.png"))
