@@ -232,7 +232,7 @@ def _check_secrets(probes: DoctorProbes, checks: list[DoctorCheck], keyring_ok: 
 # ---------------------------------------------------------------- the real services
 def secret_states(projects: Projects, record: ProjectRecord) -> list[SecretState]:
     """Each declared secret env name: whether it has a value and whether the service reads it."""
-    from pixel_desktop.deploy.config import used_secret_env
+    from pixel_desktop.spec.runtime import used_secret_env
 
     spec = record.spec
     used = used_secret_env(spec)

@@ -21,6 +21,7 @@ from pixel_desktop.errors import BuildError, CancelledError, SecretStoreError
 from pixel_desktop.kinds import health_answer_ok
 from pixel_desktop.secrets import SecretsOwner
 from pixel_desktop.spec import ProjectSpec
+from pixel_desktop.spec.runtime import used_secret_env
 
 
 class ContainerHost(Protocol):
@@ -62,6 +63,7 @@ def runtime_env(
     """
     env = dict(spec.deployment.env_vars)
     redact: list[str] = []
+    used = used_secret_env(spec)
     for name in spec.deployment.secret_env:
         try:
             value = secrets.get_project_secret(project, name)
@@ -71,8 +73,10 @@ def runtime_env(
         if value:
             env[name] = value
             redact.append(value)
-        else:
+        elif name in used:
             on_log(f"secret env {name} is not set in the keyring; running without it")
+        else:  # declared, but nothing in the service reads it: no warning
+            on_log(f"secret env {name} is not set (the service does not read it: llm.provider is {spec.llm.provider})")
     return env, redact
 
 

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from pixel_desktop.errors import DeployError
 from pixel_desktop.secrets import SecretsOwner, owner_service
 from pixel_desktop.spec.model import ProjectSpec
+from pixel_desktop.spec.runtime import used_secret_env
 
 REDACTED = "***"
 
@@ -35,20 +36,6 @@ GUI_SECRET_CONTROL = "Editor › Deployment › Set value in keyring…"
 
 def cli_secret_command(slug: str, name: str) -> str:
     return f"pixel projects secret set {slug} {name}"
-
-
-def used_secret_env(spec: ProjectSpec) -> frozenset[str]:
-    """The secret env names the generated service actually reads at run time.
-
-    Why not every declared name: the templates (build-templates/) read one secret, the LLM
-    API key named by ``llm.api_key_env``, and only when ``llm.provider`` calls an LLM. The
-    sample declares LLM_API_KEY with ``provider: none``; refusing to deploy it for a value
-    nothing reads sent every new user to the keyring first.
-    """
-    llm = spec.llm
-    if llm.provider != "none" and llm.api_key_env and llm.api_key_env in spec.deployment.secret_env:
-        return frozenset({llm.api_key_env})
-    return frozenset()
 
 
 def missing_secrets_message(project: SecretsOwner, spec: ProjectSpec, names: list[str]) -> str:

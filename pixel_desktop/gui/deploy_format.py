@@ -123,6 +123,20 @@ def deployment_title(dep: Deployment) -> str:
     return text
 
 
+def secrets_text(declared: list[str], unset: list[str]) -> str:
+    """The secrets a deployment ran with: those set came from the OS keyring (values never
+    stored); those left unset were not read by the service (deploy/config.py)."""
+    if not declared:
+        return "—"
+    parts = []
+    given = [name for name in declared if name not in unset]
+    if given:
+        parts.append(", ".join(given) + " (from the OS keyring, never stored)")
+    if unset:
+        parts.append(", ".join(unset) + " (not set; the service does not read it)")
+    return "; ".join(parts)
+
+
 def deployment_details(dep: Deployment, targets: Iterable[Target]) -> str:
     """What the current deployment runs with (from its redacted snapshot), while idle."""
     snap = dep.config_snapshot or {}
@@ -145,10 +159,7 @@ def deployment_details(dep: Deployment, targets: Iterable[Target]) -> str:
         ("Restart", str(snap.get("restart_policy", "—"))),
         ("Health", str(snap.get("health_path", "—"))),
         ("Env vars", ", ".join(snap.get("env_vars") or {}) or "—"),
-        (
-            "Secrets",
-            ", ".join(secret_env) + " (from the OS keyring, never stored)" if secret_env else "—",
-        ),
+        ("Secrets", secrets_text(list(secret_env), list(snap.get("secret_env_unset") or []))),
     ]
     if snap.get("note"):  # a stop or remove: what it did on the target
         rows.append(("Note", str(snap["note"])))

@@ -16,6 +16,7 @@ from pixel_desktop.cli.main import main
 from pixel_desktop.deploy import config as cfg
 from pixel_desktop.errors import DeployError, InputError
 from pixel_desktop.spec import load_spec_file, spec_from_data
+from pixel_desktop.spec.runtime import used_secret_env
 from pixel_desktop.store.records import ProjectRecord
 
 SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "acme-support.yaml"
@@ -39,8 +40,8 @@ def _sample(**llm: object):
 def test_the_sample_uses_no_secret_because_its_llm_provider_is_none() -> None:
     spec = load_spec_file(SAMPLE)
     assert spec.llm.provider == "none" and "LLM_API_KEY" in spec.deployment.secret_env
-    assert cfg.used_secret_env(spec) == frozenset()
-    assert cfg.used_secret_env(_sample(provider="openai-compatible")) == {"LLM_API_KEY"}
+    assert used_secret_env(spec) == frozenset()
+    assert used_secret_env(_sample(provider="openai-compatible")) == {"LLM_API_KEY"}
 
 
 def test_the_sample_deploys_without_its_secret_and_says_so_as_a_warning() -> None:
@@ -162,3 +163,16 @@ def test_secret_list_says_which_secret_the_service_reads(app: App, capsys: pytes
     record = app.projects.import_sample()
     assert project_secrets.cmd_list(argparse.Namespace(slug=record.slug, json=True), app) == 0
     assert '"read_by_service": false' in capsys.readouterr().out
+
+
+def test_the_container_test_warns_only_about_secrets_the_service_reads() -> None:
+    from pixel_desktop.build.tester import runtime_env
+
+    logged: list[str] = []
+    env, _ = runtime_env(ACME, load_spec_file(SAMPLE), _NoSecrets(), on_log=logged.append)
+    assert "LLM_API_KEY" not in env
+    assert logged == ["secret env LLM_API_KEY is not set (the service does not read it: llm.provider is none)"]
+
+    logged.clear()
+    runtime_env(ACME, _sample(provider="openai-compatible"), _NoSecrets(), on_log=logged.append)
+    assert logged == ["secret env LLM_API_KEY is not set in the keyring; running without it"]

@@ -433,6 +433,14 @@ def test_details_name_secrets_but_never_their_values() -> None:
     assert short_digest("sha256:" + "ab" * 32) == "sha256:abababababab"
 
 
+def test_details_say_a_secret_left_unset_was_not_read_rather_than_taken_from_the_keyring() -> None:
+    snapshot = {"secret_env": {"LLM_API_KEY": "***", "SMTP_PASSWORD": "***"}, "secret_env_unset": ["LLM_API_KEY"]}
+    text = deployment_details(Dep(9, config_snapshot=snapshot), [Target("local")])
+    assert "SMTP_PASSWORD (from the OS keyring, never stored)" in text
+    assert "LLM_API_KEY (not set; the service does not read it)" in text
+    assert "LLM_API_KEY (from" not in text and "LLM_API_KEY, " not in text
+
+
 def test_closing_the_kept_sampler_never_waits_for_a_running_tick(services: FakeServices) -> None:
     import threading
 
