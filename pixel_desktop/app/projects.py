@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pixel_desktop.cleanup import DeletedProject
     from pixel_desktop.spec import ProjectSpec
     from pixel_desktop.store.project_summary import ProjectSummary
-    from pixel_desktop.store.records import ProjectRecord
+    from pixel_desktop.store.records import DeploymentRecord, ProjectRecord
 
 __all__ = ["DeletedProject", "ImportOutcome", "Projects", "new_spec", "spec_size_limit"]
 
@@ -265,10 +265,26 @@ class Projects:
         return target
 
     def delete(self, slug: str) -> DeletedProject:
-        """Delete the project, its builds' files and its keyring secrets (see cleanup.py)."""
+        """Delete the project, its builds' files and its keyring secrets (see cleanup.py).
+        Refused while it is deployed: its containers would keep running with no project left
+        to stop, remove or redeploy them."""
         from pixel_desktop.cleanup import delete_project
 
+        self._refuse_while_deployed(
+            slug, "deleting it would leave them running with nothing to manage them", "delete the project"
+        )
         return delete_project(self._ctx.store, slug)
+
+    def _refuse_while_deployed(self, slug: str, why: str, then: str) -> None:
+        live = live_deployments(self._ctx.store.deployments.list(slug, limit=1000))
+        if not live:
+            return
+        where = ", ".join(f"{d.target_name} (deployment {d.id}, {d.status})" for d in live)
+        first = live[0].target_name
+        raise InputError(
+            f"{slug} is deployed on {where}: {why}. Remove the deployment first (Deploy tab › "
+            f"Remove, or `pixel deployments remove {slug} {first}`), then {then}."
+        )
 
     # ---------------------------------------------------------------- secret env values
     def set_secret(self, project: ProjectRecord, name: str, value: str) -> None:
@@ -304,9 +320,33 @@ class Projects:
         current = self.get(slug)
         if new_slug == current.slug:
             return current
+        self._refuse_while_deployed(
+            current.slug,
+            "its containers and services are found by the slug they were deployed under",
+            "rename it and deploy again",
+        )
         version = current.version if expected_version is None else expected_version
         renamed = current.spec.model_copy(update={"slug": new_slug})
         return self._ctx.store.projects.update(current.slug, renamed, version)
+
+
+def live_deployments(newest_first: Iterable[DeploymentRecord]) -> list[DeploymentRecord]:
+    """Per target, the deployment whose containers are there now: one in flight, healthy or
+    stopped (its container kept). A failed, cancelled or rolled-back deploy left the one
+    before it serving, so the search goes on past it; a removal ends it."""
+    from pixel_desktop.kinds import UNFINISHED_DEPLOYMENT_STATUSES
+
+    decided: set[str] = set()
+    live: list[DeploymentRecord] = []
+    for record in newest_first:
+        if record.target_name in decided:
+            continue
+        if record.status in (*UNFINISHED_DEPLOYMENT_STATUSES, "healthy", "stopped"):
+            live.append(record)
+            decided.add(record.target_name)
+        elif record.status == "removed":
+            decided.add(record.target_name)
+    return live
 
 
 def check_slug(slug: str) -> None:

@@ -83,3 +83,40 @@ def test_pixel_projects_rename_prints_the_new_slug(app: App, capsys: pytest.Capt
     out, err = capsys.readouterr()
     assert out.strip() == "acme-help"
     assert f"Renamed {old} to acme-help" in err
+
+
+def _deployed(app: App, slug: str, *statuses: str, target: str = "box") -> int:
+    """Deployment records of ``slug`` on ``target``, oldest first; the newest's id."""
+    project = app.projects.get(slug)
+    ids = [app.context.store.deployments.create(project.id, target, "img:1", status=s).id for s in statuses]
+    return ids[-1]
+
+
+def test_a_deployed_project_is_not_renamed_and_the_refusal_says_how_to_remove_it(app: App) -> None:
+    slug = _sample(app)
+    deployment = _deployed(app, slug, "healthy", "failed")  # the failed deploy left the first serving
+    with pytest.raises(InputError) as refused:
+        app.projects.rename(slug, "acme-help")
+    message = str(refused.value)
+    assert f"deployed on box (deployment {deployment - 1}, healthy)" in message
+    assert f"`pixel deployments remove {slug} box`" in message and "Deploy tab › Remove" in message
+    assert app.projects.get(slug).slug == slug  # nothing changed
+
+
+def test_a_project_whose_deployments_were_removed_is_renamed(app: App) -> None:
+    slug = _sample(app)
+    _deployed(app, slug, "healthy", "stopped", "removed")
+    assert app.projects.rename(slug, "acme-help").slug == "acme-help"
+
+
+def test_a_deployed_project_is_not_deleted_so_its_container_is_never_orphaned(app: App) -> None:
+    slug = _sample(app)
+    _deployed(app, slug, "healthy", "removed")
+    deployment = _deployed(app, slug, "stopped", target="edge")  # stopped: its container is kept
+    with pytest.raises(InputError, match=rf"edge \(deployment {deployment}, stopped\)"):
+        app.projects.delete(slug)
+    assert app.projects.get(slug).slug == slug
+    _deployed(app, slug, "removed", target="edge")
+    app.projects.delete(slug)
+    with pytest.raises(NotFoundError):
+        app.projects.get(slug)
