@@ -10,7 +10,10 @@ the tabs' construction do not wait for the chart library (issue 16).
 
 from __future__ import annotations
 
+import gc
+import sys
 from collections.abc import Mapping, Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QShowEvent
@@ -18,6 +21,18 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
     from pixel_desktop.gui.widgets.plots import BuildBarsPlot, LivePlot
+
+
+def _plots() -> ModuleType:
+    """``widgets.plots``, imported on first use. Its heap (pyqtgraph, numpy) is then moved out
+    of the collector's reach, as MainWindow.start() does with the start-up heap: a full GC
+    pass over it, triggered by a log flood's allocations, would stall the GUI."""
+    first = "pixel_desktop.gui.widgets.plots" not in sys.modules
+    from pixel_desktop.gui.widgets import plots
+
+    if first:
+        gc.freeze()
+    return plots
 
 
 class _LazyPlot(QWidget):
@@ -115,9 +130,7 @@ class LiveChart(_LazyPlot):
             self._plot.reset()
 
     def _make(self) -> LivePlot:
-        from pixel_desktop.gui.widgets.plots import LivePlot
-
-        return LivePlot(*self._spec, **self._options)
+        return _plots().LivePlot(*self._spec, **self._options)
 
     def _replay(self, plot: LivePlot) -> None:
         if self._series is not None:
@@ -153,9 +166,7 @@ class BuildBarsChart(_LazyPlot):
             self._plot.show_line(ids, values, color)
 
     def _make(self) -> BuildBarsPlot:
-        from pixel_desktop.gui.widgets.plots import BuildBarsPlot
-
-        return BuildBarsPlot(*self._spec, **self._options)
+        return _plots().BuildBarsPlot(*self._spec, **self._options)
 
     def _replay(self, plot: BuildBarsPlot) -> None:
         if self._drawing is not None:
