@@ -416,9 +416,10 @@ class MainWindow(QMainWindow):
         self._sample_on_empty = sample_on_empty
         self.sidebar.show_loading()
         self.status_line.show_store("Store: opening…")
-        # Move the startup heap (Qt wrappers, pyqtgraph, SQLAlchemy, pydantic) out of the
-        # collector's reach: a full GC pass over it took ~200 ms and, triggered by a log
-        # flood's allocations on any thread, froze the GUI for that long.
+        # Move the startup heap (Qt wrappers, SQLAlchemy, pydantic) out of the collector's
+        # reach: a full GC pass over it took ~200 ms and, triggered by a log flood's
+        # allocations on any thread, froze the GUI for that long. (pyqtgraph's is moved when
+        # a chart first imports it: widgets.charts.)
         gc.collect()
         gc.freeze()
         # Docker and templates need no store: asked at once, beside the store's opening.
