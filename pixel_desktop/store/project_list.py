@@ -37,7 +37,8 @@ _SEARCH = (
     " WHERE lower(p.name) LIKE {p} ESCAPE '/' OR lower(p.slug) LIKE {p} ESCAPE '/'"
     " OR lower(c.name) LIKE {p} ESCAPE '/' OR lower(t.name) LIKE {p} ESCAPE '/'"
 )
-# How each driver names a parameter (sqlite3: named style; psycopg: pyformat).
+# How each driver names a parameter (sqlite3: named style; psycopg: pyformat, so the
+# statement may hold no other "%": psycopg would read it as a placeholder).
 _PATTERN = {"sqlite": ":pattern", "postgresql": "%(pattern)s"}
 _ORDER = " ORDER BY c.name_rank, lower(p.name), p.id"  # = lower(c.name), lower(p.name), p.id
 _FAQ_ENTRIES = {
