@@ -145,7 +145,12 @@ def make_workspace(root: Path, quick: bool) -> Workspace:
         env["DOCKER_HOST"] = docker_host
     env["DOCKER_BUILDKIT"] = "0"  # the engine uses the classic builder; compare like with like
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # Every `pixel` process starts as an installed app does, from cached bytecode (pip and the
+    # PyInstaller bundle ship it): the cache lives in the workspace, never in the checkout,
+    # and is written by each item's untimed warm-up. Without it every launch compiled the
+    # app's modules again while the anchors' libraries came precompiled from site-packages.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
     # The bench process itself runs store/engine code in-process against the same home.
     os.environ["PIXEL_HOME"] = str(home)
     os.environ.pop("PIXEL_STORE_URL", None)

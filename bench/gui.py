@@ -45,25 +45,10 @@ def _harness(ws: Workspace, *args: str, timeout: float) -> dict[str, Any]:
     return result
 
 
-def startup_env(ws: Workspace) -> dict[str, str]:
-    """Item 5's processes start as an installed app does: from cached bytecode.
-
-    The workspace sets PYTHONDONTWRITEBYTECODE (no .pyc files in the checkout), so every
-    launch would compile the app's own modules from source (~40 ms for the ~25 on the way to
-    the first frame, several times that under load) while the bare window's PySide6 comes
-    compiled from site-packages; a pip-installed or bundled app ships its bytecode. The
-    cache lives in the bench workspace (PYTHONPYCACHEPREFIX), for both sides alike, and is
-    written by each figure's untimed warm-up runs.
-    """
-    env = {key: value for key, value in ws.env.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(ws.root / "pycache")
-    return env
-
-
 def bench_startup(ws: Workspace, reps: int) -> list[Figure]:
     """Item 5: `pixel-desktop --screenshot` wall time / bare PySide6 window grab."""
     setup_projects(ws)
-    env = startup_env(ws)
+    env = ws.env  # cached bytecode for both sides (bench/common.py)
     shots = ws.root / "shots"
     shots.mkdir(exist_ok=True)
     app_cmd = [PIXEL_DESKTOP, "--screenshot", str(shots / "app.png"), "--project", SAMPLE_SLUG]
@@ -103,7 +88,7 @@ def bench_first_paint(ws: Workspace, reps: int) -> list[Figure]:
     user opens, on the bench store) / of a bare PySide6 QMainWindow, whole processes, in turn."""
     cmd = [sys.executable, str(HERE / "gui_harness.py"), "first-paint"]
     times: dict[str, list[float]] = {"app": [], "bare": []}
-    env = startup_env(ws)
+    env = ws.env  # cached bytecode for both sides (bench/common.py)
 
     def once(kind: str) -> float:
         start = time.perf_counter()
