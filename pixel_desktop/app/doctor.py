@@ -140,7 +140,10 @@ def _check_base_image(probes: DoctorProbes, checks: list[DoctorCheck]) -> None:
     else:
         checks.append(DoctorCheck(
             "base_image", ref, False, f"{ref} is not on the daemon; a build would pull it.",
-            f"While online: docker pull {ref}", offline_demo=True,
+            f"While online: docker pull {ref}. With no registry at hand: make one with "
+            "scripts/make-local-base-image.sh (Debian's debootstrap, as root) and set it in "
+            "Settings › General › Default base image (or PIXEL_BASE_IMAGE).",
+            offline_demo=True,
         ))
 
 

@@ -70,6 +70,6 @@ def test_doctor_names_a_base_image_that_is_not_on_the_daemon_and_how_to_get_it(
     assert result.returncode == 1, result.stderr
     out = result.stdout
     assert f"FAIL base_image {missing}: {missing} is not on the daemon" in out
-    assert f"fix: While online: docker pull {missing}" in out
+    assert f"fix: While online: docker pull {missing}." in out and "make-local-base-image.sh" in out
     assert "Offline demo: not ready, missing base_image" in out
     assert "Traceback" not in out + result.stderr

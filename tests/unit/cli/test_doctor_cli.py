@@ -89,7 +89,8 @@ def test_a_missing_base_image_and_cold_wheels_are_what_an_offline_demo_lacks() -
     assert not report.ok
     missing = report.missing_for_offline_demo
     assert [c.area for c in missing] == ["base_image", "wheelhouse"]
-    assert missing[0].fix == "While online: docker pull python:3.12-slim"
+    assert missing[0].fix.startswith("While online: docker pull python:3.12-slim. ")
+    assert "scripts/make-local-base-image.sh" in missing[0].fix and "PIXEL_BASE_IMAGE" in missing[0].fix
     assert missing[1].fix == "While online, build it once: pixel build acme-support-bot"
 
 
