@@ -64,6 +64,11 @@ def repo(slug: str) -> str:
     return repository(paths.default_store_url(), CLIENT_SLUG, slug)
 
 
+def store_images() -> str:
+    """The reference pattern of every image `pixel build` made in the bench store (cleanup)."""
+    return repo("*")
+
+
 def open_store(ws: Workspace) -> Any:
     from pixel_desktop.store import Store
 

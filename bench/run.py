@@ -134,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             try:
-                remove_images(ws, "pixel/pixel-bench/*", "pixel-bench/*")
+                from bench.builds import store_images  # pixel/<store id>/pixel-bench/*
+
+                remove_images(ws, "pixel/pixel-bench/*", "pixel-bench/*", store_images())
             except Exception as exc:  # cleanup must never hide the results
                 print(f"warning: could not remove the bench images: {exc}", file=sys.stderr)
             cleanup_root(root)
