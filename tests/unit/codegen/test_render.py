@@ -96,8 +96,9 @@ def test_dockerfile_layer_order_base_deps_code_knowledge_index_data(acme_spec):
     order = [_position(final, key) for key in (
         "COPY --from=dependencies /opt/venv", "COPY --from=dependencies /opt/model", "COPY main.py",
         "COPY assistant/", "COPY assistant_data/knowledge.json", 'RUN ["python", "-m", "assistant.vectors"]',
-        "COPY assistant_data/assistant.json", "USER", "HEALTHCHECK", "CMD")]
+        "USER", "HEALTHCHECK", "CMD", "COPY assistant_data/assistant.json")]
     assert order == sorted(order)
+    assert final[-1] == "COPY assistant_data/assistant.json /app/assistant_data/assistant.json"  # a prompt edit rebuilds one step
     assert max(i for i, line in enumerate(final) if line.startswith("COPY")) == _position(final, "COPY assistant_data/assistant.json")
     assert not any("wheels" in line for line in final)  # the wheels never become a layer of the image
     assert "--no-index --find-links /wheels" in text
@@ -112,6 +113,7 @@ def test_lexical_dockerfile_has_no_model_and_copies_the_data_last(acme_spec):
     build, final = _stages(files["Dockerfile"].text)
     assert not any("model" in line or "embedding" in line for line in build + final)
     assert max(i for i, line in enumerate(final) if line.startswith("COPY")) == _position(final, "COPY assistant_data/")
+    assert final[-1] == "COPY assistant_data/ /app/assistant_data/"  # nothing after it to rebuild
     assert NO_DEPS_MARKER not in requirements_for(files.values())
     assert "numpy" not in files["requirements.txt"].text
 
