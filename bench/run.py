@@ -74,6 +74,14 @@ def markdown(figures: list[Figure], meta: dict) -> str:
     lines = [
         f"Measured {meta['finished_at']} on {machine.one_line(meta['machine'])}"
         f"{' (quick mode: fewer repetitions)' if meta['quick'] else ''}.",
+    ]
+    # Re-runs since the full run, newest last; an item re-run later supersedes its earlier rows.
+    for rerun in meta.get("reruns", []):
+        if rerun["at"] > meta["finished_at"] and "machine" in rerun:
+            items = ", ".join(str(i) for i in rerun["items"])
+            noun = "Item" if len(rerun["items"]) == 1 else "Items"
+            lines.append(f"{noun} {items} re-measured {rerun['at']} on {machine.one_line(rerun['machine'])}.")
+    lines += [
         "",
         "| # | figure | measured | target | verdict |",
         "|---|---|---|---|---|",
@@ -145,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.update:  # a re-run of some items (e.g. after a shared daemon was restarted)
         previous = json.loads(out.read_text())
         kept = [Figure(**f) for f in previous["figures"] if f.get("source", f["item"]) not in only]
-        reruns = [*previous["meta"].get("reruns", []), {"items": sorted(only), "at": meta["finished_at"]}]
-        meta = {**previous["meta"], "reruns": reruns, "finished_at": meta["finished_at"]}
+        # The full run's time and machine stay the meta's; each re-run says its own (the
+        # README table then names which rows came from which machine).
+        rerun = {"items": sorted(only, key=int), "at": meta["finished_at"], "machine": meta["machine"]}
+        meta = {**previous["meta"], "reruns": [*previous["meta"].get("reruns", []), rerun]}
         figures = kept + figures
     order = {k: i for i, k in enumerate("123456789")}
     figures.sort(key=lambda f: order.get(f.item, 99))
