@@ -82,8 +82,10 @@ def test_a_real_build_samples_its_test_container_often_and_explains_its_cache_us
     assert event.status == "completed", event.error
     # dockerd serves a container's stats at most once a second (measured: a one-shot read
     # answers at once, the next ones on the daemon's 1 s tick); before, a point took ~3 s.
+    # So: a point per whole second of the test phase, and two at least (a line, not a dot);
+    # the sample's test phase now lasts 2.5-6 s, so a fixed floor of 4 failed a fast one.
     testing_s = event.result["phases"]["testing"]
-    assert len(tab.samples) >= max(4, int(testing_s)), (
+    assert len(tab.samples) >= max(2, int(testing_s)), (
         f"{len(tab.samples)} CPU/memory samples in a {testing_s:.1f} s test phase"
     )
     assert "steps reused from cache" in event.result["reuse"]
