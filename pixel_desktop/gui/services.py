@@ -166,9 +166,7 @@ class Services:
     def cancel_build(self, build_id: int) -> bool:
         """Cancel the build wherever it runs: this process, another process on this machine
         (a window closed with its builds kept), or a team worker. False when it has ended."""
-        if self.app.builds.cancel_here(build_id):
-            return True
-        try:
+        try:  # this process's runner first, then the request every other one polls
             self.app.builds.cancel(build_id)
         except InputError:  # it already finished
             return False

@@ -88,25 +88,30 @@ def _line_map(node: yaml.Node, loc: Loc, out: dict[Loc, int], seen_nodes: set[in
         seen: set[str] = set()
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):  # `? [a, b]`: unhashable, no field name
-                line = key_node.start_mark.line + 1
-                raise SpecError(
-                    f"line {line}: {_fmt_loc(loc)}: a key must be a plain field name, not a "
-                    "list or mapping; write the field name before the colon.",
-                    field=_fmt_loc(loc),
-                    line=line,
-                )
+                raise _collection_key_error(key_node, loc)
             key = key_node.value
             if key in seen:
-                raise SpecError(
-                    f"line {key_node.start_mark.line + 1}: {_fmt_loc((*loc, key))} is given twice",
-                    field=_fmt_loc((*loc, key)),
-                    line=key_node.start_mark.line + 1,
-                )
+                raise _duplicate_key_error(key_node, (*loc, key))
             seen.add(key)
             _line_map(value_node, (*loc, key), out, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _line_map(item, (*loc, index), out, seen_nodes)
+
+
+def _collection_key_error(key_node: yaml.Node, loc: Loc) -> SpecError:
+    line = key_node.start_mark.line + 1
+    return SpecError(
+        f"line {line}: {_fmt_loc(loc)}: a key must be a plain field name, not a "
+        "list or mapping; write the field name before the colon.",
+        field=_fmt_loc(loc),
+        line=line,
+    )
+
+
+def _duplicate_key_error(key_node: yaml.Node, field: Loc) -> SpecError:
+    line = key_node.start_mark.line + 1
+    return SpecError(f"line {line}: {_fmt_loc(field)} is given twice", field=_fmt_loc(field), line=line)
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -182,22 +187,12 @@ def _walk(
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):  # `? [a, b]`: unhashable, no field name
-                line = key_node.start_mark.line + 1
-                raise SpecError(
-                    f"line {line}: {_fmt_loc(loc)}: a key must be a plain field name, not a "
-                    "list or mapping; write the field name before the colon.",
-                    field=_fmt_loc(loc),
-                    line=line,
-                )
+                raise _collection_key_error(key_node, loc)
             if key_node.tag != _STR:
                 raise _PlainWalkDeclined
             key = key_node.value
             if key in mapping:
-                raise SpecError(
-                    f"line {key_node.start_mark.line + 1}: {_fmt_loc((*loc, key))} is given twice",
-                    field=_fmt_loc((*loc, key)),
-                    line=key_node.start_mark.line + 1,
-                )
+                raise _duplicate_key_error(key_node, (*loc, key))
             value = _walk(value_node, (*loc, key), lines, seen_nodes, deferred)
             mapping[key] = value
             if value is _DEFERRED:
