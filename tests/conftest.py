@@ -30,6 +30,10 @@ from services import Registry, SshHost
 
 # GUI tests render offscreen unless the developer chose a platform (e.g. xcb under Xvfb).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Every `pixel build` a test runs builds in its own process, as the test's fakes and
+# environment expect; the build server's tests turn it on for their own builds
+# (tests/integration/build/test_build_server_live.py and the CLI tests parametrized over both).
+os.environ["PIXEL_BUILD_SERVER"] = "off"
 
 
 @pytest.fixture(autouse=True)

@@ -42,6 +42,23 @@ def duration_s(record: BuildRecord) -> float | None:
     return None
 
 
+def build_result(record: BuildRecord, finished: dict[str, object]) -> dict[str, object]:
+    """The one JSON object `pixel build --json` prints: the final record, with the duration
+    and phases the runner reported when it finished (``BuildFinished.result``)."""
+    return {
+        "build_id": record.id,
+        "status": record.status,
+        "image": record.image_name,
+        "image_id": record.image_id,
+        "size_bytes": record.size_bytes,
+        "pushed_ref": record.pushed_ref,
+        "digest": record.digest,
+        "duration_s": finished.get("duration_s", duration_s(record)),
+        "phases": dict(record.phases or finished.get("phases") or {}),  # type: ignore[call-overload]
+        "error": record.error_message,
+    }
+
+
 def _builds_on_team_workers(runner: JobRunner) -> bool:
     """Team mode pushes from a worker with the worker's own keyring (README, Team mode): this
     machine's keyring may not hold that password, so the pre-check would refuse a good push."""

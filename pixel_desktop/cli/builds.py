@@ -12,14 +12,16 @@ import argparse
 import dataclasses
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pixel_desktop.app import App
 from pixel_desktop.app.builds import duration_s
 from pixel_desktop.cli import prune
 from pixel_desktop.cli.output import fmt_time, print_json, print_table
 from pixel_desktop.cli.progress_line import ProgressLine
 from pixel_desktop.events import BuildFinished, Event, LogLine, PhaseChanged, StepProgress
+
+if TYPE_CHECKING:
+    from pixel_desktop.app import App
 
 CANCEL_GRACE_S = 60
 
@@ -62,42 +64,71 @@ def register(sub: argparse._SubParsersAction) -> None:
     prune.register(bsub)
 
 
-def _result(record: Any, finished: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "build_id": record.id,
-        "status": record.status,
-        "image": record.image_name,
-        "image_id": record.image_id,
-        "size_bytes": record.size_bytes,
-        "pushed_ref": record.pushed_ref,
-        "digest": record.digest,
-        "duration_s": finished.get("duration_s", _duration(record)),
-        "phases": dict(record.phases or finished.get("phases") or {}),
-        "error": record.error_message,
-    }
+class _BuildPrinter:
+    """What `pixel build` prints, whether the build runs here or on the build server: the
+    log (on a terminal, phase and Docker step on one updating line below it), then the
+    result line or the `--json` object."""
 
+    def __init__(self, json_mode: bool) -> None:
+        self.json_mode = json_mode
+        self.finished: dict[str, Any] = {}
+        self.done = threading.Event()
+        self.progress = ProgressLine.for_stream(sys.stderr if json_mode else sys.stdout, plain=json_mode)
 
-_duration = duration_s
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, LogLine):
+            self.progress.log(event.text)
+        elif isinstance(event, PhaseChanged):
+            self.progress.phase(event.phase)
+        elif isinstance(event, StepProgress):
+            self.progress.step(event.step, event.total, event.instruction)
+        elif isinstance(event, BuildFinished):
+            self.finished.update(event.result)
+            self.done.set()
+
+    def cancelling(self, build_id: int) -> None:
+        self.progress.log(f"Cancelling build {build_id} ...")
+
+    def report(self, result: dict[str, Any]) -> int:
+        self.progress.close()
+        if self.json_mode:
+            print_json(result)
+        elif result.get("status") == "completed":
+            extra = f", pushed {result['pushed_ref']}@{result['digest']}" if result.get("pushed_ref") else ""
+            print(f"Build {result['build_id']} completed: {result['image']}{extra}")
+        else:
+            print(f"pixel: build {result['build_id']} {result['status']}: {result['error']}", file=sys.stderr)
+        return 0 if result.get("status") == "completed" else 1
 
 
 def cmd_build(args: argparse.Namespace, app: App) -> int:
-    stream = sys.stderr if args.json else sys.stdout
-    finished: dict[str, Any] = {}
-    done = threading.Event()
+    printer = _BuildPrinter(args.json)
+    if not getattr(args, "local", False):
+        code = _build_on_server(args, printer)
+        if code is not None:
+            return code
+    return _build_here(args, app, printer)
 
-    # On a terminal: phase and Docker step on one updating line below the log.
-    progress = ProgressLine.for_stream(stream, plain=args.json)
 
-    def on_event(event: Event) -> None:
-        if isinstance(event, LogLine):
-            progress.log(event.text)
-        elif isinstance(event, PhaseChanged):
-            progress.phase(event.phase)
-        elif isinstance(event, StepProgress):
-            progress.step(event.step, event.total, event.instruction)
-        elif isinstance(event, BuildFinished):
-            finished.update(event.result)
-            done.set()
+def _build_on_server(args: argparse.Namespace, printer: _BuildPrinter) -> int | None:
+    """Hand the build to the build server (README, "The build server"); None: build here."""
+    from pixel_desktop.app.build_server import client
+
+    request = client.BuildRequest(
+        args.slug, run_tests=not args.no_test, push_registry=args.push, no_cache=args.no_cache
+    )
+    outcome = client.build(request, getattr(args, "store", None), printer.on_event, printer.cancelling)
+    if outcome is None:
+        return None
+    if outcome.result is None:
+        printer.progress.close()
+        print(f"pixel: {outcome.error}", file=sys.stderr)
+        return outcome.exit_code
+    return printer.report(outcome.result)
+
+
+def _build_here(args: argparse.Namespace, app: App, printer: _BuildPrinter) -> int:
+    from pixel_desktop.app.builds import build_result
 
     unsubscribe = None
     if getattr(args, "local", False):
@@ -107,29 +138,21 @@ def cmd_build(args: argparse.Namespace, app: App) -> int:
             args.slug, run_tests=not args.no_test, push_registry=args.push, no_cache=args.no_cache
         )
         # The job's events from its first one (replayed), then live: no line is missed.
-        unsubscribe = app.bus.subscribe_job(job, on_event)
+        unsubscribe = app.bus.subscribe_job(job, printer.on_event)
         try:
-            while not done.wait(0.25):
+            while not printer.done.wait(0.25):
                 pass
         except KeyboardInterrupt:
-            progress.log(f"Cancelling build {job.id} ...")
+            printer.cancelling(job.id)
             app.builds.cancel_here(job)
-            done.wait(CANCEL_GRACE_S)
+            printer.done.wait(CANCEL_GRACE_S)
         record = app.builds.wait(job, timeout=CANCEL_GRACE_S)
     finally:
         app.jobs.shutdown(timeout=CANCEL_GRACE_S)
         if unsubscribe is not None:
             unsubscribe()
-        progress.close()
-    result = _result(record, finished)
-    if args.json:
-        print_json(result)
-    elif record.status == "completed":
-        extra = f", pushed {record.pushed_ref}@{record.digest}" if record.pushed_ref else ""
-        print(f"Build {record.id} completed: {record.image_name}{extra}")
-    else:
-        print(f"pixel: build {record.id} {record.status}: {record.error_message}", file=sys.stderr)
-    return 0 if record.status == "completed" else 1
+        printer.progress.close()
+    return printer.report(build_result(record, printer.finished))
 
 
 def cmd_list(args: argparse.Namespace, app: App) -> int:
@@ -146,7 +169,7 @@ def cmd_list(args: argparse.Namespace, app: App) -> int:
             r.project_slug,
             r.status,
             fmt_time(r.created_at),
-            f"{_duration(r):.0f}s" if _duration(r) is not None else "-",
+            f"{duration_s(r):.0f}s" if duration_s(r) is not None else "-",
             r.pushed_ref or r.image_name or "-",
         )
         for r in records
@@ -157,7 +180,7 @@ def cmd_list(args: argparse.Namespace, app: App) -> int:
 
 def _record_dict(record: Any) -> dict[str, Any]:
     data = dataclasses.asdict(record)
-    data["duration_s"] = _duration(record)
+    data["duration_s"] = duration_s(record)
     return data
 
 
@@ -175,7 +198,7 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
         for line in app.builds.log(record.id):
             sys.stdout.write(line + "\n")
         return 0
-    took = _duration(record)
+    took = duration_s(record)
     fields = [
         ("build", record.id),
         ("project", record.project_slug),

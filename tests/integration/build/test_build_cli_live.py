@@ -7,31 +7,28 @@ must cancel cleanly, and `pixel builds cancel` must reach a build running in ano
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import signal
-import subprocess
-import sys
-import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from services import docker_cli
+from cli_build_helpers import (
+    import_spec,
+    make_slow_templates,
+    no_container_with,
+    pixel,
+    start_until,
+)
 
 from pixel_desktop import paths
 from pixel_desktop.build.registry_api import RegistryAPI
 from pixel_desktop.errors import RegistryError
-from pixel_desktop.spec import dump_spec, load_spec_file, spec_from_data
-from pixel_desktop.spec.yaml_io import spec_to_data
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
-PIXEL = [sys.executable, "-m", "pixel_desktop.cli.main"]
-CEILING_S = 600
 RESULT_KEYS = {
     "build_id",
     "status",
@@ -46,31 +43,9 @@ RESULT_KEYS = {
 }
 
 
-def pixel(
-    *args: str,
-    stdin: str | None = None,
-    env: dict[str, str] | None = None,
-    timeout: float = CEILING_S,
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*PIXEL, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
-
-
-def import_spec(tmp_path: Path, **changes: Any) -> str:
-    data = spec_to_data(load_spec_file(paths.sample_spec_file()))
-    data.update(changes)
-    spec = spec_from_data(data)
-    file = tmp_path / f"{uuid.uuid4().hex[:6]}.yaml"
-    file.write_text(dump_spec(spec), encoding="utf-8")
-    result = pixel("projects", "import", str(file))
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+@pytest.fixture
+def slow_templates(tmp_path: Path) -> tuple[Path, str]:
+    return make_slow_templates(tmp_path)
 
 
 @pytest.fixture
@@ -78,61 +53,25 @@ def env(docker_host: str, base_image: str) -> dict[str, str]:
     return {"DOCKER_HOST": docker_host, "PIXEL_BASE_IMAGE": base_image}
 
 
-@pytest.fixture
-def slow_templates(tmp_path: Path) -> tuple[Path, str]:
-    """A copy of the template sets whose Dockerfile has a 120 s RUN step."""
-    templates = tmp_path / "templates"
-    shutil.copytree(paths.templates_root(), templates)
-    marker = f"pixel-long-step-{uuid.uuid4().hex[:8]}"
-    dockerfile = templates / "_common" / "Dockerfile.j2"
-    dockerfile.write_text(
-        dockerfile.read_text().replace(
-            "WORKDIR /app", f"RUN echo {marker} && sleep 120\n\nWORKDIR /app", 1
-        )
-    )
-    return templates, marker
-
-
-def start_until(args: list[str], env: dict[str, str], marker: str, stream: str):
-    proc = subprocess.Popen(
-        [*PIXEL, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **env},
-    )
-    seen = threading.Event()
-    captured: dict[str, list[str]] = {"stdout": [], "stderr": []}
-
-    def pump(name: str) -> None:
-        for line in getattr(proc, name):
-            captured[name].append(line)
-            if name == stream and line.strip() == marker:
-                seen.set()
-
-    threads = [threading.Thread(target=pump, args=(n,), daemon=True) for n in captured]
-    for t in threads:
-        t.start()
-    assert seen.wait(CEILING_S), "".join(captured["stderr"])[-2000:]
-    return proc, captured, threads
-
-
-def no_container_with(docker_host: str, marker: str) -> bool:
-    """No container on the test daemon runs a command with ``marker`` (within 5 s)."""
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        ps = docker_cli(docker_host, "ps", "-a", "--no-trunc", "--format", "{{.Command}}").stdout
-        if marker not in ps:
-            return True
-        time.sleep(0.2)
-    return False
+@pytest.fixture(params=["in-process", "build-server"])
+def build_env(request: pytest.FixtureRequest, env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """``env`` for a `pixel build` that runs in its own process, or on the build server (the
+    default outside tests: README, "The build server"); the server is stopped afterwards."""
+    if request.param == "in-process":
+        yield env
+        return
+    on = {**env, "PIXEL_BUILD_SERVER": "on", "PIXEL_BUILD_SERVER_IDLE_S": "120"}
+    try:
+        yield on
+    finally:
+        pixel("build-server", "stop", env=on)
 
 
 def test_build_json_prints_exactly_one_result_object_and_logs_to_stderr(
-    tmp_path: Path, env: dict[str, str]
+    tmp_path: Path, build_env: dict[str, str]
 ) -> None:
     slug = import_spec(tmp_path)
-    result = pixel("build", slug, "--json", env=env)
+    result = pixel("build", slug, "--json", env=build_env)
     assert result.returncode == 0, result.stderr[-3000:]
     data = json.loads(result.stdout)
     assert set(data) == RESULT_KEYS
@@ -228,12 +167,12 @@ def test_unreachable_daemon_fails_with_one_sentence_naming_the_host(
 
 
 def test_ctrl_c_cancels_the_build_cleanly(
-    tmp_path: Path, env: dict[str, str], slow_templates: tuple[Path, str]
+    tmp_path: Path, build_env: dict[str, str], slow_templates: tuple[Path, str]
 ) -> None:
     templates, marker = slow_templates
     slug = import_spec(tmp_path, slug="ctrlc-bot", name="CtrlC Bot")
     proc, captured, threads = start_until(
-        ["build", slug], {**env, "PIXEL_TEMPLATES_DIR": str(templates)}, marker, "stdout"
+        ["build", slug], {**build_env, "PIXEL_TEMPLATES_DIR": str(templates)}, marker, "stdout"
     )
     t0 = time.monotonic()
     proc.send_signal(signal.SIGINT)
@@ -242,18 +181,18 @@ def test_ctrl_c_cancels_the_build_cleanly(
     for t in threads:
         t.join(timeout=5)
     assert "cancelled" in "".join(captured["stderr"])
-    assert no_container_with(env["DOCKER_HOST"], marker)
+    assert no_container_with(build_env["DOCKER_HOST"], marker)
     listed = json.loads(pixel("builds", "list", slug, "--json").stdout)
     assert listed[0]["status"] == "cancelled"
 
 
 def test_builds_cancel_from_another_process_stops_the_running_build(
-    tmp_path: Path, env: dict[str, str], slow_templates: tuple[Path, str]
+    tmp_path: Path, build_env: dict[str, str], slow_templates: tuple[Path, str]
 ) -> None:
     templates, marker = slow_templates
     slug = import_spec(tmp_path, slug="remote-cancel-bot", name="Remote Cancel Bot")
     proc, captured, threads = start_until(
-        ["build", slug, "--json"], {**env, "PIXEL_TEMPLATES_DIR": str(templates)}, marker, "stderr"
+        ["build", slug, "--json"], {**build_env, "PIXEL_TEMPLATES_DIR": str(templates)}, marker, "stderr"
     )
     build_id = json.loads(pixel("builds", "list", slug, "--json").stdout)[0]["id"]
     t0 = time.monotonic()
@@ -265,7 +204,7 @@ def test_builds_cancel_from_another_process_stops_the_running_build(
         t.join(timeout=5)
     data = json.loads("".join(captured["stdout"]))
     assert data["status"] == "cancelled"
-    assert no_container_with(env["DOCKER_HOST"], marker)
+    assert no_container_with(build_env["DOCKER_HOST"], marker)
     again = pixel("builds", "cancel", str(build_id))
     assert again.returncode == 2 and "already finished" in again.stderr
 

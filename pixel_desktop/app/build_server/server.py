@@ -1,0 +1,348 @@
+"""The build server: a `pixel` process that stays up between builds and runs them for
+`pixel build` over a private Unix socket.
+
+Why it exists: a warm `docker build` takes a few tenths of a second, while starting Python
+with pydantic, SQLAlchemy, docker-py and Jinja took about a second before the first build
+step. The server pays that once; a `pixel build` that finds one imports almost nothing,
+hands over the build and prints the same events an in-process build prints. The first
+`pixel build` starts it (``client.py``); it exits after ``identity.idle_seconds()`` with no
+build and no client, when its data folder or socket disappears, on SIGTERM, or on
+`pixel build-server stop`.
+
+The build runs on this process's job runner exactly as in `pixel build` itself (same App,
+same records, logs and cancel requests), so `pixel builds cancel N` from another terminal
+and the desktop app's Cancel reach it the usual way. A client that goes away (Ctrl-C
+pressed twice, a killed terminal) cancels its build, as a killed `pixel build` always did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import queue
+import signal
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pixel_desktop import __version__, paths
+from pixel_desktop.app.build_server import wire
+from pixel_desktop.app.build_server.identity import Identity, idle_seconds
+from pixel_desktop.errors import PixelError
+from pixel_desktop.events import BuildFinished, Event, JobRef
+
+log = logging.getLogger(__name__)
+
+ACCEPT_POLL_S = 0.5
+REQUEST_TIMEOUT_S = 10.0
+RESULT_GRACE_S = 60.0
+
+
+def _peer_uid(conn: socket.socket) -> int | None:
+    """The connecting process's uid (Linux); None where the OS does not say (the socket's
+    0700 folder is then the only guard)."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return None
+    raw = conn.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+    return int(struct.unpack("3i", raw)[1])
+
+
+class BuildServer:
+    """Serves one identity (fingerprint) until idle; ``app_factory`` makes its App."""
+
+    def __init__(self, ident: Identity, app_factory: Callable[[], Any], *, idle_s: float | None = None) -> None:
+        self.ident = ident
+        self._app_factory = app_factory
+        self._idle_s = idle_seconds() if idle_s is None else idle_s
+        self._app: Any = None
+        self._lock = threading.Lock()
+        self._clients = 0
+        self._last_activity = time.monotonic()
+        self._stop = threading.Event()
+        self._stop_now = False
+        self._started_at = time.time()
+        self._sock: socket.socket | None = None
+        self._socket_inode: int | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def serve(self, ready: Callable[[str], None]) -> int:
+        """Listen until idle or stopped. ``ready`` gets "ready" once a client may connect
+        (or another server already holds this identity), else "error: <why>"."""
+        lock_fd = os.open(self.ident.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                ready("ready")  # another server holds this identity; clients retry connect
+                return 0
+            try:
+                self._app = self._app_factory()
+                self._warm_up()
+                self._listen()
+            except PixelError as exc:
+                ready(f"error: {exc}")
+                return exc.exit_code
+            except Exception as exc:
+                log.exception("the build server could not start")
+                ready(f"error: {exc.__class__.__name__}: {exc}")
+                return 1
+            self._write_info()
+            ready("ready")
+            signal.signal(signal.SIGTERM, self._on_sigterm)
+            try:
+                self._accept_loop()
+            finally:
+                self._close()
+            return 0
+        finally:
+            os.close(lock_fd)
+
+    def _warm_up(self) -> None:
+        """Open the store, start the runner and import the build path now, not on the first
+        request (the first `pixel build` waits for "ready" either way)."""
+        app = self._app
+        app.context.store  # noqa: B018 - opens (and migrates) the store
+        app.builds.engine  # noqa: B018 - the job runner, with the pipeline and Docker modules
+        import pixel_desktop.codegen  # noqa: F401 - Jinja and the templates' helpers
+
+    def _listen(self) -> None:
+        path = self.ident.socket_path
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # a dead server's socket: we hold the identity's lock
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old_umask = os.umask(0o177)
+        try:
+            sock.bind(str(path))
+        finally:
+            os.umask(old_umask)
+        sock.listen(16)
+        sock.settimeout(ACCEPT_POLL_S)
+        self._sock = sock
+        self._socket_inode = os.stat(path).st_ino
+
+    def _write_info(self) -> None:
+        info = {
+            "pid": os.getpid(),
+            "home": self.ident.home,
+            "fingerprint": self.ident.fingerprint,
+            "socket": str(self.ident.socket_path),
+            "version": __version__,
+            "started_at": self._started_at,
+        }
+        tmp = self.ident.info_path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(info, handle)
+        os.replace(tmp, self.ident.info_path)
+
+    def _on_sigterm(self, _signum: int, _frame: object) -> None:
+        self._stop_now = True
+        self._stop.set()
+
+    def _close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+        for path in (self.ident.socket_path, self.ident.info_path):
+            with contextlib.suppress(OSError):
+                if path == self.ident.socket_path and os.stat(path).st_ino != self._socket_inode:
+                    continue  # another server's socket by now
+                path.unlink()
+        if self._app is not None:
+            self._app.close(job_grace_s=RESULT_GRACE_S)
+
+    # ------------------------------------------------------------------ accept loop
+    def _busy(self) -> bool:
+        with self._lock:
+            if self._clients:
+                return True
+        counts = self._app.builds.counts()
+        return bool(counts.queued or counts.running)
+
+    def _should_exit(self) -> str | None:
+        if self._stop_now:
+            return "stopped (SIGTERM)"
+        busy = self._busy()
+        if busy:
+            self._last_activity = time.monotonic()
+            return None
+        if self._stop.is_set():
+            return "stopped on request"
+        if time.monotonic() - self._last_activity >= self._idle_s:
+            return f"idle for {self._idle_s:.0f} s"
+        if not os.path.isdir(self.ident.home):
+            return "its data folder is gone"
+        try:
+            if os.stat(self.ident.socket_path).st_ino != self._socket_inode:
+                return "its socket was replaced"
+        except OSError:
+            return "its socket was removed"
+        return None
+
+    def _accept_loop(self) -> None:
+        assert self._sock is not None
+        log.info("build server %s serving %s (pid %d)", self.ident.fingerprint, self.ident.home, os.getpid())
+        while True:
+            reason = self._should_exit()
+            if reason:
+                log.info("build server exiting: %s", reason)
+                return
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                if self._stop.is_set():
+                    continue
+                raise
+            with self._lock:
+                self._clients += 1
+                self._last_activity = time.monotonic()
+            threading.Thread(target=self._serve_client, args=(conn,), name="build-server-client", daemon=True).start()
+
+    # ------------------------------------------------------------------ one client
+    def _serve_client(self, conn: socket.socket) -> None:
+        try:
+            with conn:
+                uid = _peer_uid(conn)
+                if uid is not None and uid != os.geteuid():
+                    log.warning("refused a client of uid %d", uid)
+                    return
+                conn.settimeout(REQUEST_TIMEOUT_S)
+                reader = wire.LineReader(conn)
+                request = reader.read()
+                if request is None:
+                    return
+                conn.settimeout(None)
+                self._answer(conn, reader, request)
+        except (OSError, ValueError) as exc:
+            log.info("a client connection ended: %s", exc)
+        finally:
+            with self._lock:
+                self._clients -= 1
+                self._last_activity = time.monotonic()
+
+    def _answer(self, conn: socket.socket, reader: wire.LineReader, request: dict[str, Any]) -> None:
+        op = request.get("op")
+        if op == "ping":
+            counts = self._app.builds.counts()
+            conn.sendall(wire.dump({
+                "type": "pong", "pid": os.getpid(), "fingerprint": self.ident.fingerprint,
+                "started_at": self._started_at, "running": counts.running, "queued": counts.queued,
+                "idle_s": self._idle_s,
+            }))
+        elif op == "stop":
+            counts = self._app.builds.counts()
+            self._stop.set()
+            conn.sendall(wire.dump({"type": "stopping", "pid": os.getpid(), "running": counts.running + counts.queued}))
+        elif op == "build":
+            if request.get("fingerprint") != self.ident.fingerprint or request.get("protocol") != wire.PROTOCOL:
+                conn.sendall(wire.dump({"type": "refused", "reason": "another identity"}))
+            elif self._stop.is_set():
+                conn.sendall(wire.dump({"type": "refused", "reason": "stopping"}))
+            else:
+                self._build(conn, reader, request)
+        else:
+            conn.sendall(wire.dump({"type": "error", "message": f"unknown request {op!r}", "exit_code": 2}))
+
+    def _build(self, conn: socket.socket, reader: wire.LineReader, request: dict[str, Any]) -> None:
+        app = self._app
+        try:
+            job = app.builds.submit(
+                str(request.get("slug")),
+                run_tests=bool(request.get("run_tests", True)),
+                push_registry=request.get("push_registry"),
+                no_cache=bool(request.get("no_cache", False)),
+            )
+        except PixelError as exc:
+            conn.sendall(wire.dump({"type": "error", "message": str(exc), "exit_code": exc.exit_code}))
+            return
+        except Exception as exc:
+            log.exception("submitting a build failed")
+            conn.sendall(wire.dump({
+                "type": "error", "exit_code": 1,
+                "message": f"unexpected error: {exc.__class__.__name__}: {exc} (see {paths.logs_dir() / 'build-server.log'})",
+            }))
+            return
+        log.info("build %d of %s: running for a client", job.id, request.get("slug"))
+        outbox: queue.Queue[dict[str, Any]] = queue.Queue()
+        finished: dict[str, Any] = {}
+
+        def on_event(event: Event) -> None:
+            message = wire.encode_event(event)
+            if message is not None:
+                outbox.put(message)
+            if isinstance(event, BuildFinished):
+                finished.update(event.result)
+                outbox.put({"type": "_finished"})
+
+        unsubscribe = app.bus.subscribe_job(job, on_event)
+        threading.Thread(
+            target=self._watch_client, args=(reader, job), name="build-server-cancel", daemon=True
+        ).start()
+        try:
+            while True:
+                message = outbox.get()
+                if message["type"] == "_finished":
+                    break
+                conn.sendall(wire.dump(message))
+            from pixel_desktop.app.builds import build_result
+
+            record = app.builds.wait(job, timeout=RESULT_GRACE_S)
+            conn.sendall(wire.dump({"type": "done", "result": build_result(record, finished)}))
+        except OSError:
+            app.builds.cancel_here(job)  # the client went away: as a killed `pixel build`
+        finally:
+            unsubscribe()
+
+    def _watch_client(self, reader: wire.LineReader, job: JobRef) -> None:
+        """Cancel the build when the client asks (Ctrl-C) or disappears before it ended."""
+        try:
+            while True:
+                message = reader.read()
+                if message is None:
+                    break
+                if message.get("op") == "cancel":
+                    self._app.builds.cancel_here(job)
+        except (OSError, ValueError):
+            pass
+        if self._app.builds.cancel_here(job):
+            log.info("build %d cancelled: its client went away", job.id)
+
+
+def serve(store_arg: str | None, expected_fingerprint: str) -> int:
+    """`pixel build-server serve`: run the server for this process's identity. The first
+    line on stdout is "ready" or "error: <why>" (read by the `pixel build` that started
+    it); stdout is then closed, and the log goes to stderr (the build-server log file)."""
+    import sys
+
+    from pixel_desktop.app import App
+    from pixel_desktop.app.build_server import identity
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s", force=True
+    )
+
+    def ready(line: str) -> None:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+
+    ident = identity.current(store_arg)
+    if ident is None:
+        ready("error: no private runtime folder for its socket")
+        return 1
+    if ident.fingerprint != expected_fingerprint:
+        # The spawning `pixel build` sees another environment than this process: building
+        # here would not be building as it would; it builds in its own process instead.
+        ready("error: its environment differs from the `pixel build` that started it")
+        return 1
+    return BuildServer(ident, lambda: App(store_url=store_arg)).serve(ready)
