@@ -88,24 +88,29 @@ def setup_projects(ws: Workspace) -> None:
 _DAEMON_GONE = ("stopped responding", "Cannot reach the Docker daemon")
 
 
-def pixel_build(ws: Workspace, slug: str, *flags: str) -> tuple[float, dict[str, Any]]:
+def pixel_build(
+    ws: Workspace, slug: str, *flags: str, env: dict[str, str] | None = None
+) -> tuple[float, dict[str, Any]]:
     """Wall time of `pixel build SLUG --no-test` and its JSON result (cached steps added).
 
     The daemon is shared with other test runs that may restart it; a build that failed only
     because the daemon went away is run once more (the failed attempt is not timed).
     """
     try:
-        return _pixel_build_once(ws, slug, *flags)
+        return _pixel_build_once(ws, slug, *flags, env=env)
     except BenchError as exc:
         if not any(s in str(exc) for s in _DAEMON_GONE):
             raise
         print(f"   (daemon went away during `pixel build {slug}`; waiting for it and retrying once)", flush=True)
         ws.require_docker()
-        return _pixel_build_once(ws, slug, *flags)
+        return _pixel_build_once(ws, slug, *flags, env=env)
 
 
-def _pixel_build_once(ws: Workspace, slug: str, *flags: str) -> tuple[float, dict[str, Any]]:
-    wall, proc = timed([PIXEL, "build", slug, "--no-test", "--json", *flags], env=ws.env, check=False)
+def _pixel_build_once(
+    ws: Workspace, slug: str, *flags: str, env: dict[str, str] | None = None
+) -> tuple[float, dict[str, Any]]:
+    cmd = [PIXEL, "build", slug, "--no-test", "--json", *flags]
+    wall, proc = timed(cmd, env=env or ws.env, check=False)
     try:
         result = json.loads(proc.stdout)
     except ValueError as exc:
@@ -222,9 +227,31 @@ def bench_build_overhead(ws: Workspace, state: BuildState, reps: int) -> list[Fi
                 details={"note": "without `pixel` process start-up and shutdown"},
             )
         )
+    figures.append(_warm_without_server(ws, ctx, reps))
     figures.extend(_incremental(ws, runs["pixel_cold"], reps, engine_s, cached))
     remove_images(ws, CLI_REPO)
     return figures
+
+
+def _warm_without_server(ws: Workspace, ctx: Path, reps: int) -> Figure:
+    """Warm `pixel build` with the build server off (PIXEL_BUILD_SERVER=off): what a build
+    costs when no server is up yet (the first of a session, or where none can run), so the
+    table shows what the server buys and what remains without it."""
+    off = {**ws.env, "PIXEL_BUILD_SERVER": "off"}
+    pixel_s: list[float] = []
+    docker_s: list[float] = []
+    for i in range(reps):
+        order = ("pixel", "cli") if i % 2 == 0 else ("cli", "pixel")
+        for kind in order:
+            if kind == "pixel":
+                pixel_s.append(pixel_build(ws, SAMPLE_SLUG, env=off)[0])
+            else:
+                docker_s.append(cli_build(ws, ctx, f"{CLI_REPO}:off{i}", nocache=False)[0])
+    return figure(
+        "1", "  warm, build server off: pixel build / docker build", median(pixel_s) / median(docker_s), "x",
+        details={"pixel_build_s": pixel_s, "docker_build_s": docker_s,
+                 "note": "each `pixel build` starts Python, the store, Docker and Jinja itself"},
+    )
 
 
 def _incremental(

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import machine
 from bench.common import (
+    PIXEL,
     REPO,
     Figure,
     Workspace,
@@ -34,6 +35,7 @@ from bench.common import (
     error_figure,
     make_workspace,
     remove_images,
+    run,
 )
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -140,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"   {f.name}: {f.shown}  [{f.verdict}]", flush=True)
             figures.extend(got)
     finally:
+        run([PIXEL, "build-server", "stop"], env=ws.env, check=False)  # the bench's servers
         if not args.keep:
             try:
                 from bench.builds import store_images  # pixel/<store id>/pixel-bench/*

@@ -14,7 +14,6 @@ import contextlib
 import os
 import select
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -83,6 +82,8 @@ def start(ident: Identity, store_arg: str | None) -> None:
     """Start a server for ``ident`` and wait until it accepts clients (ServerUnavailable with
     its own words when it cannot start). It runs in a session of its own, so closing the
     terminal does not stop it, and logs to ``<data folder>/logs/build-server.log``."""
+    import subprocess  # only when starting one
+
     log_path = paths.private_file(paths.logs_dir() / "build-server.log")
     with open(log_path, "ab") as log_file:
         proc = subprocess.Popen(

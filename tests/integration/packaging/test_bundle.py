@@ -207,22 +207,36 @@ def test_frozen_cli_runs_on_a_postgresql_store(bundle: Bundle, pg_url: str) -> N
 def test_frozen_cli_builds_the_sample_against_the_real_daemon(
     bundle: Bundle, docker_host: str, base_image: str
 ) -> None:
-    env = bundle_env(DOCKER_HOST=docker_host, PIXEL_BASE_IMAGE=base_image)
+    # As a user runs it: the first build starts the bundle's build server, the second
+    # runs on it (the server is the frozen `pixel` itself, started with `build-server serve`).
+    env = bundle_env(DOCKER_HOST=docker_host, PIXEL_BASE_IMAGE=base_image, PIXEL_BUILD_SERVER="on")
     ok(
         [bundle.pixel, "projects", "import", bundle.data / "examples" / "acme-support.yaml"],
         env=env,
     )
-    proc = run(
-        [bundle.pixel, "build", "acme-support-bot", "--json"], env=env, timeout=BUILD_RUN_TIMEOUT_S
-    )
-    assert proc.returncode == 0, (
-        f"frozen build failed:\n{proc.stderr[-6000:]}\n{proc.stdout[-2000:]}"
-    )
-    result = json.loads(proc.stdout)
-    assert result["status"] == "completed", result
-    assert result["image_id"], result
-    # The wheelhouse was filled by the bundle's own pip (`pixel -m pip download`).
-    assert any((Path(env["PIXEL_HOME"]) / "wheelhouse").rglob("*.whl"))
+    try:
+        proc = run(
+            [bundle.pixel, "build", "acme-support-bot", "--json"], env=env, timeout=BUILD_RUN_TIMEOUT_S
+        )
+        assert proc.returncode == 0, (
+            f"frozen build failed:\n{proc.stderr[-6000:]}\n{proc.stdout[-2000:]}"
+        )
+        result = json.loads(proc.stdout)
+        assert result["status"] == "completed", result
+        assert result["image_id"], result
+        # The wheelhouse was filled by the bundle's own pip (`pixel -m pip download`).
+        assert any((Path(env["PIXEL_HOME"]) / "wheelhouse").rglob("*.whl"))
+        again = run(
+            [bundle.pixel, "build", "acme-support-bot", "--json", "--no-test"], env=env,
+            timeout=BUILD_RUN_TIMEOUT_S,
+        )
+        assert again.returncode == 0, again.stderr[-6000:]
+        second = json.loads(again.stdout)["build_id"]
+        assert "takes this shell's builds" in ok([bundle.pixel, "build-server", "status"], env=env).stdout
+        server_log = (Path(env["PIXEL_HOME"]) / "logs" / "build-server.log").read_text()
+        assert f"build {second} of acme-support-bot: running for a client" in server_log
+    finally:
+        run([bundle.pixel, "build-server", "stop"], env=env)
 
 
 @pytest.mark.keyring
