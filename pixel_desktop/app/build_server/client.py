@@ -227,7 +227,7 @@ class ServerInfo:
     running: int = 0
 
 
-def _ask(socket_path: str, request: dict[str, Any], timeout: float = 5.0) -> dict[str, Any] | None:
+def ask(socket_path: str, request: dict[str, Any], timeout: float = 5.0) -> dict[str, Any] | None:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
@@ -247,7 +247,7 @@ def servers(store_arg: str | None) -> list[ServerInfo]:
     mine = identity.current(store_arg)
     found = []
     for info in identity.known_servers(str(paths.home())):
-        pong = _ask(str(info.get("socket")), {"op": "ping"})
+        pong = ask(str(info.get("socket")), {"op": "ping"})
         found.append(ServerInfo(
             pid=int(str(info.get("pid", 0))),
             started_at=float(str(info.get("started_at", 0))),
@@ -263,7 +263,7 @@ def stop_all() -> list[ServerInfo]:
     first); what each said, as ServerInfo (``running``: builds it still finishes)."""
     stopped = []
     for info in identity.known_servers(str(paths.home())):
-        said = _ask(str(info.get("socket")), {"op": "stop"})
+        said = ask(str(info.get("socket")), {"op": "stop"})
         if said is None:
             with contextlib.suppress(OSError):
                 os.unlink(str(info["info_path"]))  # a server that died without cleaning up

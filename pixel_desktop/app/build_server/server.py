@@ -95,6 +95,7 @@ class BuildServer:
                 return 1
             self._write_info()
             ready("ready")
+            self._retire_others()
             signal.signal(signal.SIGTERM, self._on_sigterm)
             try:
                 self._accept_loop()
@@ -141,6 +142,17 @@ class BuildServer:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(info, handle)
         os.replace(tmp, self.ident.info_path)
+
+    def _retire_others(self) -> None:
+        """Ask this data folder's other servers (older settings, code or environment) to
+        exit if idle; a busy one finishes and then idles out as usual."""
+        from pixel_desktop.app.build_server.client import ask
+        from pixel_desktop.app.build_server.identity import known_servers
+
+        for info in known_servers(self.ident.home):
+            if info.get("fingerprint") != self.ident.fingerprint:
+                said = ask(str(info.get("socket")), {"op": "retire"})
+                log.info("asked build server %s to retire: %s", info.get("pid"), (said or {}).get("type", "no answer"))
 
     def _on_sigterm(self, _signum: int, _frame: object) -> None:
         self._stop_now = True
@@ -241,6 +253,16 @@ class BuildServer:
             counts = self._app.builds.counts()
             self._stop.set()
             conn.sendall(wire.dump({"type": "stopping", "pid": os.getpid(), "running": counts.running + counts.queued}))
+        elif op == "retire":
+            # A newer server of this data folder took over: exit now if nothing is running
+            # (one idle server per data folder, not one per edit of the settings or code).
+            counts = self._app.builds.counts()
+            with self._lock:
+                others = self._clients - 1
+            idle = not (counts.queued or counts.running or others)
+            if idle:
+                self._stop.set()
+            conn.sendall(wire.dump({"type": "retiring" if idle else "busy", "pid": os.getpid()}))
         elif op == "build":
             if request.get("fingerprint") != self.ident.fingerprint or request.get("protocol") != wire.PROTOCOL:
                 conn.sendall(wire.dump({"type": "refused", "reason": "another identity"}))

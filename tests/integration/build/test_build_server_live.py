@@ -107,7 +107,9 @@ def test_a_killed_pixel_build_cancels_its_build_on_the_server(
     pixel("build-server", "stop", env=env)
 
 
-def test_a_settings_edit_gets_a_server_of_its_own(tmp_path: Path, on: dict[str, str]) -> None:
+def test_a_settings_edit_gets_a_new_server_and_the_old_idle_one_exits(
+    tmp_path: Path, on: dict[str, str]
+) -> None:
     slug = import_spec(tmp_path)
     assert pixel("build", slug, "--json", "--no-test", env=on).returncode == 0
     [before] = servers(on)
@@ -118,10 +120,30 @@ def test_a_settings_edit_gets_a_server_of_its_own(tmp_path: Path, on: dict[str, 
     assert "other settings, code or environment" in " ".join(servers(on)[0])
     result = pixel("build", slug, "--json", "--no-test", env=on)
     assert result.returncode == 0, result.stderr[-3000:]
-    rows = servers(on)
-    assert len(rows) == 2
-    current = [r for r in rows if "takes this shell's builds" in " ".join(r)]
-    assert [r[0] for r in current] != [before[0]] and len(current) == 1
+    assert wait_for(lambda: not _alive(int(before[0])), 20)  # retired by the new one
+    [after] = servers(on)
+    assert after[0] != before[0] and "takes this shell's builds" in " ".join(after)
+    assert f"build {json.loads(result.stdout)['build_id']} of {slug}: running for a client" in server_log()
+
+
+def test_a_busy_old_server_is_not_retired(
+    tmp_path: Path, on: dict[str, str], slow_templates: tuple[Path, str]
+) -> None:
+    templates, marker = slow_templates
+    slug = import_spec(tmp_path, slug="busy-old-bot", name="Busy Old Bot")
+    proc, _captured, threads = start_until(["build", slug], {**on, "PIXEL_TEMPLATES_DIR": str(templates)}, marker, "stdout")
+    try:
+        [busy] = servers({**on, "PIXEL_TEMPLATES_DIR": str(templates)})
+        other = import_spec(tmp_path)
+        assert pixel("build", other, "--json", "--no-test", env=on).returncode == 0
+        assert _alive(int(busy[0]))  # still building; it idles out (or is stopped) later
+        assert len(servers(on)) == 2
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+        for t in threads:
+            t.join(timeout=5)
+        pixel("build-server", "stop", env={**on, "PIXEL_TEMPLATES_DIR": str(templates)})
 
 
 def test_an_idle_server_exits_and_removes_its_socket(tmp_path: Path, on: dict[str, str]) -> None:
