@@ -96,3 +96,12 @@ def no_container_with(docker_host: str, marker: str) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def ran_on_server(env: dict[str, str], build_id: int, slug: str) -> bool:
+    """For a `pixel build` run with ``env``: True when the build server ran it (its log
+    names each build it took), or when the server was off for it (nothing to prove)."""
+    if env.get("PIXEL_BUILD_SERVER", os.environ.get("PIXEL_BUILD_SERVER")) == "off":
+        return True
+    log = paths.logs_dir() / "build-server.log"
+    return log.exists() and f"build {build_id} of {slug}: running for a client" in log.read_text(encoding="utf-8")

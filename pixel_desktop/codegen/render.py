@@ -46,7 +46,7 @@ def jinja_environment(root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        auto_reload=False,
+        auto_reload=True,  # a long-lived process (the app, the build server) sees template edits
     )
     env.filters["pyliteral"] = pyliteral
     return env

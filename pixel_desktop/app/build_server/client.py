@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import select
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pixel_desktop import paths
@@ -38,27 +41,27 @@ class BuildRequest:
     no_cache: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
-    """How a build the server ran ended: ``result`` (the `--json` object) when it ran,
-    else ``error`` and ``exit_code`` (nothing was queued)."""
+    """How a build the server took ended: ``result`` (the `--json` object) when it ran to
+    an end, else ``error`` and ``exit_code`` (refused at submit, or the server went away)."""
 
     result: dict[str, Any] | None = None
     error: str | None = None
     exit_code: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 class ServerUnavailable(Exception):
     """No server can take this build (the message says why, for --debug and the note)."""
 
 
-def _spawn_command(ident: Identity, store_arg: str | None) -> list[str]:
-    store = ["--store", store_arg] if store_arg else []
-    tail = [*store, "build-server", "serve", "--fingerprint", ident.fingerprint]
+def _spawn_command(ident: Identity) -> list[str]:
+    tail = ["build-server", "serve", "--fingerprint", ident.fingerprint]
     if getattr(sys, "frozen", False):
         return [sys.executable, *tail]  # the bundle's `pixel` executable
-    return [sys.executable, "-m", "pixel_desktop.cli.main", *tail]
+    # -P: the working folder is not put on sys.path (a jinja2.py in a project folder must
+    # not be imported by the server); the installed `pixel` script never imports it either.
+    return [sys.executable, "-P", "-m", "pixel_desktop.cli.main", *tail]
 
 
 def _read_line(pipe: Any, deadline: float) -> str:
@@ -78,19 +81,34 @@ def _read_line(pipe: Any, deadline: float) -> str:
     return buffer.decode("utf-8", "replace").strip()
 
 
+LOG_ROTATE_BYTES = 5 * 1024 * 1024
+
+
+def _log_file() -> Path:
+    log_path = paths.logs_dir() / "build-server.log"
+    with contextlib.suppress(OSError):
+        if log_path.stat().st_size > LOG_ROTATE_BYTES:
+            os.replace(log_path, log_path.with_suffix(".log.1"))
+    return paths.private_file(log_path)
+
+
 def start(ident: Identity, store_arg: str | None) -> None:
     """Start a server for ``ident`` and wait until it accepts clients (ServerUnavailable with
     its own words when it cannot start). It runs in a session of its own, so closing the
     terminal does not stop it, and logs to ``<data folder>/logs/build-server.log``."""
     import subprocess  # only when starting one
 
-    log_path = paths.private_file(paths.logs_dir() / "build-server.log")
+    log_path = _log_file()
+    env = dict(os.environ)
+    if store_arg:
+        env["PIXEL_BUILD_SERVER_STORE"] = store_arg  # not on its command line: `ps` shows that
     with open(log_path, "ab") as log_file:
-        proc = subprocess.Popen(
-            _spawn_command(ident, store_arg),
+        proc = subprocess.Popen(  # our own executable, arguments as a list
+            _spawn_command(ident),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=log_file,
+            env=env,
             start_new_session=True,
             close_fds=True,
         )
@@ -100,7 +118,7 @@ def start(ident: Identity, store_arg: str | None) -> None:
     finally:
         proc.stdout.close()
     if said != "ready":
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             proc.wait(timeout=1)
         raise ServerUnavailable(said.removeprefix("error: ") or f"it exited ({proc.poll()}) without a word; see {log_path}")
     # Reaped by init once this process exits; a ResourceWarning would only say that.
@@ -135,6 +153,20 @@ def _connect_or_start(ident: Identity, store_arg: str | None) -> socket.socket:
         raise ServerUnavailable(f"it said it was ready but does not answer ({exc})") from None
 
 
+def _failed_recently(ident: Identity) -> bool:
+    try:
+        return time.time() - ident.failed_path.stat().st_mtime < identity.FAILED_RETRY_S
+    except OSError:
+        return False
+
+
+def _remember_failure(ident: Identity, reason: str) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(ident.failed_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(reason + "\n")
+
+
 def build(
     request: BuildRequest,
     store_arg: str | None,
@@ -143,77 +175,99 @@ def build(
 ) -> Outcome | None:
     """Run ``request`` on the build server; None when it cannot (build in process instead).
 
-    ``on_event`` gets the build's events in order, from its first; ``on_cancelling(id)``
-    is called once when Ctrl-C asks the server to cancel (this call then waits up to
-    ``CANCEL_GRACE_S`` for the cancelled build's end, as an in-process build does)."""
+    None is returned only while the server has not accepted the build, so a build never
+    runs twice. ``on_event`` gets the build's events in order, from its first (an error it
+    raises is ignored, as the event bus ignores a broken listener); ``on_cancelling(id)``
+    is called once when Ctrl-C asks the server to cancel, and this call then waits up to
+    ``CANCEL_GRACE_S`` for the cancelled build's end, as an in-process build does."""
     if identity.disabled() or not identity.supported():
         return None
     ident = identity.current(store_arg)
-    if ident is None:
+    if ident is None or _failed_recently(ident):
         return None
-    outcome = Outcome()
     try:
         sock = _connect_or_start(ident, store_arg)
     except ServerUnavailable as exc:
-        outcome.notes.append(f"the build server did not start ({exc}); building in this process")
-        print(f"pixel: {outcome.notes[-1]}", file=sys.stderr)
+        _remember_failure(ident, str(exc))
+        print(f"pixel: the build server did not start ({exc}); building in this process", file=sys.stderr)
         return None
     with sock:
-        sock.sendall(wire.dump({
-            "op": "build", "protocol": wire.PROTOCOL, "fingerprint": ident.fingerprint,
-            "slug": request.slug, "run_tests": request.run_tests,
-            "push_registry": request.push_registry, "no_cache": request.no_cache,
-        }))
-        return _follow(sock, on_event, on_cancelling, outcome)
+        try:
+            sock.sendall(wire.dump({
+                "op": "build", "protocol": wire.PROTOCOL, "fingerprint": ident.fingerprint,
+                "slug": request.slug, "run_tests": request.run_tests,
+                "push_registry": request.push_registry, "no_cache": request.no_cache,
+            }))
+        except OSError:
+            return None  # it went away before reading the request: nothing was queued
+        return _follow(sock, on_event, on_cancelling)
+
+
+def _pump(sock: socket.socket, messages: queue.Queue[dict[str, Any] | None]) -> None:
+    """Reads the server's lines on a thread of its own, so the main thread only waits
+    (Ctrl-C then never lands inside a read or a half-parsed line)."""
+    reader = wire.LineReader(sock)
+    try:
+        while True:
+            message = reader.read()
+            messages.put(message)
+            if message is None:
+                return
+    except (OSError, ValueError):
+        messages.put(None)
 
 
 def _follow(
     sock: socket.socket,
     on_event: Callable[[Event], None],
     on_cancelling: Callable[[int], None],
-    outcome: Outcome,
 ) -> Outcome | None:
-    reader = wire.LineReader(sock)
+    messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
+    threading.Thread(target=_pump, args=(sock, messages), name="build-server-reader", daemon=True).start()
     build_id: int | None = None
-    cancelled_at: float | None = None
+    cancel_deadline: float | None = None
     while True:
         try:
-            message = reader.read()
-        except KeyboardInterrupt:
-            if cancelled_at is None and build_id is not None:
-                cancelled_at = time.monotonic()
-                on_cancelling(build_id)
-                with contextlib.suppress(OSError):
-                    sock.sendall(wire.dump({"op": "cancel"}))
-                sock.settimeout(CANCEL_GRACE_S)
+            try:
+                message = messages.get(timeout=0.25)
+            except queue.Empty:
+                if cancel_deadline is not None and time.monotonic() > cancel_deadline:
+                    return Outcome(
+                        error=f"build {build_id} did not end within {CANCEL_GRACE_S:.0f} s of the cancel; "
+                        f"`pixel builds show {build_id}` says how it ends",
+                        exit_code=1,
+                    )
                 continue
-            raise
-        except TimeoutError:
-            message = None
-        if message is None:
-            if build_id is None:
-                return None  # it closed before taking the build: nothing was queued
-            outcome.error = (
-                f"the build server stopped during build {build_id}; "
-                f"`pixel builds show {build_id}` says how it ended"
-            )
-            outcome.exit_code = 1
-            return outcome
-        kind = message.get("type")
-        if kind == "event":
-            event = wire.decode_event(message)
-            if event is not None:
-                build_id = getattr(event, "build_id", build_id)
-                on_event(event)
-        elif kind == "done":
-            outcome.result = dict(message.get("result") or {})
-            return outcome
-        elif kind == "error":
-            outcome.error = str(message.get("message"))
-            outcome.exit_code = int(message.get("exit_code") or 1)
-            return outcome
-        elif kind == "refused":
-            return None
+            if message is None:
+                if build_id is None:
+                    return None  # closed before accepting: nothing was queued
+                return Outcome(
+                    error=f"the build server stopped during build {build_id}; "
+                    f"`pixel builds show {build_id}` says how it ended",
+                    exit_code=1,
+                )
+            kind = message.get("type")
+            if kind == "accepted":
+                build_id = int(message["build_id"])
+            elif kind == "event":
+                event = wire.decode_event(message)
+                if event is not None:
+                    # As EventBus: a broken printer (stdout closed) never stops the build.
+                    with contextlib.suppress(Exception):
+                        on_event(event)
+            elif kind == "done":
+                return Outcome(result=dict(message.get("result") or {}))
+            elif kind == "error":
+                return Outcome(error=str(message.get("message")), exit_code=int(message.get("exit_code") or 1))
+            elif kind == "refused" and build_id is None:
+                return None
+        except KeyboardInterrupt:
+            if build_id is None or cancel_deadline is not None:
+                raise  # before the build exists, or a second Ctrl-C: stop waiting
+            cancel_deadline = time.monotonic() + CANCEL_GRACE_S
+            on_cancelling(build_id)
+            with contextlib.suppress(OSError):
+                sock.sendall(wire.dump({"op": "cancel"}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +307,7 @@ def servers(store_arg: str | None) -> list[ServerInfo]:
             started_at=float(str(info.get("started_at", 0))),
             current=mine is not None and info.get("fingerprint") == mine.fingerprint,
             answering=pong is not None,
-            running=int((pong or {}).get("running", 0)) + int((pong or {}).get("queued", 0)),
+            running=int((pong or {}).get("running", 0)),
         ))
     return found
 

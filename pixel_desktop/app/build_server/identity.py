@@ -35,14 +35,19 @@ VOLATILE_ENV = frozenset(
     {
         "_", "PWD", "OLDPWD", "SHLVL", "COLUMNS", "LINES", "PS1", "PS2", "PROMPT_COMMAND",
         "WINDOWID", "TMUX_PANE", "STY", "SSH_TTY", "SSH_CLIENT", "SSH_CONNECTION",
-        "TERM_SESSION_ID", "ITERM_SESSION_ID", "SECURITYSESSIONID", "HISTFILE", "HISTSIZE",
-        "PIXEL_BUILD_SERVER",
+        "TERM_SESSION_ID", "ITERM_SESSION_ID", "SECURITYSESSIONID", "SHELL_SESSION_ID",
+        "GNOME_TERMINAL_SCREEN", "KITTY_WINDOW_ID", "WEZTERM_PANE", "ALACRITTY_WINDOW_ID",
+        "TERM_PROGRAM_VERSION", "GPG_TTY", "HISTFILE", "HISTSIZE",
+        "PIXEL_BUILD_SERVER", "PIXEL_BUILD_SERVER_STORE", "PYTEST_CURRENT_TEST",
     }
 )
+# Per-window or per-folder bookkeeping of editors and shell hooks.
+VOLATILE_PREFIXES = ("VSCODE_", "DIRENV_")
 
 # macOS allows 104 bytes in sun_path, Linux 108; the shorter bound holds on both.
 MAX_SOCKET_PATH = 103
 OFF_VALUES = frozenset({"0", "off", "false", "no"})
+FAILED_RETRY_S = 3600.0
 
 
 def disabled() -> bool:
@@ -82,6 +87,47 @@ def _code_stamp() -> list[object]:
                 continue
             count += 1
     return ["source", str(PACKAGE_DIR), newest, count]
+
+
+def _tree_stamp(root: Path) -> list[object]:
+    """Newest modification time and file count under ``root`` (templates: a warm server
+    must not render a template set edited since it started)."""
+    newest, count = 0, 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            try:
+                newest = max(newest, os.stat(os.path.join(folder, name)).st_mtime_ns)
+            except OSError:
+                continue
+            count += 1
+    return [str(root), newest, count]
+
+
+def _stat_stamp(path: str | os.PathLike[str]) -> list[object] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [str(path), st.st_mtime_ns, st.st_size]
+
+
+def _process_stamp() -> dict[str, object]:
+    """What the process itself brings besides its environment: installed packages (a pip
+    install or upgrade changes a site-packages folder), group memberships (e.g. just added
+    to the docker group), the umask, and the Docker CLI config docker-py reads."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    docker_config = os.environ.get("DOCKER_CONFIG") or os.path.expanduser("~/.docker")
+    return {
+        # Only package folders: sys.path's first entry differs between the `pixel` script
+        # and `python -P -m` (the server), and says nothing about what is installed.
+        "packages": [_stat_stamp(p) for p in sys.path if p.endswith(("site-packages", "dist-packages"))],
+        "uid": os.geteuid(),
+        "groups": sorted(os.getgroups()),
+        "umask": umask,
+        "docker_config": _stat_stamp(os.path.join(docker_config, "config.json")),
+    }
 
 
 def _settings_stamp() -> list[object] | None:
@@ -141,6 +187,12 @@ class Identity:
     def usable(self) -> bool:
         return len(os.fsencode(self.socket_path)) <= MAX_SOCKET_PATH
 
+    @property
+    def failed_path(self) -> Path:
+        """Left by a `pixel build` whose server could not start: later builds with the same
+        identity build in process without trying again (for FAILED_RETRY_S)."""
+        return self.folder / f"bs-{self.fingerprint}.failed"
+
 
 def fingerprint(store_arg: str | None, *, environ: dict[str, str] | None = None, cwd: str | None = None) -> str:
     """The hash of everything a build depends on besides the store's contents."""
@@ -150,11 +202,15 @@ def fingerprint(store_arg: str | None, *, environ: dict[str, str] | None = None,
         "version": __version__,
         "python": [sys.executable, sys.version],
         "code": _code_stamp(),
+        "templates": _tree_stamp(paths.templates_root()),
+        "process": _process_stamp(),
         "settings": _settings_stamp(),
         "home": home,
         "store": store_arg,
         "cwd": cwd if cwd is not None else os.getcwd(),
-        "env": sorted((k, v) for k, v in env.items() if k not in VOLATILE_ENV),
+        "env": sorted(
+            (k, v) for k, v in env.items() if k not in VOLATILE_ENV and not k.startswith(VOLATILE_PREFIXES)
+        ),
     }
     blob = json.dumps(material, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:16]  # short: the socket path has ~100 bytes

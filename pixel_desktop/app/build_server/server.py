@@ -42,6 +42,25 @@ log = logging.getLogger(__name__)
 ACCEPT_POLL_S = 0.5
 REQUEST_TIMEOUT_S = 10.0
 RESULT_GRACE_S = 60.0
+LOCK_WAIT_S = 110.0  # under the client's START_TIMEOUT_S: a migrating holder gets time
+
+
+class _Said:
+    """Says one line to the `pixel build` that started this server, once; a client that
+    gave up (Ctrl-C, its timeout) is no reason not to serve the next one."""
+
+    def __init__(self, ready: Callable[[str], None]) -> None:
+        self._ready = ready
+        self.line: str | None = None
+
+    def __call__(self, line: str) -> None:
+        if self.line is not None:
+            return
+        self.line = line
+        try:
+            self._ready(line)
+        except OSError:
+            log.info("the starting `pixel build` is gone; serving anyway")
 
 
 def _peer_uid(conn: socket.socket) -> int | None:
@@ -70,48 +89,84 @@ class BuildServer:
         self._started_at = time.time()
         self._sock: socket.socket | None = None
         self._socket_inode: int | None = None
+        self._lock_fd: int | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def serve(self, ready: Callable[[str], None]) -> int:
         """Listen until idle or stopped. ``ready`` gets "ready" once a client may connect
-        (or another server already holds this identity), else "error: <why>"."""
-        lock_fd = os.open(self.ident.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        (or another server of this identity answers), else "error: <why>"."""
+        said = _Said(ready)
+        self._lock_fd = os.open(self.ident.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            try:
-                fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                ready("ready")  # another server holds this identity; clients retry connect
-                return 0
+            if not self._take_lock(said):
+                return 0 if said.line == "ready" else 1
             try:
                 self._app = self._app_factory()
                 self._warm_up()
                 self._listen()
             except PixelError as exc:
-                ready(f"error: {exc}")
+                said(f"error: {exc}")
                 return exc.exit_code
-            except Exception as exc:
+            except Exception as exc:  # said to the client, which builds in process
                 log.exception("the build server could not start")
-                ready(f"error: {exc.__class__.__name__}: {exc}")
+                said(f"error: {exc.__class__.__name__}: {exc}")
                 return 1
             self._write_info()
-            ready("ready")
+            if threading.current_thread() is threading.main_thread():  # tests serve on a thread
+                signal.signal(signal.SIGTERM, self._on_sigterm)
+            said("ready")
             self._retire_others()
-            signal.signal(signal.SIGTERM, self._on_sigterm)
             try:
                 self._accept_loop()
             finally:
                 self._close()
             return 0
         finally:
-            os.close(lock_fd)
+            self._release_lock()
+
+    def _take_lock(self, said: _Said) -> bool:
+        """Hold this identity's lock (True), or find the server that holds it answering
+        ("ready", False). The holder may still be warming up (a store migration) or
+        closing; wait for either until ``LOCK_WAIT_S``."""
+        deadline = time.monotonic() + LOCK_WAIT_S
+        lock_fd = self._lock_fd
+        assert lock_fd is not None
+        while True:
+            try:
+                fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                pass
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                probe.connect(str(self.ident.socket_path))
+                said("ready")
+                return False
+            except OSError:
+                pass
+            finally:
+                probe.close()
+            if time.monotonic() >= deadline:
+                said(f"error: another build server holds {self.ident.lock_path.name} but does not answer")
+                return False
+            time.sleep(0.1)
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the descriptor releases the flock
+            self._lock_fd = None
 
     def _warm_up(self) -> None:
-        """Open the store, start the runner and import the build path now, not on the first
-        request (the first `pixel build` waits for "ready" either way)."""
-        app = self._app
-        app.context.store  # noqa: B018 - opens (and migrates) the store
-        app.builds.engine  # noqa: B018 - the job runner, with the pipeline and Docker modules
-        import pixel_desktop.codegen  # noqa: F401 - Jinja and the templates' helpers
+        """Open the store and import the build path now, not on the first request (the
+        first `pixel build` waits for "ready" either way). The job runner itself starts per
+        build and stops when the server is idle: a runner holds an engine lease, and an
+        idle server must not keep other processes from recovering crashed builds."""
+        self._app.context.store  # noqa: B018 - opens (and migrates) the store
+        import importlib
+
+        # Jinja with the templates' helpers; the runner with the pipeline and Docker client.
+        for module in ("pixel_desktop.codegen", "pixel_desktop.jobs.local"):
+            importlib.import_module(module)
 
     def _listen(self) -> None:
         path = self.ident.socket_path
@@ -153,12 +208,38 @@ class BuildServer:
             if info.get("fingerprint") != self.ident.fingerprint:
                 said = ask(str(info.get("socket")), {"op": "retire"})
                 log.info("asked build server %s to retire: %s", info.get("pid"), (said or {}).get("type", "no answer"))
+        self._sweep_leftovers()
+
+    def _sweep_leftovers(self) -> None:
+        """Remove other identities' lock files that no server holds (one per fingerprint
+        ever used would pile up) and failure notes past their retry time."""
+        from pixel_desktop.app.build_server.identity import FAILED_RETRY_S
+
+        now = time.time()
+        for path in self.ident.folder.glob("bs-*.failed"):
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime > FAILED_RETRY_S:
+                    path.unlink()
+        for path in self.ident.folder.glob("bs-*.lock"):
+            if path == self.ident.lock_path or path.with_suffix(".json").exists():
+                continue
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime < 60:
+                    continue  # a server may be starting on it right now
+                fd = os.open(path, os.O_RDWR)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    path.unlink()
+                finally:
+                    os.close(fd)
 
     def _on_sigterm(self, _signum: int, _frame: object) -> None:
         self._stop_now = True
         self._stop.set()
 
     def _close(self) -> None:
+        """Stop listening and hand the identity over (socket, info file, lock) before the
+        App closes, so a new server can start while this one finishes closing."""
         if self._sock is not None:
             self._sock.close()
         for path in (self.ident.socket_path, self.ident.info_path):
@@ -166,16 +247,25 @@ class BuildServer:
                 if path == self.ident.socket_path and os.stat(path).st_ino != self._socket_inode:
                     continue  # another server's socket by now
                 path.unlink()
+        self._release_lock()
         if self._app is not None:
             self._app.close(job_grace_s=RESULT_GRACE_S)
 
     # ------------------------------------------------------------------ accept loop
+    def _jobs_active(self) -> int:
+        """Queued and running jobs of this server's runner (in memory: no store query)."""
+        runner = self._app.jobs.started
+        return len(runner.active()) if runner is not None else 0
+
     def _busy(self) -> bool:
         with self._lock:
             if self._clients:
                 return True
-        counts = self._app.builds.counts()
-        return bool(counts.queued or counts.running)
+        if self._jobs_active():
+            return True
+        if self._app.jobs.started is not None:
+            self._app.jobs.shutdown(timeout=RESULT_GRACE_S)  # idle: release lease and Docker
+        return False
 
     def _should_exit(self) -> str | None:
         if self._stop_now:
@@ -233,6 +323,10 @@ class BuildServer:
                     return
                 conn.settimeout(None)
                 self._answer(conn, reader, request)
+                # Shut down before close: a thread blocked reading this socket (the cancel
+                # watcher) would otherwise keep the client from ever seeing the end.
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
         except (OSError, ValueError) as exc:
             log.info("a client connection ended: %s", exc)
         finally:
@@ -243,23 +337,19 @@ class BuildServer:
     def _answer(self, conn: socket.socket, reader: wire.LineReader, request: dict[str, Any]) -> None:
         op = request.get("op")
         if op == "ping":
-            counts = self._app.builds.counts()
             conn.sendall(wire.dump({
                 "type": "pong", "pid": os.getpid(), "fingerprint": self.ident.fingerprint,
-                "started_at": self._started_at, "running": counts.running, "queued": counts.queued,
-                "idle_s": self._idle_s,
+                "started_at": self._started_at, "running": self._jobs_active(), "idle_s": self._idle_s,
             }))
         elif op == "stop":
-            counts = self._app.builds.counts()
             self._stop.set()
-            conn.sendall(wire.dump({"type": "stopping", "pid": os.getpid(), "running": counts.running + counts.queued}))
+            conn.sendall(wire.dump({"type": "stopping", "pid": os.getpid(), "running": self._jobs_active()}))
         elif op == "retire":
             # A newer server of this data folder took over: exit now if nothing is running
             # (one idle server per data folder, not one per edit of the settings or code).
-            counts = self._app.builds.counts()
             with self._lock:
                 others = self._clients - 1
-            idle = not (counts.queued or counts.running or others)
+            idle = not (self._jobs_active() or others)
             if idle:
                 self._stop.set()
             conn.sendall(wire.dump({"type": "retiring" if idle else "busy", "pid": os.getpid()}))
@@ -304,6 +394,12 @@ class BuildServer:
                 finished.update(event.result)
                 outbox.put({"type": "_finished"})
 
+        try:
+            # From here on the build exists: the client reports it, never builds it again.
+            conn.sendall(wire.dump({"type": "accepted", "build_id": job.id}))
+        except OSError:
+            app.builds.cancel_here(job)
+            return
         unsubscribe = app.bus.subscribe_job(job, on_event)
         threading.Thread(
             target=self._watch_client, args=(reader, job), name="build-server-cancel", daemon=True
@@ -318,8 +414,16 @@ class BuildServer:
 
             record = app.builds.wait(job, timeout=RESULT_GRACE_S)
             conn.sendall(wire.dump({"type": "done", "result": build_result(record, finished)}))
-        except OSError:
+        except (BrokenPipeError, ConnectionError):
             app.builds.cancel_here(job)  # the client went away: as a killed `pixel build`
+        except Exception as exc:  # the client must hear how it ended
+            log.exception("build %d: reporting its end failed", job.id)
+            with contextlib.suppress(OSError):
+                conn.sendall(wire.dump({
+                    "type": "error", "exit_code": 1,
+                    "message": f"build {job.id}: {exc.__class__.__name__}: {exc} "
+                    f"(`pixel builds show {job.id}` says how it ended)",
+                }))
         finally:
             unsubscribe()
 
@@ -350,6 +454,11 @@ def serve(store_arg: str | None, expected_fingerprint: str) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s", force=True
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration check
+    # The store URL comes through the environment, not the command line (`ps` shows that
+    # to every user, and a URL may hold a password); it is not part of the environment's
+    # fingerprint (identity.VOLATILE_ENV) but the store argument's.
+    store_arg = os.environ.pop("PIXEL_BUILD_SERVER_STORE", None) or store_arg
 
     def ready(line: str) -> None:
         sys.stdout.write(line + "\n")

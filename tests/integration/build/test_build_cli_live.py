@@ -21,6 +21,7 @@ from cli_build_helpers import (
     make_slow_templates,
     no_container_with,
     pixel,
+    ran_on_server,
     start_until,
 )
 
@@ -81,6 +82,7 @@ def test_build_json_prints_exactly_one_result_object_and_logs_to_stderr(
     assert data["image_id"].startswith("sha256:") and data["size_bytes"] > 0
     assert set(data["phases"]) == {"generating", "building", "testing"}
     assert "Step 1/" in result.stderr and "test 1/" in result.stderr
+    assert ran_on_server(build_env, data["build_id"], slug)
 
     listed = json.loads(pixel("builds", "list", slug, "--json").stdout)
     assert [b["id"] for b in listed] == [data["build_id"]]
@@ -184,6 +186,7 @@ def test_ctrl_c_cancels_the_build_cleanly(
     assert no_container_with(build_env["DOCKER_HOST"], marker)
     listed = json.loads(pixel("builds", "list", slug, "--json").stdout)
     assert listed[0]["status"] == "cancelled"
+    assert ran_on_server(build_env, listed[0]["id"], slug)
 
 
 def test_builds_cancel_from_another_process_stops_the_running_build(
@@ -204,6 +207,7 @@ def test_builds_cancel_from_another_process_stops_the_running_build(
         t.join(timeout=5)
     data = json.loads("".join(captured["stdout"]))
     assert data["status"] == "cancelled"
+    assert ran_on_server(build_env, build_id, slug)
     assert no_container_with(build_env["DOCKER_HOST"], marker)
     again = pixel("builds", "cancel", str(build_id))
     assert again.returncode == 2 and "already finished" in again.stderr
