@@ -1,9 +1,11 @@
 """`pixel build SLUG` and `pixel builds list/show/cancel`.
 
-`pixel build` runs the build as a job of this process's runner (``app.builds``) and streams
-its log; Ctrl-C cancels the build cleanly (the daemon-side build and any test container are stopped) instead of leaving it
-running. `pixel builds cancel` works from another terminal through a cancel request that the
-building process polls.
+`pixel build` hands the build to the build server (``app.build_server``: a resident `pixel`
+that skips Python's start-up for every warm build) or, when none can take it, runs it as a
+job of this process's runner (``app.builds``); either way it streams the log through one
+printer, and Ctrl-C cancels the build cleanly (the daemon-side build and any test container
+are stopped) instead of leaving it running. `pixel builds cancel` works from another
+terminal through a cancel request that the building process polls.
 """
 
 from __future__ import annotations
@@ -110,7 +112,8 @@ class _BuildPrinter:
 
 def cmd_build(args: argparse.Namespace, app: App) -> int:
     printer = _BuildPrinter(args.json)
-    if not getattr(args, "local", False):
+    # --local and --debug build here: --debug wants this process's logs and tracebacks.
+    if not getattr(args, "local", False) and not getattr(args, "debug", False):
         code = _build_on_server(args, printer)
         if code is not None:
             return code
