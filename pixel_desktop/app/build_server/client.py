@@ -11,6 +11,7 @@ imported here, so handing a build over costs a few tens of milliseconds.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import queue
 import select
@@ -27,6 +28,8 @@ from pixel_desktop import paths
 from pixel_desktop.app.build_server import identity, wire
 from pixel_desktop.app.build_server.identity import Identity
 from pixel_desktop.events import Event
+
+log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 120.0  # first start may migrate the store; the server says when it is ready
 CONNECT_RETRY_S = 10.0
@@ -100,6 +103,11 @@ def start(ident: Identity, store_arg: str | None) -> None:
 
     log_path = _log_file()
     env = dict(os.environ)
+    if getattr(sys, "frozen", False):
+        # Start the bundle as a top-level process, not as a child of this one: its
+        # bootloader then sets up its own library path and leaves the user's environment
+        # (LD_LIBRARY_PATH included) as this process found it, so the fingerprints agree.
+        env["PYINSTALLER_RESET_ENVIRONMENT"] = "1"
     if store_arg:
         env["PIXEL_BUILD_SERVER_STORE"] = store_arg  # not on its command line: `ps` shows that
     with open(log_path, "ab") as log_file:
@@ -141,11 +149,15 @@ def connect(ident: Identity, *, retry_s: float = 0.0) -> socket.socket:
             time.sleep(0.05)
 
 
-def _connect_or_start(ident: Identity, store_arg: str | None) -> socket.socket:
+def _connect_or_start(ident: Identity, store_arg: str | None) -> socket.socket | None:
+    """A connection to the running server, else to one started now; None when a server of
+    this identity failed to start within the last hour (it is not tried again per build)."""
     try:
         return connect(ident)
     except (ConnectionError, FileNotFoundError):
         pass
+    if _failed_recently(ident):
+        return None
     start(ident, store_arg)
     try:
         return connect(ident, retry_s=CONNECT_RETRY_S)
@@ -182,8 +194,11 @@ def build(
     ``CANCEL_GRACE_S`` for the cancelled build's end, as an in-process build does."""
     if identity.disabled() or not identity.supported():
         return None
-    ident = identity.current(store_arg)
-    if ident is None or _failed_recently(ident):
+    try:
+        ident = identity.current(store_arg)
+    except OSError:  # the working folder was deleted, ...
+        return None
+    if ident is None:
         return None
     try:
         sock = _connect_or_start(ident, store_arg)
@@ -191,7 +206,12 @@ def build(
         _remember_failure(ident, str(exc))
         print(f"pixel: the build server did not start ({exc}); building in this process", file=sys.stderr)
         return None
-    with sock:
+    except OSError as exc:  # a deleted working folder, no room for the log, fork refused, ...
+        log.debug("no build server: %s", exc)
+        return None
+    if sock is None:
+        return None
+    try:
         try:
             sock.sendall(wire.dump({
                 "op": "build", "protocol": wire.PROTOCOL, "fingerprint": ident.fingerprint,
@@ -201,6 +221,10 @@ def build(
         except OSError:
             return None  # it went away before reading the request: nothing was queued
         return _follow(sock, on_event, on_cancelling)
+    finally:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)  # wakes the reader thread; the server sees the end
+        sock.close()
 
 
 def _pump(sock: socket.socket, messages: queue.Queue[dict[str, Any] | None]) -> None:
@@ -228,15 +252,15 @@ def _follow(
     cancel_deadline: float | None = None
     while True:
         try:
+            if cancel_deadline is not None and time.monotonic() > cancel_deadline:
+                return Outcome(
+                    error=f"build {build_id} did not end within {CANCEL_GRACE_S:.0f} s of the cancel; "
+                    f"`pixel builds show {build_id}` says how it ends",
+                    exit_code=1,
+                )
             try:
                 message = messages.get(timeout=0.25)
             except queue.Empty:
-                if cancel_deadline is not None and time.monotonic() > cancel_deadline:
-                    return Outcome(
-                        error=f"build {build_id} did not end within {CANCEL_GRACE_S:.0f} s of the cancel; "
-                        f"`pixel builds show {build_id}` says how it ends",
-                        exit_code=1,
-                    )
                 continue
             if message is None:
                 if build_id is None:

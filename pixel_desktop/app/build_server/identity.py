@@ -1,7 +1,8 @@
 """Which build server a `pixel build` may hand its build to, and where that server listens.
 
 Why a fingerprint: a server builds exactly as the calling process would only when it runs
-the same code, with the same environment, settings, store and working folder. Everything
+the same code, with the same environment, settings and store (and working folder, when a
+path the build reads is relative to it). Everything
 that can change a build goes into one hash; the socket is named after it, so a process
 never talks to a server that would build differently (an upgrade, an edited settings file,
 another ``DOCKER_HOST`` or ``PIXEL_STORE_URL`` each lead to a server of their own, and the
@@ -39,10 +40,12 @@ VOLATILE_ENV = frozenset(
         "GNOME_TERMINAL_SCREEN", "KITTY_WINDOW_ID", "WEZTERM_PANE", "ALACRITTY_WINDOW_ID",
         "TERM_PROGRAM_VERSION", "GPG_TTY", "HISTFILE", "HISTSIZE",
         "PIXEL_BUILD_SERVER", "PIXEL_BUILD_SERVER_STORE", "PYTEST_CURRENT_TEST",
+        # The frozen bundle's bootloader bookkeeping (the executable's stamp covers the code).
+        "PYINSTALLER_RESET_ENVIRONMENT", "LD_LIBRARY_PATH_ORIG",
     }
 )
-# Per-window or per-folder bookkeeping of editors and shell hooks.
-VOLATILE_PREFIXES = ("VSCODE_", "DIRENV_")
+# Per-window or per-folder bookkeeping of editors and shell hooks, and PyInstaller's.
+VOLATILE_PREFIXES = ("VSCODE_", "DIRENV_", "_PYI_", "_MEI")
 
 # macOS allows 104 bytes in sun_path, Linux 108; the shorter bound holds on both.
 MAX_SOCKET_PATH = 103
@@ -194,6 +197,26 @@ class Identity:
         return self.folder / f"bs-{self.fingerprint}.failed"
 
 
+# Variables naming a file or folder; a relative one depends on the working folder.
+PATH_VARIABLES = ("PIXEL_HOME", "PIXEL_TEMPLATES_DIR", "PIXEL_SSH_KNOWN_HOSTS", "DOCKER_CERT_PATH", "DOCKER_CONFIG")
+
+
+def _relative_store(url: str | None) -> bool:
+    if not url:
+        return False
+    return url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url
+
+
+def _depends_on_cwd(env: dict[str, str], store_arg: str | None) -> bool:
+    """Does anything this build reads name a path relative to the working folder? Only
+    then is the folder part of the identity (else `cd` would start a server per folder)."""
+    for name in PATH_VARIABLES:
+        value = env.get(name)
+        if value and not os.path.isabs(os.path.expanduser(value)):
+            return True
+    return _relative_store(store_arg) or _relative_store(env.get("PIXEL_STORE_URL"))
+
+
 def fingerprint(store_arg: str | None, *, environ: dict[str, str] | None = None, cwd: str | None = None) -> str:
     """The hash of everything a build depends on besides the store's contents."""
     env = dict(os.environ if environ is None else environ)
@@ -207,7 +230,7 @@ def fingerprint(store_arg: str | None, *, environ: dict[str, str] | None = None,
         "settings": _settings_stamp(),
         "home": home,
         "store": store_arg,
-        "cwd": cwd if cwd is not None else os.getcwd(),
+        "cwd": (cwd if cwd is not None else os.getcwd()) if _depends_on_cwd(env, store_arg) else None,
         "env": sorted(
             (k, v) for k, v in env.items() if k not in VOLATILE_ENV and not k.startswith(VOLATILE_PREFIXES)
         ),

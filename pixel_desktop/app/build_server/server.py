@@ -43,6 +43,7 @@ ACCEPT_POLL_S = 0.5
 REQUEST_TIMEOUT_S = 10.0
 RESULT_GRACE_S = 60.0
 LOCK_WAIT_S = 110.0  # under the client's START_TIMEOUT_S: a migrating holder gets time
+RUNNER_IDLE_S = 30.0  # an edit-build loop keeps its runner (and Docker connection)
 
 
 class _Said:
@@ -134,7 +135,12 @@ class BuildServer:
         while True:
             try:
                 fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
+                if self._lock_is_current(lock_fd):
+                    return True
+                # The file was swept between our open and our lock: take the new one.
+                os.close(lock_fd)
+                lock_fd = self._lock_fd = os.open(self.ident.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+                continue
             except BlockingIOError:
                 pass
             probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -151,6 +157,12 @@ class BuildServer:
                 return False
             time.sleep(0.1)
 
+    def _lock_is_current(self, fd: int) -> bool:
+        try:
+            return os.fstat(fd).st_ino == os.stat(self.ident.lock_path).st_ino
+        except OSError:
+            return False
+
     def _release_lock(self) -> None:
         if self._lock_fd is not None:
             os.close(self._lock_fd)  # closing the descriptor releases the flock
@@ -159,8 +171,9 @@ class BuildServer:
     def _warm_up(self) -> None:
         """Open the store and import the build path now, not on the first request (the
         first `pixel build` waits for "ready" either way). The job runner itself starts per
-        build and stops when the server is idle: a runner holds an engine lease, and an
-        idle server must not keep other processes from recovering crashed builds."""
+        build and stops after ``RUNNER_IDLE_S`` with nothing to do: a runner holds an engine
+        lease, and an idle server must not keep other processes from recovering crashed
+        builds."""
         self._app.context.store  # noqa: B018 - opens (and migrates) the store
         import importlib
 
@@ -242,11 +255,12 @@ class BuildServer:
         App closes, so a new server can start while this one finishes closing."""
         if self._sock is not None:
             self._sock.close()
-        for path in (self.ident.socket_path, self.ident.info_path):
-            with contextlib.suppress(OSError):
-                if path == self.ident.socket_path and os.stat(path).st_ino != self._socket_inode:
-                    continue  # another server's socket by now
-                path.unlink()
+        with contextlib.suppress(OSError):
+            if os.stat(self.ident.socket_path).st_ino == self._socket_inode:  # not a successor's
+                self.ident.socket_path.unlink()
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(self.ident.info_path.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                self.ident.info_path.unlink()
         self._release_lock()
         if self._app is not None:
             self._app.close(job_grace_s=RESULT_GRACE_S)
@@ -263,8 +277,11 @@ class BuildServer:
                 return True
         if self._jobs_active():
             return True
-        if self._app.jobs.started is not None:
-            self._app.jobs.shutdown(timeout=RESULT_GRACE_S)  # idle: release lease and Docker
+        idle_for = time.monotonic() - self._last_activity
+        if self._app.jobs.started is not None and idle_for >= RUNNER_IDLE_S:
+            # Idle: release the engine lease (other processes then recover crashed builds
+            # as usual) and the Docker connection; the next build starts a new runner.
+            self._app.jobs.shutdown(timeout=RESULT_GRACE_S)
         return False
 
     def _should_exit(self) -> str | None:
@@ -394,6 +411,7 @@ class BuildServer:
                 finished.update(event.result)
                 outbox.put({"type": "_finished"})
 
+        runner = app.builds.engine
         try:
             # From here on the build exists: the client reports it, never builds it again.
             conn.sendall(wire.dump({"type": "accepted", "build_id": job.id}))
@@ -412,7 +430,10 @@ class BuildServer:
                 conn.sendall(wire.dump(message))
             from pixel_desktop.app.builds import build_result
 
-            record = app.builds.wait(job, timeout=RESULT_GRACE_S)
+            # The runner that has the job, never a new one (Builds.wait would start one in
+            # an App that is closing on SIGTERM).
+            runner.wait(job, timeout=RESULT_GRACE_S)
+            record = app.builds.get(job.id)
             conn.sendall(wire.dump({"type": "done", "result": build_result(record, finished)}))
         except (BrokenPipeError, ConnectionError):
             app.builds.cancel_here(job)  # the client went away: as a killed `pixel build`
@@ -461,11 +482,14 @@ def serve(store_arg: str | None, expected_fingerprint: str) -> int:
     store_arg = os.environ.pop("PIXEL_BUILD_SERVER_STORE", None) or store_arg
 
     def ready(line: str) -> None:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.close(devnull)
+        try:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        finally:  # even when the starting client is gone: stdout is never used again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.close(devnull)
+            sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the process's life
 
     ident = identity.current(store_arg)
     if ident is None:

@@ -209,7 +209,12 @@ def test_frozen_cli_builds_the_sample_against_the_real_daemon(
 ) -> None:
     # As a user runs it: the first build starts the bundle's build server, the second
     # runs on it (the server is the frozen `pixel` itself, started with `build-server serve`).
-    env = bundle_env(DOCKER_HOST=docker_host, PIXEL_BASE_IMAGE=base_image, PIXEL_BUILD_SERVER="on")
+    # LD_LIBRARY_PATH as many users have one: the server must start with the same
+    # environment as the `pixel` that starts it (the bootloader rewrites this variable).
+    env = bundle_env(
+        DOCKER_HOST=docker_host, PIXEL_BASE_IMAGE=base_image, PIXEL_BUILD_SERVER="on",
+        LD_LIBRARY_PATH="/nonexistent/pixel-test-lib",
+    )
     ok(
         [bundle.pixel, "projects", "import", bundle.data / "examples" / "acme-support.yaml"],
         env=env,
@@ -231,6 +236,7 @@ def test_frozen_cli_builds_the_sample_against_the_real_daemon(
             timeout=BUILD_RUN_TIMEOUT_S,
         )
         assert again.returncode == 0, again.stderr[-6000:]
+        assert "build server did not start" not in proc.stderr + again.stderr
         second = json.loads(again.stdout)["build_id"]
         assert "takes this shell's builds" in ok([bundle.pixel, "build-server", "status"], env=env).stdout
         server_log = (Path(env["PIXEL_HOME"]) / "logs" / "build-server.log").read_text()

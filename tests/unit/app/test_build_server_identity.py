@@ -51,13 +51,29 @@ def test_any_other_environment_change_gets_another_server(change: dict[str, str]
     )
 
 
-def test_the_store_argument_the_folder_and_the_settings_file_are_part_of_it() -> None:
+def test_the_store_argument_and_the_settings_file_are_part_of_it() -> None:
     env = {"PATH": "/usr/bin"}
     base = identity.fingerprint(None, environ=env, cwd="/w")
-    assert identity.fingerprint("sqlite:///other.db", environ=env, cwd="/w") != base
-    assert identity.fingerprint(None, environ=env, cwd="/elsewhere") != base
+    assert identity.fingerprint("sqlite:////data/other.db", environ=env, cwd="/w") != base
     paths.settings_file().write_text(json.dumps({"build_concurrency": 1}), encoding="utf-8")
     assert identity.fingerprint(None, environ=env, cwd="/w") != base
+
+
+def test_the_working_folder_counts_only_when_a_path_the_build_reads_is_relative_to_it() -> None:
+    env = {"PATH": "/usr/bin", "PIXEL_HOME": "/data/pixel"}
+    assert identity.fingerprint(None, environ=env, cwd="/a") == identity.fingerprint(None, environ=env, cwd="/b")
+    for relative in ({"PIXEL_TEMPLATES_DIR": "templates"}, {"DOCKER_CERT_PATH": "certs"}):
+        rel = {**env, **relative}
+        assert identity.fingerprint(None, environ=rel, cwd="/a") != identity.fingerprint(None, environ=rel, cwd="/b")
+    store = "sqlite:///pixel.db"
+    assert identity.fingerprint(store, environ=env, cwd="/a") != identity.fingerprint(store, environ=env, cwd="/b")
+
+
+def test_pyinstaller_bootloader_bookkeeping_is_not_part_of_it() -> None:
+    env = {"PATH": "/usr/bin"}
+    frozen_child = {**env, "_PYI_PARENT_PROCESS_LEVEL": "1", "_PYI_ARCHIVE_FILE": "/opt/pixel/pixel",
+                    "PYINSTALLER_RESET_ENVIRONMENT": "1", "LD_LIBRARY_PATH_ORIG": "/usr/local/lib"}
+    assert identity.fingerprint(None, environ=frozen_child, cwd="/w") == identity.fingerprint(None, environ=env, cwd="/w")
 
 
 def test_the_switch_itself_is_not_part_of_it() -> None:

@@ -4,6 +4,7 @@ server accepted the build), and what Ctrl-C, a broken printer and a vanished pee
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import tempfile
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 
 from pixel_desktop.app.build_server import client, identity, wire
+from pixel_desktop.app.build_server import server as server_mod
 from pixel_desktop.app.build_server.server import BuildServer
 from pixel_desktop.errors import NotFoundError
 from pixel_desktop.events import BuildFinished, Event, EventBus, JobRef, LogLine, PhaseChanged
@@ -25,8 +27,8 @@ from pixel_desktop.events import BuildFinished, Event, EventBus, JobRef, LogLine
 class FakeBuilds:
     """Builds that log two lines and finish, unless cancelled or told to hang."""
 
-    def __init__(self, bus: EventBus, *, hang: bool = False) -> None:
-        self.bus, self.hang = bus, hang
+    def __init__(self, bus: EventBus, jobs: FakeJobs, *, hang: bool = False) -> None:
+        self.bus, self.jobs, self.hang = bus, jobs, hang
         self.submitted: list[str] = []
         self.cancelled: list[int] = []
         self._ended: dict[int, threading.Event] = {}
@@ -58,21 +60,45 @@ class FakeBuilds:
         self.cancelled.append(job.id)
         return True
 
+    @property
+    def engine(self) -> FakeBuilds:
+        """The runner the build went to (this fake is its own runner); starting it is seen."""
+        self.jobs.started = self
+        return self
+
+    def active(self) -> list[JobRef]:
+        return [JobRef("build", i) for i, ended in self._ended.items() if not ended.is_set()]
+
     def wait(self, job: JobRef, timeout: float | None = None) -> Any:
         self._ended[job.id].wait(timeout)
+        return self.get(job.id)
+
+    def get(self, build_id: int) -> Any:
         return SimpleNamespace(
-            id=job.id, status=self._status[job.id], image_name="pixel/x:b1", image_id="sha256:1",
+            id=build_id, status=self._status[build_id], image_name="pixel/x:b1", image_id="sha256:1",
             size_bytes=1, pushed_ref=None, digest=None, phases={"building": 0.2},
-            error_message=None if self._status[job.id] == "completed" else "Cancelled.",
+            error_message=None if self._status[build_id] == "completed" else "Cancelled.",
             started_at=None, completed_at=None,
         )
+
+
+class FakeJobs:
+    """The App's jobs: which runner runs, and how often an idle server stopped it."""
+
+    def __init__(self) -> None:
+        self.started: FakeBuilds | None = None
+        self.shutdowns = 0
+
+    def shutdown(self, timeout: float = 0) -> None:
+        self.started = None
+        self.shutdowns += 1
 
 
 class FakeApp:
     def __init__(self, *, hang: bool = False) -> None:
         self.bus = EventBus()
-        self.builds = FakeBuilds(self.bus, hang=hang)
-        self.jobs = SimpleNamespace(started=None, shutdown=lambda timeout=0: None)
+        self.jobs = FakeJobs()
+        self.builds = FakeBuilds(self.bus, self.jobs, hang=hang)
         self.context = SimpleNamespace(store=object())
         self.closed = False
 
@@ -169,10 +195,10 @@ def test_ctrl_c_asks_the_server_to_cancel_and_waits_for_the_cancelled_end(runtim
 def test_a_record_that_cannot_be_read_at_the_end_is_reported_not_a_hang(runtime: Path) -> None:
     app = FakeApp()
 
-    def broken_wait(job: JobRef, timeout: float | None = None) -> Any:
+    def broken_get(build_id: int) -> Any:
         raise RuntimeError("database is locked")
 
-    app.builds.wait = broken_wait  # type: ignore[method-assign]
+    app.builds.get = broken_get  # type: ignore[method-assign]
     served = Served(app)
     try:
         outcome, _, _ = run_build()
@@ -253,9 +279,44 @@ def test_a_second_server_of_the_same_identity_defers_to_the_running_one(served: 
     assert other.app.builds.submitted == []
 
 
-def test_an_idle_server_exits_and_cleans_up(runtime: Path) -> None:
+def test_an_idle_server_exits_and_cleans_up(runtime: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server_mod, "RUNNER_IDLE_S", 0.0)
     served = Served(FakeApp(), idle_s=0.5)
     assert run_build()[0] is not None
     served.thread.join(10)
+    assert served.app.jobs.shutdowns >= 1 and served.app.jobs.started is None
     assert not served.thread.is_alive() and served.app.closed
     assert not served.ident.socket_path.exists() and not served.ident.info_path.exists()
+
+
+def test_an_idle_server_stops_its_runner_after_the_grace_and_starts_one_per_build(
+    runtime: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An idle server holds no runner (no engine lease: other processes recover crashed
+    builds); a build starts one again."""
+    monkeypatch.setattr(server_mod, "RUNNER_IDLE_S", 0.3)
+    served = Served(FakeApp())
+    try:
+        assert run_build()[0] is not None
+        deadline = time.monotonic() + 5
+        while served.app.jobs.started is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert served.app.jobs.started is None and served.app.jobs.shutdowns == 1
+        outcome = run_build()[0]
+        assert outcome is not None and outcome.result is not None and outcome.result["build_id"] == 2
+    finally:
+        served.stop()
+
+
+def test_a_lock_file_swept_before_it_was_locked_is_replaced_not_shared(runtime: Path) -> None:
+    """Two servers of one identity must never both serve: a server that locked a lock file
+    which was unlinked (swept) meanwhile takes the new file instead."""
+    ident = identity.current(None)
+    assert ident is not None
+    server = BuildServer(ident, FakeApp)
+    server._lock_fd = os.open(ident.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    ident.lock_path.unlink()  # swept between the open and the lock
+    said: list[str] = []
+    assert server._take_lock(server_mod._Said(said.append))
+    assert said == [] and server._lock_is_current(server._lock_fd)
+    server._release_lock()
