@@ -104,4 +104,4 @@ def ran_on_server(env: dict[str, str], build_id: int, slug: str) -> bool:
     if env.get("PIXEL_BUILD_SERVER", os.environ.get("PIXEL_BUILD_SERVER")) == "off":
         return True
     log = paths.logs_dir() / "build-server.log"
-    return log.exists() and f"build {build_id} of {slug}: running for a client" in log.read_text(encoding="utf-8")
+    return log.exists() and f"build {build_id} of {slug}: accepted for a client" in log.read_text(encoding="utf-8")

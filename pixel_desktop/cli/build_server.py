@@ -14,6 +14,7 @@ from pixel_desktop.cli.output import fmt_time, print_table
 
 if TYPE_CHECKING:
     from pixel_desktop.app import App
+    from pixel_desktop.app.build_server import client as client_types
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,21 +41,28 @@ def cmd_status(args: argparse.Namespace, app: App) -> int:
     if identity.disabled():
         print("The build server is off (PIXEL_BUILD_SERVER); `pixel build` builds in its own process.")
     found = client.servers(args.store)
-    if not found:
-        print("No build server is running for this data folder; the next `pixel build` starts one.")
-        return 0
-    rows = [
-        (
-            s.pid,
-            fmt_time_epoch(s.started_at),
-            ("takes this shell's builds" if s.current else "other settings, code or environment")
-            if s.answering else "not answering",
-            s.running,
+    failed = client.failure_note(args.store)
+    if failed:
+        why, when = failed
+        print(
+            f"A build server for this shell failed to start at {fmt_time_epoch(when)} ({why}); "
+            "`pixel build` builds in its own process until `pixel build-server stop` or 10 minutes later."
         )
-        for s in found
-    ]
+    if not found:
+        if not failed:
+            print("No build server is running for this data folder; the next `pixel build` starts one.")
+        return 0
+    rows = [(s.pid, fmt_time_epoch(s.started_at), _state(s), s.running) for s in found]
     print_table(("pid", "started", "state", "builds"), rows)
     return 0
+
+
+def _state(server: client_types.ServerInfo) -> str:
+    if not server.answering:
+        return "not answering"
+    if server.stopping:
+        return "stopping (takes no new build)"
+    return "takes this shell's builds" if server.current else "other settings, code or environment"
 
 
 def fmt_time_epoch(ts: float) -> str:
@@ -66,7 +74,7 @@ def fmt_time_epoch(ts: float) -> str:
 def cmd_stop(args: argparse.Namespace, app: App) -> int:
     from pixel_desktop.app.build_server import client
 
-    stopped = client.stop_all()
+    stopped = client.stop_all(args.store)
     if not stopped:
         print("No build server was running for this data folder.")
     for s in stopped:

@@ -47,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--json", action="store_true", help="log to stderr; print one JSON result object"
     )
     build.add_argument(
-        "--local", action="store_true", help="build in this process even in team mode"
+        "--local", action="store_true",
+        help="build in this process (no build server; in team mode, not on the team's workers)"
     )
     build.set_defaults(func=cmd_build)
 
@@ -127,7 +128,11 @@ def _build_on_server(args: argparse.Namespace, printer: _BuildPrinter) -> int | 
     request = client.BuildRequest(
         args.slug, run_tests=not args.no_test, push_registry=args.push, no_cache=args.no_cache
     )
-    outcome = client.build(request, getattr(args, "store", None), printer.on_event, printer.cancelling)
+    try:
+        outcome = client.build(request, getattr(args, "store", None), printer.on_event, printer.cancelling)
+    except BaseException:  # a second Ctrl-C: end the progress line before `pixel: interrupted`
+        printer.progress.close()
+        raise
     if outcome is None:
         return None
     if outcome.result is None:

@@ -58,6 +58,11 @@ class ServerUnavailable(Exception):
     """No server can take this build (the message says why, for --debug and the note)."""
 
 
+class BadInputAtStart(Exception):
+    """The server could not start because of the user's input (a missing store, a broken
+    settings file): the in-process build says so itself, and a fixed input starts one."""
+
+
 def _spawn_command(ident: Identity) -> list[str]:
     tail = ["build-server", "serve", "--fingerprint", ident.fingerprint]
     if getattr(sys, "frozen", False):
@@ -128,6 +133,8 @@ def start(ident: Identity, store_arg: str | None) -> None:
     if said != "ready":
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             proc.wait(timeout=1)
+        if said.startswith("input: "):
+            raise BadInputAtStart(said.removeprefix("input: "))
         raise ServerUnavailable(said.removeprefix("error: ") or f"it exited ({proc.poll()}) without a word; see {log_path}")
     # Reaped by init once this process exits; a ResourceWarning would only say that.
     proc.returncode = 0
@@ -202,9 +209,16 @@ def build(
         return None
     try:
         sock = _connect_or_start(ident, store_arg)
+    except BadInputAtStart:
+        return None
     except ServerUnavailable as exc:
         _remember_failure(ident, str(exc))
-        print(f"pixel: the build server did not start ({exc}); building in this process", file=sys.stderr)
+        minutes = identity.FAILED_RETRY_S / 60
+        print(
+            f"pixel: the build server did not start ({exc}); building in this process "
+            f"(builds here do so for {minutes:.0f} minutes; `pixel build-server stop` retries at once)",
+            file=sys.stderr,
+        )
         return None
     except OSError as exc:  # a deleted working folder, no room for the log, fork refused, ...
         log.debug("no build server: %s", exc)
@@ -303,6 +317,7 @@ class ServerInfo:
     current: bool  # same fingerprint as this process: it takes this process's builds
     answering: bool
     running: int = 0
+    stopping: bool = False
 
 
 def ask(socket_path: str, request: dict[str, Any], timeout: float = 5.0) -> dict[str, Any] | None:
@@ -332,13 +347,31 @@ def servers(store_arg: str | None) -> list[ServerInfo]:
             current=mine is not None and info.get("fingerprint") == mine.fingerprint,
             answering=pong is not None,
             running=int((pong or {}).get("running", 0)),
+            stopping=bool((pong or {}).get("stopping", False)),
         ))
     return found
 
 
-def stop_all() -> list[ServerInfo]:
+def failure_note(store_arg: str | None) -> tuple[str, float] | None:
+    """(why, when) a server for this process's identity last failed to start, while that
+    keeps `pixel build` from trying again; None otherwise."""
+    ident = identity.current(store_arg)
+    if ident is None or not _failed_recently(ident):
+        return None
+    try:
+        return ident.failed_path.read_text(encoding="utf-8").strip(), ident.failed_path.stat().st_mtime
+    except OSError:
+        return None
+
+
+def stop_all(store_arg: str | None = None) -> list[ServerInfo]:
     """Ask every server of this data folder to exit (each finishes its running builds
-    first); what each said, as ServerInfo (``running``: builds it still finishes)."""
+    first), and forget a failed start of this process's identity (the next `pixel build`
+    tries again); what each said, as ServerInfo (``running``: builds it still finishes)."""
+    ident = identity.current(store_arg) if identity.supported() else None
+    if ident is not None:
+        with contextlib.suppress(OSError):
+            ident.failed_path.unlink()
     stopped = []
     for info in identity.known_servers(str(paths.home())):
         said = ask(str(info.get("socket")), {"op": "stop"})

@@ -38,7 +38,8 @@ VOLATILE_ENV = frozenset(
         "WINDOWID", "TMUX_PANE", "STY", "SSH_TTY", "SSH_CLIENT", "SSH_CONNECTION",
         "TERM_SESSION_ID", "ITERM_SESSION_ID", "SECURITYSESSIONID", "SHELL_SESSION_ID",
         "GNOME_TERMINAL_SCREEN", "KITTY_WINDOW_ID", "WEZTERM_PANE", "ALACRITTY_WINDOW_ID",
-        "TERM_PROGRAM_VERSION", "GPG_TTY", "HISTFILE", "HISTSIZE",
+        "TERM", "TMUX", "COLORTERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION", "GPG_TTY",
+        "HISTFILE", "HISTSIZE",
         "PIXEL_BUILD_SERVER", "PIXEL_BUILD_SERVER_STORE", "PYTEST_CURRENT_TEST",
         # The frozen bundle's bootloader bookkeeping (the executable's stamp covers the code).
         "PYINSTALLER_RESET_ENVIRONMENT", "LD_LIBRARY_PATH_ORIG",
@@ -50,7 +51,7 @@ VOLATILE_PREFIXES = ("VSCODE_", "DIRENV_", "_PYI_", "_MEI")
 # macOS allows 104 bytes in sun_path, Linux 108; the shorter bound holds on both.
 MAX_SOCKET_PATH = 103
 OFF_VALUES = frozenset({"0", "off", "false", "no"})
-FAILED_RETRY_S = 3600.0
+FAILED_RETRY_S = 600.0
 
 
 def disabled() -> bool:

@@ -106,7 +106,9 @@ class BuildServer:
                 self._warm_up()
                 self._listen()
             except PixelError as exc:
-                said(f"error: {exc}")
+                # Bad input (a store that does not exist, an invalid settings file): the
+                # `pixel build` that started us says it itself, in its own process.
+                said(f"input: {exc}")
                 return exc.exit_code
             except Exception as exc:  # said to the client, which builds in process
                 log.exception("the build server could not start")
@@ -357,19 +359,20 @@ class BuildServer:
             conn.sendall(wire.dump({
                 "type": "pong", "pid": os.getpid(), "fingerprint": self.ident.fingerprint,
                 "started_at": self._started_at, "running": self._jobs_active(), "idle_s": self._idle_s,
+                "stopping": self._stop.is_set(),
             }))
         elif op == "stop":
             self._stop.set()
             conn.sendall(wire.dump({"type": "stopping", "pid": os.getpid(), "running": self._jobs_active()}))
         elif op == "retire":
-            # A newer server of this data folder took over: exit now if nothing is running
-            # (one idle server per data folder, not one per edit of the settings or code).
+            # A newer server of this data folder took over: one server per data folder, not
+            # one per edit of the settings or code.
+            # A busy one takes no new build and exits when its running builds end.
             with self._lock:
                 others = self._clients - 1
             idle = not (self._jobs_active() or others)
-            if idle:
-                self._stop.set()
-            conn.sendall(wire.dump({"type": "retiring" if idle else "busy", "pid": os.getpid()}))
+            self._stop.set()
+            conn.sendall(wire.dump({"type": "retiring" if idle else "retiring after its builds", "pid": os.getpid()}))
         elif op == "build":
             if request.get("fingerprint") != self.ident.fingerprint or request.get("protocol") != wire.PROTOCOL:
                 conn.sendall(wire.dump({"type": "refused", "reason": "another identity"}))
@@ -390,6 +393,7 @@ class BuildServer:
                 no_cache=bool(request.get("no_cache", False)),
             )
         except PixelError as exc:
+            log.info("build of %s refused: %s", request.get("slug"), exc)
             conn.sendall(wire.dump({"type": "error", "message": str(exc), "exit_code": exc.exit_code}))
             return
         except Exception as exc:
@@ -399,7 +403,7 @@ class BuildServer:
                 "message": f"unexpected error: {exc.__class__.__name__}: {exc} (see {paths.logs_dir() / 'build-server.log'})",
             }))
             return
-        log.info("build %d of %s: running for a client", job.id, request.get("slug"))
+        log.info("build %d of %s: accepted for a client", job.id, request.get("slug"))
         outbox: queue.Queue[dict[str, Any]] = queue.Queue()
         finished: dict[str, Any] = {}
 
@@ -434,6 +438,7 @@ class BuildServer:
             # an App that is closing on SIGTERM).
             runner.wait(job, timeout=RESULT_GRACE_S)
             record = app.builds.get(job.id)
+            log.info("build %d of %s: %s", job.id, request.get("slug"), record.status)
             conn.sendall(wire.dump({"type": "done", "result": build_result(record, finished)}))
         except (BrokenPipeError, ConnectionError):
             app.builds.cancel_here(job)  # the client went away: as a killed `pixel build`
@@ -475,7 +480,8 @@ def serve(store_arg: str | None, expected_fingerprint: str) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s", force=True
     )
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration check
+    for noisy in ("alembic", "httpx"):  # a line per migration check, per test request
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     # The store URL comes through the environment, not the command line (`ps` shows that
     # to every user, and a URL may hold a password); it is not part of the environment's
     # fingerprint (identity.VOLATILE_ENV) but the store argument's.

@@ -82,7 +82,7 @@ def test_the_first_build_starts_the_server_and_the_next_build_runs_on_it(
     ids = [json.loads(r.stdout)["build_id"] for r in (first, second)]
     logged = server_log()
     for build_id in ids:
-        assert f"build {build_id} of {slug}: running for a client" in logged
+        assert f"build {build_id} of {slug}: accepted for a client" in logged
     assert "Step 1/" in second.stderr and json.loads(second.stdout)["status"] == "completed"
 
 
@@ -123,27 +123,29 @@ def test_a_settings_edit_gets_a_new_server_and_the_old_idle_one_exits(
     assert wait_for(lambda: not _alive(int(before[0])), 20)  # retired by the new one
     [after] = servers(on)
     assert after[0] != before[0] and "takes this shell's builds" in " ".join(after)
-    assert f"build {json.loads(result.stdout)['build_id']} of {slug}: running for a client" in server_log()
+    assert f"build {json.loads(result.stdout)['build_id']} of {slug}: accepted for a client" in server_log()
 
 
-def test_a_busy_old_server_is_not_retired(
+def test_a_busy_old_server_finishes_its_build_then_exits(
     tmp_path: Path, on: dict[str, str], slow_templates: tuple[Path, str]
 ) -> None:
     templates, marker = slow_templates
     slug = import_spec(tmp_path, slug="busy-old-bot", name="Busy Old Bot")
-    proc, _captured, threads = start_until(["build", slug], {**on, "PIXEL_TEMPLATES_DIR": str(templates)}, marker, "stdout")
+    slow = {**on, "PIXEL_TEMPLATES_DIR": str(templates)}
+    proc, captured, threads = start_until(["build", slug], slow, marker, "stdout")
     try:
-        [busy] = servers({**on, "PIXEL_TEMPLATES_DIR": str(templates)})
+        [busy] = servers(slow)
         other = import_spec(tmp_path)
         assert pixel("build", other, "--json", "--no-test", env=on).returncode == 0
-        assert _alive(int(busy[0]))  # still building; it idles out (or is stopped) later
-        assert len(servers(on)) == 2
+        assert _alive(int(busy[0]))  # still building: retiring never cuts a build short
+        assert "stopping (takes no new build)" in " ".join(servers(slow)[-1] if servers(slow) else [])
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=60)
+        assert proc.wait(timeout=60) == 1
         for t in threads:
             t.join(timeout=5)
-        pixel("build-server", "stop", env={**on, "PIXEL_TEMPLATES_DIR": str(templates)})
+    assert "cancelled" in "".join(captured["stderr"])
+    assert wait_for(lambda: not _alive(int(busy[0])), 30)  # and once it ended, it exited
 
 
 def test_an_idle_server_exits_and_removes_its_socket(tmp_path: Path, on: dict[str, str]) -> None:

@@ -240,7 +240,7 @@ def test_frozen_cli_builds_the_sample_against_the_real_daemon(
         second = json.loads(again.stdout)["build_id"]
         assert "takes this shell's builds" in ok([bundle.pixel, "build-server", "status"], env=env).stdout
         server_log = (Path(env["PIXEL_HOME"]) / "logs" / "build-server.log").read_text()
-        assert f"build {second} of acme-support-bot: running for a client" in server_log
+        assert f"build {second} of acme-support-bot: accepted for a client" in server_log
     finally:
         run([bundle.pixel, "build-server", "stop"], env=env)
 
