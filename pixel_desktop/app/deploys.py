@@ -32,6 +32,26 @@ else:
     Progress = Callable[[Any], None]
 
 
+# Statuses that decide what runs on a target after them: a newer healthy deployment
+# replaces the one before; a stop or removal ends it. A failed, rolled-back, cancelled or
+# unfinished deploy leaves the previous version serving.
+_DECIDING_STATUSES = ("healthy", "stopped", "removed")
+
+
+def serving_ids(records: builtins.list[DeploymentRecord]) -> set[int]:
+    """The deployments that serve now, per project and target: the newest healthy one,
+    unless a newer stop or removal ended it. Why: every deployment that once passed its
+    health check keeps the status ``healthy`` in the history, so the status alone made
+    replaced versions look live (`pixel deployments list`)."""
+    decided: dict[tuple[str, str], int | None] = {}
+    for record in sorted(records, key=lambda r: r.id, reverse=True):
+        key = (record.project_slug, record.target_name)
+        if key in decided or record.status not in _DECIDING_STATUSES:
+            continue
+        decided[key] = record.id if record.status == "healthy" else None
+    return {i for i in decided.values() if i is not None}
+
+
 # How long a cancelled deploy may take to put the previous version back before the caller
 # stops waiting for its record (the job goes on to finish it either way).
 CANCEL_GRACE_S = 120.0

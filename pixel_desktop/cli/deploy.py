@@ -273,7 +273,16 @@ def cmd_rollback(args: argparse.Namespace, app: App) -> int:
 
 
 def cmd_deployments_list(args: argparse.Namespace, app: App) -> int:
+    from pixel_desktop.app.deploys import serving_ids
+
     rows = app.deploys.list(args.slug)
+    serving = serving_ids(rows)
+
+    def now(d: Any) -> str:
+        if d.id in serving:
+            return "serving"
+        return "replaced" if d.status == "healthy" else "-"
+
     if args.json:
         print_json(
             [
@@ -285,6 +294,7 @@ def cmd_deployments_list(args: argparse.Namespace, app: App) -> int:
                     "image": d.image_ref,
                     "digest": d.digest,
                     "status": d.status,
+                    "serving": d.id in serving,
                     "url": d.url,
                     "error": d.error_message,
                     "config": d.config_snapshot,
@@ -298,7 +308,7 @@ def cmd_deployments_list(args: argparse.Namespace, app: App) -> int:
         print("No deployments yet.")
     else:
         print_table(
-            ["id", "project", "target", "build", "status", "url", "created"],
+            ["id", "project", "target", "build", "status", "now", "url", "created"],
             [
                 [
                     d.id,
@@ -306,6 +316,7 @@ def cmd_deployments_list(args: argparse.Namespace, app: App) -> int:
                     d.target_name,
                     d.build_id or "-",
                     d.status,
+                    now(d),
                     d.url or "-",
                     fmt_time(d.created_at),
                 ]

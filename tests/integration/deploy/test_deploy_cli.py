@@ -75,6 +75,8 @@ def test_cli_targets_deploy_rollback_and_history(
     history = _json(capsys)
     assert [d["status"] for d in history] == ["healthy", "rolled_back", "healthy", "healthy"]
     assert history[0]["config"]["rollback_to"] == first["deployment_id"]
+    # Only the rollback serves; v2 (which served through the failed deploy) and v1 were replaced.
+    assert [d["serving"] for d in history] == [True, False, False, False]
     assert pixel(["deployments", "list", "no-such-project"]) == 2
 
 

@@ -113,3 +113,31 @@ def test_ctrl_c_while_following_a_deploy_cancels_the_job_and_waits_for_its_recor
         assert job.kind == "deploy"
     finally:
         app.close()
+
+
+def _dep(i: int, status: str, slug: str = "acme", target: str = "local") -> object:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(id=i, status=status, project_slug=slug, target_name=target)
+
+
+def test_only_the_newest_healthy_deployment_of_a_project_and_target_is_serving() -> None:
+    from pixel_desktop.app.deploys import serving_ids
+
+    history = [_dep(1, "healthy"), _dep(2, "healthy"), _dep(3, "healthy", target="staging")]
+    assert serving_ids(history) == {2, 3}
+
+
+def test_a_failed_rolled_back_cancelled_or_unfinished_deploy_leaves_the_previous_one_serving() -> None:
+    from pixel_desktop.app.deploys import serving_ids
+
+    for status in ("failed", "rolled_back", "cancelled", "pending", "deploying"):
+        assert serving_ids([_dep(1, "healthy"), _dep(2, status)]) == {1}, status
+
+
+def test_a_stop_or_removal_ends_what_served_until_a_newer_deploy() -> None:
+    from pixel_desktop.app.deploys import serving_ids
+
+    assert serving_ids([_dep(1, "healthy"), _dep(2, "stopped")]) == set()
+    assert serving_ids([_dep(1, "healthy"), _dep(2, "removed")]) == set()
+    assert serving_ids([_dep(1, "healthy"), _dep(2, "stopped"), _dep(3, "healthy")]) == {3}
