@@ -73,6 +73,15 @@ class LayerReuse:
         counts = f"{self.reused} of {self.steps} steps reused from cache"
         if self.previous_build_id is None or self.changed_files is None:
             lead = "No previous completed build to compare with: "
+        elif not self.changed_files and self.rebuilt_layers:
+            # Nothing of ours changed, yet steps ran: the daemon no longer had those layers
+            # (images removed or pruned), or what the context takes from outside the
+            # generated files (base image, cached wheels) changed.
+            lead = (
+                f"No generated file changed since build #{self.previous_build_id}, but Docker's "
+                "layer cache no longer had every layer (images removed or pruned, or a new base "
+                "image or wheels): "
+            )
         elif not self.changed_files:
             lead = f"No generated file changed since build #{self.previous_build_id}: "
         else:

@@ -90,6 +90,7 @@ class _Run:
     generated: dict[str, bytes] = field(default_factory=dict)  # path → content, this build
     previous: layer_reuse.PreviousBuild | None = None  # the build the cache reuse is explained against
     reuse: str | None = None  # the layer-reuse summary, repeated at the end of the log
+    last_line: str = ""  # the last line logged (the summary is not repeated right below itself)
     # Record columns written with the final status (one transaction fewer for a plain build).
     final_fields: dict[str, Any] = field(default_factory=dict)
 
@@ -134,6 +135,7 @@ class BuildPipeline:
         for secret in run.redact:
             if secret:
                 text = text.replace(secret, "********")
+        run.last_line = text
         self.bus.publish(LogLine(run.job.build_id, text, source))
 
     def _enter(self, run: _Run, phase: str, **fields: Any) -> None:
@@ -203,7 +205,9 @@ class BuildPipeline:
         if error:
             self._log(run, f"{status.upper()}: {error}", "engine")
         else:
-            if run.reuse:
+            # Repeated at the end (after the test and push lines) so the log ends with it;
+            # not when it is the line just above (`--no-test`: it would show twice in a row).
+            if run.reuse and run.last_line != layer_reuse.LOG_PREFIX + run.reuse:
                 self._log(run, layer_reuse.LOG_PREFIX + run.reuse, "engine")
             self._log(run, f"COMPLETED in {time.monotonic() - job.started:.1f} s", "engine")
         duration = round(time.monotonic() - job.started, 3)

@@ -106,6 +106,15 @@ def test_unchanged_rebuild_says_nothing_changed():
     assert reuse.summary().startswith("No generated file changed since build #3: 13 of 13 steps")
 
 
+def test_unchanged_rebuild_that_missed_the_cache_says_why_instead_of_contradicting_itself():
+    reuse = layer_reuse.explain(
+        steps=STEPS, cached=[], no_cache=False, current=_files(), previous=PreviousBuild(3, _files()),
+    )
+    summary = reuse.summary()
+    assert summary.startswith("No generated file changed since build #3, but Docker's layer cache no longer had")
+    assert "0 of 13 steps reused from cache; rebuilt: image settings, dependencies" in summary
+
+
 def test_first_build_has_nothing_to_compare_with():
     reuse = layer_reuse.explain(steps=STEPS, cached=[], no_cache=False, current=_files(), previous=None)
     assert reuse.reused == 0
