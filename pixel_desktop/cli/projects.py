@@ -67,6 +67,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 _REPLACE_HINT = "Use --replace to overwrite it, or change `slug` in the file."
+# --sample has no file of the user's to edit: replacing resets the project to the sample.
+_SAMPLE_REPLACE_HINT = (
+    "The sample is imported already; `pixel projects import --sample --replace` resets it to the "
+    "shipped sample (your edits to it are lost; `pixel projects export SLUG -o FILE` keeps a copy first)."
+)
 
 
 def cmd_import(args: argparse.Namespace, app: App) -> int:
@@ -90,7 +95,7 @@ def cmd_import(args: argparse.Namespace, app: App) -> int:
         else:
             record = app.projects.import_file(Path(args.file[0]), replace=args.replace)
     except AlreadyExistsError as exc:
-        raise AlreadyExistsError(exc.message, hint=_REPLACE_HINT) from None
+        raise AlreadyExistsError(exc.message, hint=_SAMPLE_REPLACE_HINT if args.sample else _REPLACE_HINT) from None
     print(record.slug)
     return 0
 

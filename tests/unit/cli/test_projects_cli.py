@@ -196,3 +196,14 @@ def test_stdin_is_not_mixed_with_spec_files(capsys: pytest.CaptureFixture[str]) 
     code, out, err = run(capsys, "projects", "import", "-", str(SAMPLE))
     assert (code, out) == (2, "")
     assert "- (stdin) alone" in err
+
+
+def test_importing_the_sample_twice_says_how_to_reset_it_not_to_edit_a_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(capsys, "projects", "import", "--sample")[0] == 0
+    code, out, err = run(capsys, "projects", "import", "--sample")
+    assert (code, out) == (2, "")
+    assert "The sample is imported already; `pixel projects import --sample --replace` resets it" in err
+    assert "change `slug` in the file" not in err
+    assert run(capsys, "projects", "import", "--sample", "--replace")[:2] == (0, "acme-support-bot\n")
