@@ -244,7 +244,21 @@ def open_ssh_client(url: str, opts: SshOptions) -> paramiko.SSHClient:
             "ssh-agent or name it with IdentityFile in ~/.ssh/config, and make sure it is in the "
             "user's authorized_keys on the host."
         ) from exc
-    except (paramiko.SSHException, OSError, EOFError) as exc:
+    except paramiko.SSHException as exc:
+        client.close()
+        if "no authentication methods" in str(exc).lower():
+            # The host answered; we had no key to offer (paramiko says so this way, not with
+            # an AuthenticationException), so the host and port are not the problem.
+            raise DockerUnavailableError(
+                f"SSH login to {user or '?'}@{host}:{port} failed: no SSH key was offered. Load "
+                "your key into ssh-agent (`ssh-add`), keep it as ~/.ssh/id_ed25519 (or id_ecdsa, "
+                "id_rsa), or name it with IdentityFile for this host in ~/.ssh/config."
+            ) from exc
+        raise DockerUnavailableError(
+            f"Cannot open an SSH connection to {host}:{port}: {short_reason(exc)}. "
+            "Check the host name, port and that sshd is running."
+        ) from exc
+    except (OSError, EOFError) as exc:
         client.close()
         raise DockerUnavailableError(
             f"Cannot open an SSH connection to {host}:{port}: {short_reason(exc)}. "
