@@ -291,6 +291,10 @@ class Projects:
         """Secrets are keyed by the project's secrets_key, never its slug, and never stored."""
         self._secrets().set_project_secret(project, name, value)
 
+    def unset_secret(self, project: ProjectRecord, name: str) -> bool:
+        """Remove one secret value from the OS keyring; False when it had none."""
+        return self._secrets().delete_project_secret(project, name)
+
     def has_secret(self, project: ProjectRecord, name: str) -> bool:
         try:
             return self._secrets().get_project_secret(project, name) is not None

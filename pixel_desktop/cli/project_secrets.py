@@ -1,4 +1,4 @@
-"""`pixel projects secret ...`: store or list a project's secret env values (OS keyring).
+"""`pixel projects secret ...`: store, list or remove a project's secret env values (OS keyring).
 
 Why the value never comes from argv: the command line is visible to every user in ``ps``
 and lands in shell history. It is read from stdin when piped, else prompted without echo.
@@ -19,7 +19,7 @@ MAX_SECRET_CHARS = 64 * 1024
 
 
 def register(psub: argparse._SubParsersAction) -> None:
-    parser = psub.add_parser("secret", help="set or list a project's secret env values (OS keyring)")
+    parser = psub.add_parser("secret", help="set, list or unset a project's secret env values (OS keyring)")
     ssub = parser.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
 
     put = ssub.add_parser(
@@ -32,6 +32,14 @@ def register(psub: argparse._SubParsersAction) -> None:
     put.add_argument("slug")
     put.add_argument("name", help="a name listed in the spec's deployment.secret_env")
     put.set_defaults(func=cmd_set)
+
+    unset = ssub.add_parser(
+        "unset",
+        help="remove a secret value from the OS keyring (a deploy then runs without it)",
+    )
+    unset.add_argument("slug")
+    unset.add_argument("name", help="a secret env name (also one no longer in the spec)")
+    unset.set_defaults(func=cmd_unset)
 
     lst = ssub.add_parser("list", help="which secret values are set, and which the service reads")
     lst.add_argument("slug")
@@ -63,6 +71,17 @@ def cmd_set(args: argparse.Namespace, app: App) -> int:
         )
     app.projects.set_secret(record, args.name, _read_value(args.name))
     print(f"Stored the value of {args.name} for {record.slug} in the OS keyring.", file=sys.stderr)
+    return 0
+
+
+def cmd_unset(args: argparse.Namespace, app: App) -> int:
+    """Any name, declared or not: a value left behind by a name removed from the spec must
+    be removable too."""
+    record = app.projects.get(args.slug)
+    if app.projects.unset_secret(record, args.name):
+        print(f"Removed the value of {args.name} for {record.slug} from the OS keyring.", file=sys.stderr)
+    else:
+        print(f"{record.slug} had no value for {args.name} in the OS keyring; nothing to remove.", file=sys.stderr)
     return 0
 
 

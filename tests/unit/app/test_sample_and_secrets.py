@@ -155,6 +155,24 @@ def test_secret_set_takes_no_value_on_the_command_line(capsys: pytest.CaptureFix
     assert exited.value.code == 2 and "unrecognized arguments: sk-oops" in capsys.readouterr().err
 
 
+def test_secret_unset_removes_the_value_and_says_when_there_was_none(
+    app: App, keyring, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from pixel_desktop.cli import project_secrets
+
+    record = app.projects.import_sample()
+    app.projects.set_secret(record, "LLM_API_KEY", "sk-old")
+    args = argparse.Namespace(slug=record.slug, name="LLM_API_KEY")
+
+    assert project_secrets.cmd_unset(args, app) == 0
+    assert not app.projects.has_secret(record, "LLM_API_KEY") and "sk-old" not in keyring.values.values()
+    assert "Removed the value of LLM_API_KEY" in capsys.readouterr().err
+    assert project_secrets.cmd_unset(args, app) == 0
+    assert "had no value for LLM_API_KEY" in capsys.readouterr().err
+
+
 def test_secret_list_says_which_secret_the_service_reads(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     import argparse
 
