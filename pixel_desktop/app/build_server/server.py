@@ -29,13 +29,16 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pixel_desktop import __version__, paths
 from pixel_desktop.app.build_server import wire
 from pixel_desktop.app.build_server.identity import Identity, idle_seconds
 from pixel_desktop.errors import PixelError
 from pixel_desktop.events import BuildFinished, Event, JobRef
+
+if TYPE_CHECKING:
+    from pixel_desktop.app import App
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +80,11 @@ def _peer_uid(conn: socket.socket) -> int | None:
 class BuildServer:
     """Serves one identity (fingerprint) until idle; ``app_factory`` makes its App."""
 
-    def __init__(self, ident: Identity, app_factory: Callable[[], Any], *, idle_s: float | None = None) -> None:
+    def __init__(self, ident: Identity, app_factory: Callable[[], App], *, idle_s: float | None = None) -> None:
         self.ident = ident
         self._app_factory = app_factory
         self._idle_s = idle_seconds() if idle_s is None else idle_s
-        self._app: Any = None
+        self._app_or_none: App | None = None
         self._lock = threading.Lock()
         self._clients = 0
         self._last_activity = time.monotonic()
@@ -91,6 +94,12 @@ class BuildServer:
         self._sock: socket.socket | None = None
         self._socket_inode: int | None = None
         self._lock_fd: int | None = None
+
+    @property
+    def _app(self) -> App:
+        """The App, made at start (every use comes after it)."""
+        assert self._app_or_none is not None
+        return self._app_or_none
 
     # ------------------------------------------------------------------ lifecycle
     def serve(self, ready: Callable[[str], None]) -> int:
@@ -102,7 +111,7 @@ class BuildServer:
             if not self._take_lock(said):
                 return 0 if said.line == "ready" else 1
             try:
-                self._app = self._app_factory()
+                self._app_or_none = self._app_factory()
                 self._warm_up()
                 self._listen()
             except PixelError as exc:
@@ -264,8 +273,8 @@ class BuildServer:
             if json.loads(self.ident.info_path.read_text(encoding="utf-8")).get("pid") == os.getpid():
                 self.ident.info_path.unlink()
         self._release_lock()
-        if self._app is not None:
-            self._app.close(job_grace_s=RESULT_GRACE_S)
+        if self._app_or_none is not None:
+            self._app_or_none.close(job_grace_s=RESULT_GRACE_S)
 
     # ------------------------------------------------------------------ accept loop
     def _jobs_active(self) -> int:
