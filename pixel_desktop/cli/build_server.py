@@ -46,7 +46,8 @@ def cmd_status(args: argparse.Namespace, app: App) -> int:
         why, when = failed
         print(
             f"A build server for this shell failed to start at {fmt_time_epoch(when)} ({why}); "
-            "`pixel build` builds in its own process until `pixel build-server stop` or 10 minutes later."
+            f"`pixel build` builds in its own process until `pixel build-server stop` or "
+            f"{identity.FAILED_RETRY_S / 60:.0f} minutes later."
         )
     if not found:
         if not failed:

@@ -158,7 +158,8 @@ def connect(ident: Identity, *, retry_s: float = 0.0) -> socket.socket:
 
 def _connect_or_start(ident: Identity, store_arg: str | None) -> socket.socket | None:
     """A connection to the running server, else to one started now; None when a server of
-    this identity failed to start within the last hour (it is not tried again per build)."""
+    this identity failed to start within ``identity.FAILED_RETRY_S`` (it is not tried again
+    per build: each try costs a whole start-up)."""
     try:
         return connect(ident)
     except (ConnectionError, FileNotFoundError):
