@@ -81,21 +81,12 @@ def _code_stamp() -> list[object]:
     if getattr(sys, "frozen", False):
         st = os.stat(sys.executable)
         return ["frozen", sys.executable, st.st_mtime_ns, st.st_size]
-    newest, count = 0, 0
-    for root, dirs, files in os.walk(PACKAGE_DIR):
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
-        for name in files:
-            try:
-                newest = max(newest, os.stat(os.path.join(root, name)).st_mtime_ns)
-            except OSError:
-                continue
-            count += 1
-    return ["source", str(PACKAGE_DIR), newest, count]
+    return ["source", *_tree_stamp(PACKAGE_DIR)]
 
 
 def _tree_stamp(root: Path) -> list[object]:
-    """Newest modification time and file count under ``root`` (templates: a warm server
-    must not render a template set edited since it started)."""
+    """Newest modification time and file count under ``root``: a package edited in place
+    is new code, and a warm server must not render a template set edited since it started."""
     newest, count = 0, 0
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d != "__pycache__"]
