@@ -10,6 +10,8 @@ which SQLite leaves off unless every connection asks.
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +92,10 @@ def create_store_engine(url: URL) -> Engine:
             except OSError as exc:
                 raise StoreError(f"Cannot create the folder for {db}: {exc.strerror}.") from None
             try:
-                for file in (db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))):
+                for file in (
+                    db,
+                    *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal")),
+                ):
                     if file is db or file.exists():
                         paths.private_file(file)
             except OSError as exc:
@@ -129,7 +134,7 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         try:
             cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             if wal:
-                cur.execute("PRAGMA journal_mode = WAL")
+                _use_wal(cur)
             # FULL: a committed transaction survives power loss too, not only a crash.
             cur.execute("PRAGMA synchronous = FULL")
             cur.execute("PRAGMA foreign_keys = ON")
@@ -142,6 +147,26 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         # writes can fail with "database is locked" without ever waiting for busy_timeout.
         mode = conn.get_execution_options().get("pixel_sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _use_wal(cur: Any) -> None:
+    """Switch the file to WAL, which it then keeps. Why the loop: the switch needs the file
+    to itself, and SQLite answers "database is locked" at once, without its busy handler,
+    when another connection holds it for a moment (several first starts at once; a CLI
+    command opening the store while the app does)."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
 
 
 def _probe(engine: Engine, url: URL) -> None:

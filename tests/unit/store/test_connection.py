@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import socket
+import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import URL
 
 from pixel_desktop.errors import StoreError
 from pixel_desktop.store import Store
-from pixel_desktop.store.connection import parse_url
+from pixel_desktop.store.connection import create_store_engine, parse_url
 
 
 def test_every_sqlite_connection_has_wal_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
@@ -25,6 +27,38 @@ def test_every_sqlite_connection_has_wal_busy_timeout_and_foreign_keys(tmp_path:
         finally:
             for conn in conns:
                 conn.close()
+
+
+def test_several_first_opens_of_a_new_file_at_once_all_succeed(tmp_path: Path) -> None:
+    """Switching a new file to WAL can get "database is locked" at once, busy timeout or
+    not, while another connection is switching it too (two first starts at once, or a CLI
+    command opening the store while the app does). Each round is a race that failed about
+    one time in seven before the switch was retried."""
+    for round_ in range(60):
+        url = parse_url(f"sqlite:///{tmp_path / f'r{round_}.db'}")
+        assert _open_at_once(url, 4) == [], f"round {round_}"
+
+
+def _open_at_once(url: URL, count: int) -> list[BaseException]:
+    barrier = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            barrier.wait()
+            engine = create_store_engine(url)
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            engine.dispose()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return errors
 
 
 def test_default_url_is_pixel_db_in_pixel_home(pixel_home: Path) -> None:
