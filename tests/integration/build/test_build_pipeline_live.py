@@ -234,9 +234,13 @@ def test_prompt_only_change_rebuilds_only_the_data_layer(
     log = list(store.builds.read_log(second_id))
 
     def step_followed_by_cache(prefix: str) -> bool:
+        """Whether the engine said "Using cache" for the step: anywhere before the next step,
+        since other lines (a progress or phase line) can come between."""
         for i, line in enumerate(log):
             if line.startswith("Step ") and f" : {prefix}" in line:
-                return i + 1 < len(log) and log[i + 1].strip() == "---> Using cache"
+                rest = log[i + 1 :]
+                ends = next((j for j, t in enumerate(rest) if t.startswith("Step ")), len(rest))
+                return any(t.strip() == "---> Using cache" for t in rest[:ends])
         raise AssertionError(f"no step {prefix!r} in the log")
 
     assert step_followed_by_cache("RUN python3 -m venv")  # dependency layer reused
