@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from pixel_desktop.errors import SpecError
 from pixel_desktop.spec.model import ProjectSpec
@@ -94,6 +95,7 @@ def _line_map(node: yaml.Node, loc: Loc, out: dict[Loc, int], seen_nodes: set[in
                 raise _duplicate_key_error(key_node, (*loc, key))
             seen.add(key)
             _line_map(value_node, (*loc, key), out, seen_nodes)
+            out[(*loc, key)] = key_node.start_mark.line + 1  # the key's line, not its list's
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _line_map(item, (*loc, index), out, seen_nodes)
@@ -194,6 +196,7 @@ def _walk(
             if key in mapping:
                 raise _duplicate_key_error(key_node, (*loc, key))
             value = _walk(value_node, (*loc, key), lines, seen_nodes, deferred)
+            lines[(*loc, key)] = key_node.start_mark.line + 1  # the key's line, not its list's
             mapping[key] = value
             if value is _DEFERRED:
                 deferred.append((mapping, key, value_node))
@@ -237,12 +240,32 @@ def spec_from_data(data: Any, *, source: str = "spec", lines: dict[Loc, int] | N
         raise spec_error_from_validation(exc, source=source, lines=lines) from None
 
 
+MAX_LISTED_PROBLEMS = 20
+
+
 def spec_error_from_validation(
     exc: ValidationError, *, source: str = "spec", lines: dict[Loc, int] | None = None
 ) -> SpecError:
-    err = exc.errors()[0]
+    """One line per problem, each with its own line number (``file: line N: field: what``,
+    the form editors and terminals link to), in the file's order: fixing one problem at a
+    time and re-running to find the next wastes the user's time. ``field`` and ``line``
+    are the first's."""
+    problems = [_problem(err, lines) for err in exc.errors()]
+    # In the file's order (pydantic's is the model's), problems without a line last.
+    problems.sort(key=lambda p: p[0] if p[0] is not None else float("inf"))
+    shown = [
+        f"{source}: line {line}: {field}: {message}" if line else f"{source}: {field}: {message}"
+        for line, field, message in problems[:MAX_LISTED_PROBLEMS]
+    ]
+    if len(problems) > MAX_LISTED_PROBLEMS:
+        shown.append(f"{source}: and {len(problems) - MAX_LISTED_PROBLEMS} more problems")
+    line, field, _ = problems[0]
+    return SpecError("\n".join(shown), field=field, line=line)
+
+
+def _problem(err: ErrorDetails, lines: dict[Loc, int] | None) -> tuple[int | None, str, str]:
+    """(line, dotted field, message in words) of one pydantic error."""
     loc = _clean_loc(err["loc"])
-    field = _fmt_loc(loc)
     message = err["msg"]
     if err["type"] == "extra_forbidden":
         message = "unknown field (check the spelling; see the spec format in the README)"
@@ -257,10 +280,7 @@ def spec_error_from_validation(
         while probe and probe not in lines:
             probe = probe[:-1]
         line = lines.get(probe)
-    where = f"{source}: line {line}: " if line else f"{source}: "
-    more = len(exc.errors()) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return SpecError(f"{where}{field}: {message}{suffix}", field=field, line=line)
+    return line, _fmt_loc(loc), message
 
 
 def load_spec_text(text: str, *, source: str = "spec") -> ProjectSpec:

@@ -94,6 +94,35 @@ def test_yaml_scalars_that_look_like_dates_stay_strings() -> None:
     assert spec.name == "2024-01-01"
 
 
+def test_every_spec_problem_is_listed_with_its_own_line() -> None:
+    text = (
+        "name: X\nclient: Y\ncolour: red\ntraining_data:\n  faq:\n"
+        "    - {question: ' ', answer: a}\n    - {question: q, answer: ''}\n"
+        "deployment:\n  port: 80\n"
+    )
+    with pytest.raises(SpecError) as info:
+        load_spec_text(text, source="t.yaml")
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("t.yaml: line 3: colour: unknown field")
+    assert [line.split(": ")[1:3] for line in lines] == [
+        ["line 3", "colour"],
+        ["line 6", "training_data.faq[0].question"],
+        ["line 7", "training_data.faq[1].answer"],
+        ["line 9", "deployment.port"],
+    ]
+    assert (info.value.field, info.value.line) == ("colour", 3)
+
+
+def test_a_spec_with_very_many_problems_lists_the_first_twenty_and_counts_the_rest() -> None:
+    faq = "".join(f"    - {{question: q{i}, answer: ''}}\n" for i in range(25))
+    with pytest.raises(SpecError) as info:
+        load_spec_text(f"name: X\nclient: Y\ntraining_data:\n  faq:\n{faq}", source="t.yaml")
+    lines = str(info.value).splitlines()
+    assert len(lines) == 21
+    assert lines[19].startswith("t.yaml: line 24: training_data.faq[19].answer")
+    assert lines[20] == "t.yaml: and 5 more problems"
+
+
 @pytest.mark.parametrize(
     ("yaml_text", "field", "line"),
     [
@@ -107,7 +136,7 @@ def test_yaml_scalars_that_look_like_dates_stay_strings() -> None:
             "name: X\nclient: Y\nbusiness_rules:\n  - {name: a, match: [x], reply: r}\n"
             "  - {name: a, match: [y], reply: r}\n",
             "business_rules",
-            4,
+            3,  # the key's line: the problem is the whole list's
         ),
         ("name: X\nclient: Y\ntraining_data:\n  faq:\n    - {question: ' ', answer: a}\n", "training_data.faq[0].question", 5),
         ("name: X\nclient: Y\nbusiness_rules:\n  - {name: a, regex: '([', reply: r}\n", "business_rules[0].regex", 4),
