@@ -80,7 +80,7 @@ def cmd_stop(args: argparse.Namespace, app: App) -> int:
         print("No build server was running for this data folder.")
     for s in stopped:
         then = f"; it exits when its {s.running} build(s) end" if s.running else ""
-        print(f"Stopping build server {s.pid}{then}.")
+        print(f"Build server {s.pid} is already stopping{then}." if s.stopping else f"Stopping build server {s.pid}{then}.")
     return 0
 
 

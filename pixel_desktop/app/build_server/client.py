@@ -368,7 +368,8 @@ def failure_note(store_arg: str | None) -> tuple[str, float] | None:
 def stop_all(store_arg: str | None = None) -> list[ServerInfo]:
     """Ask every server of this data folder to exit (each finishes its running builds
     first), and forget a failed start of this process's identity (the next `pixel build`
-    tries again); what each said, as ServerInfo (``running``: builds it still finishes)."""
+    tries again); what each said, as ServerInfo (``running``: builds it still finishes;
+    ``stopping``: it had been asked before)."""
     ident = identity.current(store_arg) if identity.supported() else None
     if ident is not None:
         with contextlib.suppress(OSError):
@@ -383,5 +384,6 @@ def stop_all(store_arg: str | None = None) -> list[ServerInfo]:
         stopped.append(ServerInfo(
             pid=int(said.get("pid", 0)), started_at=float(str(info.get("started_at", 0))),
             current=False, answering=True, running=int(said.get("running", 0)),
+            stopping=bool(said.get("already", False)),
         ))
     return stopped

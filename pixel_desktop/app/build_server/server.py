@@ -371,8 +371,11 @@ class BuildServer:
                 "stopping": self._stop.is_set(),
             }))
         elif op == "stop":
+            already = self._stop.is_set()
             self._stop.set()
-            conn.sendall(wire.dump({"type": "stopping", "pid": os.getpid(), "running": self._jobs_active()}))
+            conn.sendall(wire.dump({
+                "type": "stopping", "pid": os.getpid(), "running": self._jobs_active(), "already": already,
+            }))
         elif op == "retire":
             # A newer server of this data folder took over: one server per data folder, not
             # one per edit of the settings or code.

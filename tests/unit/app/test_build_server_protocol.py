@@ -192,6 +192,25 @@ def test_ctrl_c_asks_the_server_to_cancel_and_waits_for_the_cancelled_end(runtim
         served.stop()
 
 
+def test_a_second_stop_of_a_busy_server_says_it_is_already_stopping(runtime: Path) -> None:
+    served = Served(FakeApp(hang=True))
+    building = threading.Thread(target=run_build, daemon=True)
+    building.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not served.app.builds.active() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        [first] = client.stop_all()
+        [second] = client.stop_all()
+        assert (first.stopping, first.running) == (False, 1)
+        assert (second.stopping, second.running) == (True, 1)
+    finally:
+        served.app.builds.cancelled.append(1)  # end the hanging build
+        building.join(10)
+        served.thread.join(10)
+    assert not served.thread.is_alive()
+
+
 def test_a_record_that_cannot_be_read_at_the_end_is_reported_not_a_hang(runtime: Path) -> None:
     app = FakeApp()
 
