@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pixel_desktop.app.context import AppContext
 from pixel_desktop.app.jobs import Jobs
@@ -38,11 +38,24 @@ else:
 _DECIDING_STATUSES = ("healthy", "stopped", "removed")
 
 
-def serving_ids(records: builtins.list[DeploymentRecord]) -> set[int]:
+class DeploymentState(Protocol):
+    """What :func:`serving_ids` reads of a deployment (a record, or the GUI's row)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def project_slug(self) -> str: ...
+    @property
+    def target_name(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+
+def serving_ids(records: Iterable[DeploymentState]) -> set[int]:
     """The deployments that serve now, per project and target: the newest healthy one,
     unless a newer stop or removal ended it. Why: every deployment that once passed its
     health check keeps the status ``healthy`` in the history, so the status alone made
-    replaced versions look live (`pixel deployments list`)."""
+    replaced versions look live (`pixel deployments list`, the Deploy tab's history)."""
     decided: dict[tuple[str, str], int | None] = {}
     for record in sorted(records, key=lambda r: r.id, reverse=True):
         key = (record.project_slug, record.target_name)

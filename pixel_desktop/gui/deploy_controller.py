@@ -80,7 +80,7 @@ class DeployView(Protocol):
 
     def show_targets(self, choices: Sequence[Choice], selected: str | None) -> None: ...
     def show_builds(self, choices: Sequence[Choice], selected: int | None) -> None: ...
-    def show_history(self, rows: Sequence[Deployment], selected_id: int | None) -> None: ...
+    def show_history(self, rows: Sequence[Deployment], selected_id: int | None, serving: set[int]) -> None: ...
     def show_title(self, rich_text: str) -> None: ...
     def show_verdict(self, text: str, tone: str) -> None: ...  # tone: "" | "ok" | "bad"
     def set_log(self, text: str) -> None: ...
@@ -245,9 +245,11 @@ class DeployController:
     def _history_loaded(self, generation: int, rows: Sequence[Deployment]) -> None:
         if generation != self.generation:
             return
+        from pixel_desktop.app.deploys import serving_ids  # loaded with the App already
+
         self.history = list(rows)
         self.history_generation = generation
-        self._view.show_history(self.history, self._view.selected_deployment_id())
+        self._view.show_history(self.history, self._view.selected_deployment_id(), serving_ids(self.history))
         self._show_current()
         self._update_buttons()
         self.update_sampling()

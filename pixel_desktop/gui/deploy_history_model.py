@@ -9,6 +9,7 @@ The Qt plumbing is ``RecordTableModel``'s.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from enum import IntEnum
 from typing import cast
 
@@ -27,19 +28,21 @@ DeploymentRole = RecordRole
 class Column(IntEnum):
     ID = 0
     STATUS = 1
-    TARGET = 2
-    BUILD = 3
-    IMAGE = 4
-    DIGEST = 5
-    URL = 6
-    STARTED = 7
-    FINISHED = 8
-    ERROR = 9
+    NOW = 2
+    TARGET = 3
+    BUILD = 4
+    IMAGE = 5
+    DIGEST = 6
+    URL = 7
+    STARTED = 8
+    FINISHED = 9
+    ERROR = 10
 
 
 HEADERS = {
     Column.ID: "#",
     Column.STATUS: "Status",
+    Column.NOW: "Now",
     Column.TARGET: "Target",
     Column.BUILD: "Build",
     Column.IMAGE: "Image",
@@ -51,12 +54,26 @@ HEADERS = {
 }
 
 
-def cell_text(dep: Deployment, column: Column) -> str:
+SERVING = "serving"
+REPLACED = "replaced"
+
+
+def now_text(dep: Deployment, serving: bool) -> str:
+    """Whether this deployment runs on its target now: every one that once passed its health
+    check keeps the status ``healthy``, so the status alone makes replaced versions look live."""
+    if serving:
+        return SERVING
+    return REPLACED if dep.status == "healthy" else ""
+
+
+def cell_text(dep: Deployment, column: Column, *, serving: bool = False) -> str:
     match column:
         case Column.ID:
             return str(dep.id)
         case Column.STATUS:
             return fmt.status_text(dep.status)
+        case Column.NOW:
+            return now_text(dep, serving)
         case Column.TARGET:
             return dep.target_name
         case Column.BUILD:
@@ -88,11 +105,26 @@ def cell_tip(dep: Deployment, column: Column) -> str | None:
     return None
 
 
+NOW_TIPS = {
+    SERVING: "This version runs on its target now",
+    REPLACED: "A newer deployment replaced this version on its target (Rollback brings the previous one back)",
+}
+
+
 class DeploymentHistoryModel(RecordTableModel):
     """Rows are deployments, newest first (as the store lists them)."""
 
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(HEADERS, parent)
+        self._serving: frozenset[int] = frozenset()
+
+    def set_history(self, rows: Sequence[Deployment], serving: Iterable[int]) -> None:
+        """The rows, and which of them serve now (``app.deploys.serving_ids``)."""
+        self._serving = frozenset(serving)
+        self.set_rows(rows)
+
+    def is_serving(self, deployment_id: int) -> bool:
+        return deployment_id in self._serving
 
     def deployment_at(self, row: int) -> Deployment | None:
         return cast("Deployment | None", self.record_at(row))
@@ -102,21 +134,26 @@ class DeploymentHistoryModel(RecordTableModel):
         return next((r for r, d in enumerate(rows) if d is not None and d.id == deployment_id), None)
 
     def cell_text(self, record: object, column: IntEnum) -> str:
-        return cell_text(cast(Deployment, record), Column(column))
+        dep = cast(Deployment, record)
+        return cell_text(dep, Column(column), serving=dep.id in self._serving)
 
     def cell_data(self, record: object, column: IntEnum, role: int) -> object:
         dep = cast(Deployment, record)
         column = Column(column)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == Column.NOW:
+                return NOW_TIPS.get(now_text(dep, dep.id in self._serving))
             return cell_tip(dep, column)
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == Column.STATUS:
                 return QBrush(QColor(fmt.status_color(dep.status)))
+            if column == Column.NOW:
+                return QBrush(QColor(theme.SUCCESS if dep.id in self._serving else theme.MUTED))
             if column == Column.URL and dep.url:
                 return QBrush(QColor(theme.ACCENT))
             return None
         if role == Qt.ItemDataRole.FontRole:
-            if column == Column.STATUS:
+            if column == Column.STATUS or (column == Column.NOW and dep.id in self._serving):
                 font = QFont()
                 font.setBold(True)
                 return font

@@ -340,8 +340,8 @@ class DeployTab(QWidget):
         combo.setCurrentIndex(max(index, 0))
         combo.blockSignals(False)
 
-    def show_history(self, rows: Sequence[Deployment], selected_id: int | None) -> None:
-        self.history_model.set_rows(rows)
+    def show_history(self, rows: Sequence[Deployment], selected_id: int | None, serving: set[int]) -> None:
+        self.history_model.set_history(rows, serving)
         if selected_id is not None:
             self.select_deployment(selected_id)
 

@@ -193,8 +193,9 @@ class FakeView:
     def show_builds(self, choices: Sequence[Choice], selected: int | None) -> None:
         self.builds = (choices, selected)
 
-    def show_history(self, rows: Sequence[Any], selected_id: int | None) -> None:
+    def show_history(self, rows: Sequence[Any], selected_id: int | None, serving: set[int]) -> None:
         self.rows = list(rows)
+        self.serving = set(serving)
 
     def show_title(self, rich_text: str) -> None:
         self.title = rich_text
@@ -350,6 +351,18 @@ def test_rollback_needs_two_healthy_deployments_on_the_chosen_target(services: F
     controller.rollback()
     runner.finish(1)
     assert services.calls[-1] == ("rollback", "acme", "local") and controller.job is not None
+
+
+def test_the_history_marks_per_target_which_deployment_serves_now(services: FakeServices) -> None:
+    services.deployments["acme"] = [
+        Dep(5, status="failed"),  # a failed deploy leaves #4 serving
+        Dep(4),
+        Dep(3),  # replaced by #4
+        Dep(2, target_name="farm", status="stopped"),  # a stop ends #1 on farm
+        Dep(1, target_name="farm"),
+    ]
+    _controller, _runner, view = _open(services, visible=False)
+    assert view.serving == {4}
 
 
 def test_late_answers_for_the_previous_project_are_dropped(services: FakeServices) -> None:
