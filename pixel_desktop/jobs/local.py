@@ -507,7 +507,7 @@ def cancel_anywhere(store: Store, job: JobRef | int, engine: LocalJobRunner | No
     request_cancel(ref)
     return (
         f"Cancel requested for {what.lower()} {ref.id} ({record.status}); the process running it "
-        "stops it within a second."
+        "stops it within a few seconds (it looks for cancel requests twice a second)."
     )
 
 
