@@ -25,6 +25,7 @@ class Generated:
     slug: str
     folder: Path
     files: int
+    semantic: bool  # by-hand runs need the embedding model exported first (README "Run it")
 
 
 class Templates:
@@ -79,7 +80,7 @@ class Templates:
             )
         files = self.render(spec, project_id, template)
         write_atomically(files, dest)
-        return Generated(spec.project_slug, dest, len(files))
+        return Generated(spec.project_slug, dest, len(files), spec.retrieval == "semantic")
 
 
 def write_atomically(files: list[GeneratedFile], dest: Path) -> None:

@@ -37,9 +37,9 @@ def cmd_generate(args: argparse.Namespace, app: App) -> int:
         force=args.force,
     )
     dest = result.folder
-    print(
-        f"Generated {result.files} files for {result.slug} in {dest}. "
-        f"Test it: pip install -r {dest / 'requirements.txt'} pytest httpx && pytest {dest / 'tests'}",
-        file=sys.stderr,
-    )
+    if result.semantic:  # its tests need the embedding model and index made first
+        test_it = f"To run and test it by hand, follow \"Run it\" in {dest / 'README.md'}"
+    else:
+        test_it = f"Test it: pip install -r {dest / 'requirements.txt'} pytest httpx && pytest {dest / 'tests'}"
+    print(f"Generated {result.files} files for {result.slug} in {dest}. {test_it}", file=sys.stderr)
     return 0

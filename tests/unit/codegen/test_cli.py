@@ -49,7 +49,16 @@ def test_generate_from_store_writes_the_rendered_files_with_project_id(capsys, t
                               base_image="pixel-local/python:3.11-bookworm", project_id=1)
     assert files == {f.path: f.content for f in expected}
     assert b"PROJECT_ID: int | None = 1\n" in files["config/settings.py"]
-    assert "pytest" in err
+    # A semantic service needs its model and index made before its tests: the README says how.
+    assert f'follow "Run it" in {tmp_path / "out" / "README.md"}' in err
+
+
+def test_generate_of_a_lexical_project_says_how_to_test_it_in_one_line(capsys, tmp_path):
+    spec = tmp_path / "lexical.yaml"
+    spec.write_text(SAMPLE.read_text().replace("retrieval: semantic", "retrieval: lexical"))
+    code, _, err = run(capsys, "generate", "--spec", str(spec), "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    assert f"pytest {tmp_path / 'out' / 'tests'}" in err
 
 
 def test_generate_from_spec_file_with_template_override(capsys, tmp_path, monkeypatch):

@@ -276,3 +276,36 @@ def test_render_rejects_a_trailing_newline_in_values_the_dockerfile_and_nginx_se
             render_project(spec, "faq-assistant", base_image=BASE)
     with pytest.raises(InputError, match="Base image"):
         render_project(acme_spec, "faq-assistant", base_image="python:3.12-slim\n")
+
+
+def _run_it_steps(readme: str) -> list[str]:
+    """The commands of the README's "Run it" blocks, comments and blank lines dropped."""
+    section = readme.split("## Run it", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    return [line for block in blocks for line in block.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("retrieval", ["semantic", "lexical"])
+def test_readme_run_it_steps_install_every_requirements_file_and_make_what_the_service_loads(
+    acme_spec, retrieval
+):
+    """A semantic service run by hand needs its --no-deps pins, the exported model and the
+    index (the Dockerfile makes both): the README's steps must name exactly those files."""
+    files = _files(_edit(acme_spec, retrieval=retrieval))
+    steps = _run_it_steps(files["README.md"].content.decode())
+    named = {name for step in steps for name in re.findall(r"-r (\S+)", step)}
+    with_pins = {
+        path for path, f in files.items()
+        if path.startswith("requirements") and re.search(r"^[^#\s]", f.text, flags=re.M)
+    }
+    assert named == with_pins
+    modules = {m for step in steps for m in re.findall(r"python -m (assistant\.\w+)", step)}
+    assert all(f"{m.replace('.', '/')}.py" in files for m in modules)
+    if retrieval == "semantic":
+        assert modules == {"assistant.embedding", "assistant.vectors"}
+        [export] = [s for s in steps if "assistant.embedding export" in s]
+        source = export.split("export ", 1)[1].split()[0]  # .model-package/<package>/model
+        assert f"/build/model-package/{source.split('/', 1)[1]} /opt/model" in files["Dockerfile"].text
+        assert export.split()[-1] == "model"  # embedding.DEFAULT_MODEL_DIR, beside assistant/
+    else:
+        assert modules == set()
