@@ -118,8 +118,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     bundle = sub.add_parser("bundle", help="offline handover bundle (.tar.gz)")
     bundle.add_argument("slug")
     bundle.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.tar.gz")
-    bundle.add_argument("--build", type=int, metavar="ID")
-    bundle.add_argument("--nginx-image", default=None, help="nginx image for the compose file")
+    bundle.add_argument(
+        "--build", type=int, metavar="ID",
+        help="the build to hand over (default: the project's newest completed build, which is "
+        "not necessarily the deployed one: see pixel deployments list)",
+    )
+    bundle.add_argument(
+        "--nginx-image", default=None, metavar="IMAGE",
+        help="nginx image for the compose file, carried in the bundle when the local daemon has it "
+        "(default: nginx:1.27-alpine)",
+    )
     bundle.add_argument("--json", action="store_true")
     bundle.set_defaults(func=cmd_bundle)
 
@@ -402,6 +410,9 @@ def cmd_bundle(args: argparse.Namespace, app: App) -> int:
         )
         if not result.nginx_included:
             print(
-                f"Note: {result.nginx_image} is not in the local daemon, so the bundle does not carry it."
+                f"Note: {result.nginx_image} is not in the local daemon, so the bundle does not carry it "
+                "and the client's machine must pull it. To carry it, `docker pull "
+                f"{result.nginx_image}` (or `docker load` it) and bundle again, or pass "
+                "--nginx-image with an nginx image you have."
             )
     return 0

@@ -196,3 +196,35 @@ def test_bad_output_paths_and_missing_images_are_refused(tmp_path) -> None:
             output=tmp_path / "x.tar.gz",
             local=FakeLocal(set()),
         )
+
+
+class BigLocal(FakeLocal):
+    def save_stream(self, refs):
+        self.saved.append(list(refs))
+        for i in range(64):
+            yield bytes([i]) * 65536  # 4 MB of "image"
+
+
+def test_a_bundle_says_how_far_compressing_got_and_carries_the_image_intact(tmp_path) -> None:
+    said: list[str] = []
+    bundle.write_bundle(
+        slug="acme", spec=_spec(), image_ref="pixel/acme:b7", output=tmp_path / "x.tar.gz",
+        local=BigLocal({"pixel/acme:b7"}), nginx_image="nginx:absent", on_log=said.append,
+    )
+    progress = [line for line in said if line.startswith(("saved", "compressing"))]
+    assert progress[0].startswith("saved 4 MB in ")
+    assert progress[1:] == [f"compressing: {p}% of 4 MB" for p in (25, 50, 75)]
+    assert said[-1].startswith(f"wrote {tmp_path / 'x.tar.gz'}")
+    with tarfile.open(tmp_path / "x.tar.gz") as tar:
+        images = tar.extractfile("acme/images.tar").read()
+    assert images == b"".join(bytes([i]) * 65536 for i in range(64))
+
+
+def test_bundle_help_names_the_default_build_and_nginx_image(capsys) -> None:
+    from pixel_desktop.cli.main import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["bundle", "--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "newest completed build" in text and bundle.DEFAULT_NGINX_IMAGE in text
