@@ -84,6 +84,9 @@ FIRST_PAINT_WAIT_MS = 500  # attach() anyway when no frame is painted by then (s
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
+MAX_NAMED_FILES = 5  # a drop of many files names this many in a question or summary
+
+
 def dropped_specs(urls: list[QUrl]) -> list[Path]:
     """The local .yaml/.yml files among dropped URLs (anything else is not a spec)."""
     return [Path(u.toLocalFile()) for u in urls if u.isLocalFile() and Path(u.toLocalFile()).suffix.lower() in SPEC_SUFFIXES]
@@ -961,8 +964,54 @@ class MainWindow(QMainWindow):
         self._import_all(specs)
 
     def _import_all(self, specs: list[Path]) -> None:
-        for path in specs:
-            self.import_file(path)
+        if len(specs) == 1:
+            self.import_file(specs[0])
+            return
+        self._import_many(specs, replace=False, earlier=[])
+
+    def _import_many(self, specs: list[Path], *, replace: bool, earlier: list[Any]) -> None:
+        """Several dropped files as one import (``app.projects.import_files``): one question
+        for all the projects that exist, one summary for all the files, instead of a
+        dialog per file."""
+
+        def imported(outcomes: list[Any]) -> None:
+            taken = [o for o in outcomes if isinstance(o.error, AlreadyExistsError)]
+            if taken and not replace:
+                names = ", ".join(Path(o.source).name for o in taken[:MAX_NAMED_FILES])
+                more = f" and {len(taken) - MAX_NAMED_FILES} more" if len(taken) > MAX_NAMED_FILES else ""
+                answer = QMessageBox.question(
+                    self,
+                    "Projects exist",
+                    f"{len(taken)} of the dropped files hold projects that already exist ({names}{more}).\n\n"
+                    "Replace the stored projects with the files' versions?",
+                )
+                if answer == QMessageBox.StandardButton.Yes:
+                    kept = [o for o in outcomes if o not in taken]
+                    self._import_many([Path(o.source) for o in taken], replace=True, earlier=[*earlier, *kept])
+                    return
+            self._imported_many([*earlier, *outcomes])
+
+        project_ops.import_specs(self.services, specs, replace=replace).success(imported).failure(
+            gui_errors.report_exception
+        ).run_in_background(self.tasks)
+
+    def _imported_many(self, outcomes: list[Any]) -> None:
+        stored = [o.record for o in outcomes if o.record is not None]
+        problems = [o.problem for o in outcomes if o.error is not None]
+        if stored:
+            self.record = None
+            self.refresh_projects(select=stored[-1].slug)
+            self.tabs.setCurrentWidget(self.editor)
+        if not problems:
+            self.show_message("info", f"Imported {len(stored)} projects: {', '.join(r.name for r in stored)}.")
+            return
+        shown = problems[:MAX_NAMED_FILES]
+        if len(problems) > MAX_NAMED_FILES:
+            shown.append(f"… and {len(problems) - MAX_NAMED_FILES} more files not imported.")
+        self.show_message(
+            "error",
+            f"Imported {len(stored)} of {len(outcomes)} files; not imported:\n" + "\n".join(shown),
+        )
 
     def shutdown(self) -> None:
         if self._first_paint is not None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pixel_desktop.app.context import Store
     from pixel_desktop.app.deploys import TargetCheck
     from pixel_desktop.app.eval import EvalPlan, EvalProgress, EvalReport, Evaluator
+    from pixel_desktop.app.projects import ImportOutcome
     from pixel_desktop.app.records import (
         BuildRecord,
         DeploymentRecord,
@@ -123,6 +124,11 @@ class Services:
 
     def import_spec(self, path: Path, *, replace: bool = False) -> ProjectRecord:
         return self.app.projects.import_file(path, replace=replace)
+
+    def import_specs(self, paths: list[Path], *, replace: bool = False) -> list[ImportOutcome]:
+        """Several files at once (a drop): one outcome per file, bad files never stopping
+        the others, stored a batch per transaction."""
+        return list(self.app.projects.import_files(paths, replace=replace))
 
     def export_spec(self, slug: str, path: Path) -> Path:
         return self.app.projects.export_file(slug, path)

@@ -85,6 +85,58 @@ def test_a_bad_dropped_spec_says_what_is_wrong_and_stored_projects_stay(qtbot, w
     assert [(p.slug, p.version) for p in services.list_projects()] == before
 
 
+def _spec_named(tmp_path: Path, name: str, slug: str) -> Path:
+    spec = tmp_path / f"{slug}.yaml"
+    text = SAMPLE.read_text(encoding="utf-8").replace("Acme Support Bot", name, 1).replace("acme-support-bot", slug)
+    spec.write_text(text, encoding="utf-8")
+    return spec
+
+
+def test_dropping_several_specs_asks_once_about_existing_projects_and_sums_up_in_one_message(
+    qtbot, window, services, monkeypatch, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    qtbot.waitUntil(lambda: any(p.slug == "acme-support-bot" for p in services.list_projects()), timeout=15_000)
+    acme_version = next(p.version for p in services.list_projects() if p.slug == "acme-support-bot")
+    edited = tmp_path / "acme.yaml"
+    edited.write_text(SAMPLE.read_text(encoding="utf-8").replace("Acme Support Bot", "Acme Support Bot v2", 1), encoding="utf-8")
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("name: [unclosed\n", encoding="utf-8")
+    asked: list[str] = []
+
+    def question(_parent, _title, text, *a, **k):
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    reported: list[BaseException] = []
+    monkeypatch.setattr("pixel_desktop.gui.errors.report_exception", reported.append)
+
+    assert _drop(window, _spec_named(tmp_path, "Globex Helpdesk", "globex-helpdesk"), edited, bad,
+                 _spec_named(tmp_path, "Initech Desk", "initech-desk"))
+
+    qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.level == "error", timeout=15_000)
+    assert len(asked) == 1 and "1 of the dropped files" in asked[0] and "acme.yaml" in asked[0]
+    lines = window.banner.text().splitlines()
+    assert lines[0] == "Imported 3 of 4 files; not imported:"
+    assert len(lines) == 2 and lines[1].startswith(f"{bad}: line 2: not valid YAML")
+    stored = {p.slug: p for p in services.list_projects()}
+    assert {"globex-helpdesk", "initech-desk"} <= set(stored)
+    assert stored["acme-support-bot"].name == "Acme Support Bot v2" and stored["acme-support-bot"].version > acme_version
+    assert reported == []
+
+
+def test_dropping_several_good_specs_says_which_projects_were_imported(qtbot, window, services, tmp_path: Path) -> None:
+    specs = [_spec_named(tmp_path, "Globex Helpdesk", "globex-helpdesk"), _spec_named(tmp_path, "Initech Desk", "initech-desk")]
+
+    assert _drop(window, *specs)
+
+    qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.text().startswith("Imported 2 projects"), timeout=15_000)
+    assert window.banner.level == "info" and "Globex Helpdesk, Initech Desk" in window.banner.text()
+    qtbot.waitUntil(lambda: window.record is not None and window.record.slug == "initech-desk", timeout=15_000)
+
+
 def test_a_drop_with_unsaved_edits_asks_first_and_cancel_keeps_them(qtbot, window, services, monkeypatch, tmp_path: Path) -> None:
     from PySide6.QtWidgets import QMessageBox
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pixel_desktop.gui.operations import ChangeOp, QueryOp
 
 if TYPE_CHECKING:
+    from pixel_desktop.app.projects import ImportOutcome
     from pixel_desktop.app.records import ProjectRecord, ProjectSummary
     from pixel_desktop.gui.services import Services
     from pixel_desktop.spec import ProjectSpec
@@ -46,6 +47,10 @@ def create_project(services: Services, spec: ProjectSpec) -> ChangeOp[ProjectRec
 
 def import_spec(services: Services, path: Path, *, replace: bool = False) -> ChangeOp[ProjectRecord]:
     return ChangeOp("import project", lambda: services.import_spec(path, replace=replace))
+
+
+def import_specs(services: Services, paths: list[Path], *, replace: bool = False) -> ChangeOp[list[ImportOutcome]]:
+    return ChangeOp("import projects", lambda: services.import_specs(paths, replace=replace))
 
 
 def export_spec(services: Services, slug: str, path: Path) -> QueryOp[Path]:
