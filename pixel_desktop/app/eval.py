@@ -410,6 +410,46 @@ class EvalReport:
         }
 
 
+@dataclass(frozen=True)
+class EvalComparison:
+    """The same questions asked of two builds: which rows a change fixed and which it broke.
+    Why: accuracy alone hides a new miss behind a fix elsewhere (80% before and after can be
+    two different sets of wrong answers)."""
+
+    report: EvalReport
+    baseline: EvalReport
+
+    def _pairs(self) -> list[tuple[CaseResult, CaseResult]]:
+        before = {(r.line, r.question): r for r in self.baseline.results}
+        return [(r, before[(r.line, r.question)]) for r in self.report.results if (r.line, r.question) in before]
+
+    @property
+    def newly_wrong(self) -> list[tuple[CaseResult, CaseResult]]:
+        """(now, before) of the rows the baseline answered right and this build does not."""
+        return [(now, was) for now, was in self._pairs() if was.correct and not now.correct]
+
+    @property
+    def newly_right(self) -> list[tuple[CaseResult, CaseResult]]:
+        return [(now, was) for now, was in self._pairs() if now.correct and not was.correct]
+
+    def to_dict(self) -> dict[str, Any]:
+        def row(now: CaseResult, was: CaseResult) -> dict[str, Any]:
+            return {"line": now.line, "question": now.question, "expected": now.expected,
+                    "got": now.got, "got_before": was.got, "score": now.score}
+
+        base = self.baseline
+        return {
+            **self.report.to_dict(),
+            "compared_with": {
+                "build_id": base.build_id, "image": base.image, "correct": base.correct,
+                "accuracy": round(base.accuracy, 4), "fallbacks": base.fallbacks,
+                "fallback_rate": round(base.fallback_rate, 4),
+            },
+            "newly_wrong": [row(now, was) for now, was in self.newly_wrong],
+            "newly_right": [row(now, was) for now, was in self.newly_right],
+        }
+
+
 # --------------------------------------------------------------------------- running
 @dataclass(frozen=True, slots=True)
 class EvalProgress:

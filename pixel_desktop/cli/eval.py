@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from pixel_desktop.app import App
-from pixel_desktop.app.eval import CaseResult, EvalProgress, EvalReport
+from pixel_desktop.app.eval import CaseResult, EvalComparison, EvalProgress, EvalReport
 from pixel_desktop.cli.output import print_json, print_table
+from pixel_desktop.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--build", type=int, metavar="ID", help="build to evaluate (default: the last completed)"
     )
     parser.add_argument(
+        "--compare", type=int, metavar="ID",
+        help="also ask build ID the same questions, and list the rows that changed: which "
+        "answers a change fixed and which it broke",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print one JSON object (progress goes to stderr)"
     )
     parser.set_defaults(func=cmd_eval)
@@ -41,21 +48,42 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_eval(args: argparse.Namespace, app: App) -> int:
     evaluator = app.eval.evaluator()
     plan = evaluator.prepare(args.slug, args.csv, build_id=args.build)
+    baseline_plan = None
+    if args.compare is not None:  # both checked before either container starts
+        baseline_plan = evaluator.prepare(args.slug, args.csv, build_id=args.compare)
+        if baseline_plan.build_id == plan.build_id:
+            raise InputError(
+                f"--compare {args.compare} is the build being evaluated; compare with another: "
+                f"pixel builds list {args.slug}"
+            )
     last_stage = ""
 
-    def on_progress(event: EvalProgress) -> None:
-        nonlocal last_stage
-        stage = "Asking questions" if event.stage.startswith("Asking") else event.stage
-        if stage != last_stage:  # one line per stage, not one per question
-            last_stage = stage
-            suffix = f" ({event.total})" if stage == "Asking questions" else ""
-            print(f"{stage}{suffix} ...", file=sys.stderr, flush=True)
+    def progress(prefix: str) -> Callable[[EvalProgress], None]:
+        def on_progress(event: EvalProgress) -> None:
+            nonlocal last_stage
+            stage = "Asking questions" if event.stage.startswith("Asking") else event.stage
+            if prefix + stage != last_stage:  # one line per stage, not one per question
+                last_stage = prefix + stage
+                suffix = f" ({event.total})" if stage == "Asking questions" else ""
+                print(f"{prefix}{stage}{suffix} ...", file=sys.stderr, flush=True)
 
-    report = evaluator.run(plan, on_progress=on_progress)
+        return on_progress
+
+    if baseline_plan is None:
+        report = evaluator.run(plan, on_progress=progress(""))
+        if args.json:
+            print_json(report.to_dict())
+        else:
+            print_report(report)
+        return 0
+    baseline = evaluator.run(baseline_plan, on_progress=progress(f"Build {baseline_plan.build_id}: "))
+    report = evaluator.run(plan, on_progress=progress(f"Build {plan.build_id}: "))
+    comparison = EvalComparison(report, baseline)
     if args.json:
-        print_json(report.to_dict())
+        print_json(comparison.to_dict())
     else:
         print_report(report)
+        print_comparison(comparison)
     return 0
 
 
@@ -98,3 +126,22 @@ def print_report(report: EvalReport) -> None:
         for r in wrong
     ]
     print_table(("line", "question", "expected", "got", "score"), rows)
+
+
+def print_comparison(comparison: EvalComparison) -> None:
+    now, base = comparison.report, comparison.baseline
+    change = (now.accuracy - base.accuracy) * 100
+    print(
+        f"\nCompared with build {base.build_id}: accuracy {base.accuracy:.1%} -> {now.accuracy:.1%} "
+        f"({change:+.1f} points), fallback rate {base.fallback_rate:.1%} -> {now.fallback_rate:.1%}"
+    )
+    for title, rows in (("Newly wrong", comparison.newly_wrong), ("Newly right", comparison.newly_right)):
+        if not rows:
+            print(f"{title}: none.")
+            continue
+        print(f"{title} ({len(rows)}):")
+        print_table(
+            ("line", "question", "expected", "got", f"got in build {base.build_id}"),
+            [(n.line, _cell(n.question), _cell(n.expected, 50), _cell(_got(n), 50), _cell(_got(w), 50))
+             for n, w in rows],
+        )

@@ -157,6 +157,40 @@ def test_cli_reports_accuracy_misses_and_latency_and_removes_the_container(
     assert eval_containers(docker_host, built.build_id) == []
 
 
+def test_compare_asks_both_builds_the_same_questions_and_lists_what_changed(
+    built: Built, env: dict[str, str], tmp_path: Path, docker_host: str
+) -> None:
+    """A second build of the same image (one whose conversation tests failed after the image
+    was made): both containers run in turn, the same answers mean nothing changed."""
+    with Store.open(built.store_url) as store:
+        project = store.projects.get(SLUG)
+        other = store.builds.create(project.id)
+        store.builds.add_artifacts(
+            other.id, [(a.path, a.content, a.role) for a in store.builds.artifacts(built.build_id)]
+        )
+        store.builds.set_status(
+            other.id, "failed", image_name=built.image, image_id=built.image_id,
+            error_message="conversation tests failed",
+        )
+    reset, pay = built.faq[0], built.faq[12]
+    path = write_csv(tmp_path / "questions.csv", [(reset, reset), (pay, reset)])
+
+    result = pixel(built, env, "eval", SLUG, str(path), "--compare", str(other.id), "--json")
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads(result.stdout)
+    assert (data["build_id"], data["compared_with"]["build_id"]) == (built.build_id, other.id)
+    assert data["correct"] == data["compared_with"]["correct"] == 1
+    assert data["newly_wrong"] == [] and data["newly_right"] == []
+    assert f"Build {other.id}: Waiting for the health endpoint" in result.stderr
+    assert f"Build {built.build_id}: Waiting for the health endpoint" in result.stderr
+
+    text = pixel(built, env, "eval", SLUG, str(path), "--compare", str(other.id))
+    assert text.returncode == 0, text.stderr[-3000:]
+    assert f"Compared with build {other.id}: accuracy 50.0% -> 50.0% (+0.0 points)" in text.stdout
+    assert "Newly wrong: none." in text.stdout and "Newly right: none." in text.stdout
+    assert eval_containers(docker_host, built.build_id) == [] == eval_containers(docker_host, other.id)
+
+
 def test_ctrl_c_while_asking_removes_the_container(
     built: Built, env: dict[str, str], tmp_path: Path, docker_host: str
 ) -> None:

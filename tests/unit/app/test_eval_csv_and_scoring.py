@@ -11,6 +11,7 @@ from pixel_desktop import paths
 from pixel_desktop.app.eval import (
     FALLBACK,
     CaseResult,
+    EvalComparison,
     EvalReport,
     Knowledge,
     percentile,
@@ -250,6 +251,25 @@ def test_report_counts_accuracy_fallbacks_misses_and_latency_percentiles() -> No
         "score": 0.6,
         "suggested": None,
     }
+
+
+def test_a_comparison_lists_the_rows_a_change_broke_and_fixed_even_at_equal_accuracy() -> None:
+    def row(line: int, expected: str, got: str) -> CaseResult:
+        return CaseResult(line=line, question=f"q{line}", expected=expected, got=got, score=None, latency_ms=1.0)
+
+    before = EvalReport("acme", 3, "img:b3", "build", (row(2, "A", "A"), row(3, "B", FALLBACK), row(4, "C", "C")))
+    after = EvalReport("acme", 4, "img:b4", "build", (row(2, "A", "B"), row(3, "B", "B"), row(4, "C", "C")))
+    comparison = EvalComparison(after, before)
+    assert before.accuracy == after.accuracy  # the same score hides two changes
+    assert [(n.line, n.got, w.got) for n, w in comparison.newly_wrong] == [(2, "B", "A")]
+    assert [(n.line, n.got, w.got) for n, w in comparison.newly_right] == [(3, "B", FALLBACK)]
+    data = comparison.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["build_id"] == 4 and data["compared_with"]["build_id"] == 3
+    assert data["newly_wrong"] == [
+        {"line": 2, "question": "q2", "expected": "A", "got": "B", "got_before": "A", "score": None}
+    ]
+    assert [r["line"] for r in data["newly_right"]] == [3]
 
 
 def test_nearest_rank_percentile_is_always_a_measured_value() -> None:

@@ -129,3 +129,19 @@ def test_a_build_id_that_is_not_positive_exits_2(
 ) -> None:
     path = csv(tmp_path, "question,expected\nhi,fallback\n")
     assert "positive integers" in bad_input(capsys, SLUG, str(path), "--build", "0")
+
+
+def test_compare_with_the_build_being_evaluated_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, builds: dict[str, int]
+) -> None:
+    path = str(csv(tmp_path, "question,expected\nHi,fallback\n"))
+    line = bad_input(capsys, SLUG, path, "--build", str(builds["good"]), "--compare", str(builds["good"]))
+    assert f"--compare {builds['good']} is the build being evaluated" in line
+
+
+def test_compare_with_a_build_without_image_exits_2_before_anything_starts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, builds: dict[str, int]
+) -> None:
+    path = str(csv(tmp_path, "question,expected\nHi,fallback\n"))
+    line = bad_input(capsys, SLUG, path, "--compare", str(builds["failed"]))
+    assert f"Build {builds['failed']} of {SLUG} has no image" in line
