@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -190,11 +191,35 @@ def _download(
         cmd += ["--platform", plat]
     cmd += [*flags, "-r", str(req_file), "-d", str(wheels)]
     returncode, stdout, stderr = _run_pip(cmd, timeout_s, cancel)
-    for line in (stdout + stderr).splitlines():
-        if line.strip():
-            on_log(f"pip: {line}")
+    for line in pip_log_lines(stdout + stderr):
+        on_log(f"pip: {line}")
     if returncode != 0:
         raise BuildError(_explain_pip_failure(stderr, target))
+
+
+_IGNORED_LOCATION = re.compile(r"^WARNING: Location '.*' is ignored: ")
+
+
+def pip_log_lines(output: str) -> list[str]:
+    """pip's output for the build log, its "Location ... is ignored" warnings folded into the
+    first and a count. Why: a find-links or index folder in the user's pip configuration
+    that does not exist gets one warning per package (dozens per build), and they buried the
+    lines that matter."""
+    lines, ignored = [], 0
+    for line in output.splitlines():
+        if not line.strip():
+            continue
+        if _IGNORED_LOCATION.match(line):
+            ignored += 1
+            if ignored > 1:
+                continue
+        lines.append(line)
+    if ignored > 1:
+        lines.append(
+            f"({ignored - 1} more 'Location ... is ignored' warnings: a find-links or index folder "
+            "in your pip configuration or PIP_* environment does not exist)"
+        )
+    return lines
 
 
 def index_reachable(timeout_s: float = 5.0) -> bool:

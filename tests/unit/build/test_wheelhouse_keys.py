@@ -57,3 +57,16 @@ def test_silent_unreachable_index_is_detected_by_probing_it():
 def test_index_probe_sees_a_closed_port(monkeypatch):
     monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
     assert wh.index_reachable(timeout_s=2) is False
+
+
+def test_pip_warnings_about_missing_find_links_folders_are_folded_into_one_line_and_a_count() -> None:
+    output = "\n".join(
+        [f"WARNING: Location 'file:///opt/pypi-more/simple/{name}/' is ignored: it is neither a file nor a directory."
+         for name in ("fastapi", "uvicorn", "numpy")]
+        + ["Collecting fastapi==0.165.0", "", "Saved ./fastapi-0.165.0-py3-none-any.whl"]
+    )
+    lines = wh.pip_log_lines(output)
+    assert lines[0].startswith("WARNING: Location 'file:///opt/pypi-more/simple/fastapi/' is ignored")
+    assert lines[1:3] == ["Collecting fastapi==0.165.0", "Saved ./fastapi-0.165.0-py3-none-any.whl"]
+    assert lines[3].startswith("(2 more 'Location ... is ignored' warnings")
+    assert wh.pip_log_lines("Collecting x\n") == ["Collecting x"]
