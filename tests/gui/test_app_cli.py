@@ -18,13 +18,13 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _run_app(*args: str) -> subprocess.CompletedProcess[str]:
+def _run_app(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pixel_desktop.gui.app", *args],
         capture_output=True,
         text=True,
         timeout=180,
-        env=_env(),
+        env=_env(**env),
         cwd=ROOT,
     )
 
@@ -50,6 +50,16 @@ def test_screenshot_of_an_unknown_project_says_so(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no-such-bot" in result.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_a_screenshot_that_cannot_finish_in_time_gives_up_with_a_sentence_and_no_file(tmp_path: Path) -> None:
+    """The watchdog is a timer of its own: it fires even before the first paint starts the
+    capture (here at once: the capture needs several 50 ms ticks after loading)."""
+    out = tmp_path / "late.png"
+    result = _run_app("--screenshot", str(out), PIXEL_SCREENSHOT_TIMEOUT_S="0.001")
+    assert result.returncode == 1
+    assert "did not finish loading within 0.001 s; no screenshot written." in result.stderr
+    assert not out.exists() and "Traceback" not in result.stderr
 
 
 def test_run_app_without_a_display_prints_one_sentence_and_fails() -> None:
