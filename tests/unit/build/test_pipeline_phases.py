@@ -193,6 +193,22 @@ def test_cancel_during_build_records_cancelled(setup) -> None:
     assert set(record.phases) == {"generating", "building"}
 
 
+def test_a_cancel_that_comes_once_the_last_phase_is_done_keeps_the_build_completed(setup) -> None:
+    """Ctrl-C just as the push (or the tests) finished: the image is built, pushed and
+    verified, so the record says so; the log says the cancel came too late."""
+
+    class CancelledAsItPushes(FakeGateway):
+        def push(self, repo: str, tag: str, auth: dict[str, str], **kw: Any) -> PushOutcome:
+            outcome = super().push(repo, tag, auth, **kw)
+            setup.jobs[-1].cancel()
+            return outcome
+
+    status, record, job = setup.run(CancelledAsItPushes([PushOutcome(DIGEST, 10)]), push_registry="reg")
+    assert job.cancel_event.is_set()
+    assert (status, record.status, record.digest) == ("completed", "completed", DIGEST)
+    assert "The cancel came after the build had finished; it stays completed." in setup.logs
+
+
 def test_build_timeout_fails_instead_of_cancelling(setup) -> None:
     def time_out(handle):
         setup.jobs[-1].time_out()  # the job being run, without patching Job for the process
