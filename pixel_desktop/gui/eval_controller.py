@@ -16,7 +16,7 @@ is still what the tab shows. These rules run here against fakes
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -63,7 +63,9 @@ class EvalView(Protocol):
     def show_csv(self, path: Path) -> None: ...
     def show_status(self, text: str, tone: str) -> None: ...  # tone: "" | "ok" | "bad"
     def show_progress(self, progress: Progress) -> None: ...
-    def show_report(self, summary: Summary, misses: Sequence[CaseResult]) -> None: ...
+    def show_report(
+        self, summary: Summary, misses: Sequence[CaseResult], before: Mapping[int, CaseResult] | None
+    ) -> None: ...  # before: the earlier run's result per CSV line, when compared (else None)
     def show_buttons(self, buttons: Buttons) -> None: ...
     def message(self, level: str, text: str) -> None: ...  # the window's banner
 
@@ -94,6 +96,8 @@ class EvalController:
         self._cancel: threading.Event | None = None
         self._builds_request = Latest()  # only the newest build list load is applied
         self._runs = Latest()  # progress of an older (cancelled) run is not shown
+        self._run_csv: Path | None = None  # the file of the run in flight
+        self._last_runs: dict[tuple[str, str], EvalReport] = {}  # (project, CSV file) -> last report
 
     # ---------------------------------------------------------------- decisions
     def buttons(self) -> Buttons:
@@ -123,8 +127,18 @@ class EvalController:
         self.progress = progress
         self._view.show_progress(progress)
 
-    def _show_report(self, report: EvalReport | None) -> None:
-        self._view.show_report(fmt.summary(report), report.wrong if report is not None else [])
+    def _show_report(self, report: EvalReport | None, baseline: EvalReport | None = None) -> None:
+        if report is None:
+            self._view.show_report(fmt.summary(None), [], None)
+            return
+        if baseline is None:
+            self._view.show_report(fmt.summary(report), report.wrong, None)
+            return
+        from pixel_desktop.app.eval import EvalComparison
+
+        comparison = EvalComparison(report, baseline)
+        before = {r.line: r for r in baseline.results}
+        self._view.show_report(fmt.summary(report, comparison), report.wrong, before)
 
     # ---------------------------------------------------------------- project / builds
     def start(self) -> None:
@@ -243,6 +257,7 @@ class EvalController:
 
         cancel = threading.Event()
         self._cancel = cancel
+        self._run_csv = path
         self.running = True
         self.report = None
         self._show_report(None)
@@ -282,7 +297,12 @@ class EvalController:
         self.report = report
         self._progress(Progress(self.progress.maximum, self.progress.maximum, True))
         self._status(fmt.finished(report), "" if report.wrong else "ok")
-        self._show_report(report)
+        # Compared with the last run of the same file on another build of this project: the
+        # fix-build-run loop shows what each change fixed and broke without a second run.
+        key = (report.project_slug, str(self._run_csv))
+        earlier = self._last_runs.get(key)
+        self._last_runs[key] = report
+        self._show_report(report, earlier if earlier is not None and earlier.build_id != report.build_id else None)
         self._update_buttons()
 
     def _failed(self, generation: int, exc: BaseException) -> None:

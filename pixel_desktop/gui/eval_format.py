@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pixel_desktop.app.eval import CaseResult, EvalPlan, EvalReport
+    from pixel_desktop.app.eval import CaseResult, EvalComparison, EvalPlan, EvalReport
     from pixel_desktop.app.records import BuildRecord
 
 INTRO = "Load a CSV of question,expected rows to check how this assistant answers them."
@@ -36,6 +36,7 @@ class Column(enum.IntEnum):
     EXPECTED = enum.auto()
     GOT = enum.auto()
     SCORE = enum.auto()
+    BEFORE = enum.auto()  # shown only when the report is compared with an earlier run
 
 
 HEADERS = {
@@ -44,7 +45,9 @@ HEADERS = {
     Column.EXPECTED: "Expected",
     Column.GOT: "Answered by",
     Column.SCORE: "Score",
+    Column.BEFORE: "Last run",
 }
+RIGHT_BEFORE = "right"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +61,15 @@ class BuildChoice:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """The four figures above the misses table and the table's title."""
+    """The four figures above the misses table, the table's title, and what changed since
+    the last run of the same file on another build ("" when there was none)."""
 
     accuracy: str
     fallback_rate: str
     p50: str
     p99: str
     misses_title: str
+    since: str = ""
 
 
 EMPTY_SUMMARY = Summary(NOTHING, NOTHING, NOTHING, NOTHING, "Wrong answers")
@@ -122,7 +127,7 @@ def ms(value: float | None) -> str:
     return f"{value:.1f} ms" if value is not None else NOTHING
 
 
-def summary(report: EvalReport | None) -> Summary:
+def summary(report: EvalReport | None, comparison: EvalComparison | None = None) -> Summary:
     if report is None:
         return EMPTY_SUMMARY
     wrong = len(report.wrong)
@@ -132,7 +137,28 @@ def summary(report: EvalReport | None) -> Summary:
         p50=ms(report.p50_ms),
         p99=ms(report.p99_ms),
         misses_title=f"Wrong answers ({wrong})" if wrong else "No wrong answers",
+        since=since(comparison) if comparison is not None else "",
     )
+
+
+def since(comparison: EvalComparison) -> str:
+    """One sentence: how the accuracy moved since the last run of this file, and how many
+    rows a change fixed and broke (a steady accuracy can hide both)."""
+    base, now = comparison.baseline, comparison.report
+    broke, fixed = len(comparison.newly_wrong), len(comparison.newly_right)
+    marked = " (\"right\" under Last run)" if broke else ""
+    return (
+        f"Since build #{base.build_id}, the last run of this file: accuracy {base.accuracy:.1%} → "
+        f"{now.accuracy:.1%} ({(now.accuracy - base.accuracy) * 100:+.1f} points); "
+        f"{broke} newly wrong{marked}, {fixed} newly right."
+    )
+
+
+def before_text(before: CaseResult | None) -> str:
+    """The Last run cell: "right" for a row the change broke, else what answered it then."""
+    if before is None:
+        return NOTHING
+    return RIGHT_BEFORE if before.correct else miss_text(before, Column.GOT)
 
 
 def miss_text(row: CaseResult, column: Column) -> str:
@@ -149,6 +175,8 @@ def miss_text(row: CaseResult, column: Column) -> str:
             return f"{row.got} (did you mean: {row.suggested})" if row.suggested else row.got
         case Column.SCORE:
             return f"{row.score:.3f}" if row.score is not None else NOTHING
+        case Column.BEFORE:
+            return NOTHING  # the model answers it from the earlier run (before_text)
 
 
 def miss_tooltip(row: CaseResult, column: Column) -> str | None:

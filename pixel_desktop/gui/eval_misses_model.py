@@ -8,7 +8,7 @@ are ``eval_format``'s; this only answers Qt's roles (colour, alignment, tooltip)
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import Qt
@@ -30,21 +30,37 @@ class MissesModel(RecordTableModel):
 
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(fmt.HEADERS, parent)
+        self._before: Mapping[int, CaseResult] = {}
 
-    def set_misses(self, rows: Sequence[CaseResult]) -> None:
+    def set_misses(self, rows: Sequence[CaseResult], before: Mapping[int, CaseResult] | None = None) -> None:
+        """``before``: the earlier run's result of each CSV line, when the report is compared."""
+        self._before = before or {}
         self.set_rows(rows)
+
+    def newly_wrong(self, row: int) -> bool:
+        miss = self.miss_at(row)
+        was = self._before.get(miss.line) if miss is not None else None
+        return was is not None and was.correct
 
     def miss_at(self, row: int) -> CaseResult | None:
         return cast("CaseResult | None", self.record_at(row))
 
     def cell_text(self, record: object, column: enum.IntEnum) -> str:
-        return fmt.miss_text(cast("CaseResult", record), Column(column))
+        row = cast("CaseResult", record)
+        if column is Column.BEFORE:
+            return fmt.before_text(self._before.get(row.line))
+        return fmt.miss_text(row, Column(column))
 
     def cell_data(self, record: object, column: enum.IntEnum, role: int) -> object:
+        row = cast("CaseResult", record)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return fmt.miss_tooltip(cast("CaseResult", record), Column(column))
+            if column is Column.BEFORE:
+                return "Answered right in the last run: this change broke it" if self.cell_text(row, column) == fmt.RIGHT_BEFORE else None
+            return fmt.miss_tooltip(row, Column(column))
         if role == Qt.ItemDataRole.ForegroundRole and column is Column.GOT:
             return QBrush(QColor(theme.DANGER))
+        if role == Qt.ItemDataRole.ForegroundRole and column is Column.BEFORE and self.cell_text(row, column) == fmt.RIGHT_BEFORE:
+            return QBrush(QColor(theme.SEVERE))
         if role == Qt.ItemDataRole.TextAlignmentRole and column in RIGHT_ALIGNED:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -9,7 +9,7 @@ signal of a main-thread object queues it to the GUI thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -118,6 +118,12 @@ class EvalTab(QWidget):
             1,
         )
 
+        # What changed since the last run of the same file on another build (hidden until then).
+        self.since_label = QLabel()
+        self.since_label.setWordWrap(True)
+        self.since_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.since_label.hide()
+
         # --- misses
         self.misses_title = QLabel()
         self.misses_title.setObjectName("sectionTitle")
@@ -135,6 +141,8 @@ class EvalTab(QWidget):
         header.setSectionResizeMode(Column.LINE, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(Column.GOT, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(Column.SCORE, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(Column.BEFORE, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setColumnHidden(Column.BEFORE, True)  # until a run is compared with an earlier one
         self.table.setColumnWidth(Column.QUESTION, 300)
         self.table.setColumnWidth(Column.EXPECTED, 280)
         hint = QLabel(fmt.HINT)
@@ -142,7 +150,8 @@ class EvalTab(QWidget):
         hint.setWordWrap(True)
 
         body = vbox(
-            0, 6, controls, self.status_label, self.progress, hline(), summary, self.misses_title, (self.table, 1), hint
+            0, 6, controls, self.status_label, self.progress, hline(), summary, self.since_label, self.misses_title,
+            (self.table, 1), hint
         )
         self.setLayout(margins(body, 12, 10, 12, 10))
         self.controller.start()
@@ -224,13 +233,18 @@ class EvalTab(QWidget):
         self.progress.setValue(progress.value)
         self.progress.setTextVisible(progress.text_visible)
 
-    def show_report(self, summary: Summary, misses: Sequence[CaseResult]) -> None:
+    def show_report(
+        self, summary: Summary, misses: Sequence[CaseResult], before: Mapping[int, CaseResult] | None
+    ) -> None:
         self.accuracy_value.setText(summary.accuracy)
         self.fallback_value.setText(summary.fallback_rate)
         self.p50_value.setText(summary.p50)
         self.p99_value.setText(summary.p99)
         self.misses_title.setText(summary.misses_title)
-        self.misses.set_misses(misses)
+        self.since_label.setText(summary.since)
+        self.since_label.setVisible(bool(summary.since))
+        self.misses.set_misses(misses, before)
+        self.table.setColumnHidden(Column.BEFORE, before is None)
 
     def show_buttons(self, buttons: Buttons) -> None:
         self.run_button.setEnabled(buttons.run)

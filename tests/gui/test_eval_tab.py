@@ -109,9 +109,10 @@ def test_a_run_shows_the_summary_and_each_miss_with_its_matched_entry_and_score(
     assert tab.misses_title.text() == "Wrong answers (2)"
     model = tab.table.model()
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
-        "Line", "Question", "Expected", "Answered by", "Score"
+        "Line", "Question", "Expected", "Answered by", "Score", "Last run"
     ]
-    shown = [[model.text(r, c) for c in Column] for r in range(model.rowCount())]
+    assert tab.table.isColumnHidden(Column.BEFORE) and tab.since_label.isHidden()  # a first run
+    shown = [[model.text(r, c) for c in Column if c is not Column.BEFORE] for r in range(model.rowCount())]
     assert shown == [
         ["3", "cards?", PAY, RESET, "0.410"],
         ["5", "paypal ok?", PAY, f"fallback (did you mean: {PAY})", "0.270"],
@@ -121,6 +122,35 @@ def test_a_run_shows_the_summary_and_each_miss_with_its_matched_entry_and_score(
     assert gateway.removed == ["fakecontainer0001"]
     assert "container was removed" in tab.status_label.text()
     assert tab.run_button.isEnabled() and not tab.cancel_button.isEnabled()
+
+
+def test_running_the_same_file_on_a_newer_build_marks_what_the_change_broke(
+    qtbot: Any, window: Any, tab: Any, services: Any, tmp_path: Path
+) -> None:
+    answers = {"forgot it": lambda: faq_reply(RESET, 0.93), "cards?": lambda: faq_reply(RESET, 0.41)}
+    use_gateway(services, FakeGateway(lambda q: answers[q]()))
+    tab.load_csv(write_csv(tmp_path, f"question,expected\nforgot it,{RESET}\ncards?,{PAY}\n"))
+    wait_checked(qtbot, tab)
+    tab.run_button.click()
+    qtbot.waitUntil(lambda: tab.report is not None and not tab.running, timeout=15_000)
+    first = tab.report.build_id
+
+    newer = add_built_project(services.store)  # a rebuild whose change broke "forgot it"
+    answers["forgot it"] = fallback_reply
+    answers["cards?"] = lambda: faq_reply(PAY, 0.8)
+    tab.refresh()
+    qtbot.waitUntil(lambda: tab.build_combo.findData(newer.id) >= 0, timeout=10_000)
+    tab.build_combo.setCurrentIndex(tab.build_combo.findData(newer.id))  # the user picks the rebuild
+    qtbot.waitUntil(lambda: tab.build_id == newer.id and tab.ready_for_screenshot(), timeout=10_000)
+    tab.run_button.click()
+    qtbot.waitUntil(lambda: tab.report is not None and tab.report.build_id == newer.id and not tab.running, timeout=15_000)
+
+    assert tab.since_label.isVisible() and tab.since_label.text().startswith(f"Since build #{first}, ")
+    assert "1 newly wrong" in tab.since_label.text() and "1 newly right" in tab.since_label.text()
+    model = tab.table.model()
+    assert not tab.table.isColumnHidden(Column.BEFORE)
+    assert [(model.text(r, Column.LINE), model.text(r, Column.BEFORE)) for r in range(model.rowCount())] == [("2", "right")]
+    assert model.data(model.index(0, Column.BEFORE), Qt.ItemDataRole.ToolTipRole).startswith("Answered right in the last run")
 
 
 def test_cancel_stops_the_run_and_the_container_is_removed(

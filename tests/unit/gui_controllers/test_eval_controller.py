@@ -14,7 +14,7 @@ import datetime as dt
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,7 @@ class RecordingView:
         self.progress: Progress | None = None
         self.summary: Summary | None = None
         self.misses: list[CaseResult] = []
+        self.before: Mapping[int, CaseResult] | None = None
         self.buttons: Buttons | None = None
         self.messages: list[tuple[str, str]] = []
 
@@ -129,8 +130,10 @@ class RecordingView:
     def show_progress(self, progress: Progress) -> None:
         self.progress = progress
 
-    def show_report(self, summary: Summary, misses: Sequence[CaseResult]) -> None:
-        self.summary, self.misses = summary, list(misses)
+    def show_report(
+        self, summary: Summary, misses: Sequence[CaseResult], before: Mapping[int, CaseResult] | None
+    ) -> None:
+        self.summary, self.misses, self.before = summary, list(misses), before
 
     def show_buttons(self, buttons: Buttons) -> None:
         self.buttons = buttons
@@ -252,6 +255,32 @@ def test_a_run_freezes_everything_but_cancel_then_shows_the_summary_and_the_miss
     assert view.buttons == Buttons(run=True, cancel=False, load=True, build_picker=True)
 
 
+def test_a_run_of_the_same_file_on_another_build_says_what_the_change_fixed_and_broke(checked) -> None:
+    controller, services, view = checked
+    controller.run()  # build 7: REPORT
+    assert view.summary.since == "" and view.before is None  # nothing to compare with yet
+    newer = EvalReport("acme", 5, "pixel/acme:b5", "build", (
+        result(2, "forgot it", RESET, PAY, 0.5),  # right on build 7: broken
+        result(3, "cards?", PAY, PAY, 0.8),  # wrong on build 7: fixed
+        result(4, "weather", "fallback", "fallback", None),
+        result(5, "paypal\n ok?", PAY, "fallback", 0.27),
+    ))
+    services.run_with = lambda _cancel, _progress: newer
+    controller.choose_build(5)
+    controller.run()
+    assert view.summary.since == (
+        "Since build #7, the last run of this file: accuracy 50.0% → 50.0% (+0.0 points); "
+        '1 newly wrong ("right" under Last run), 1 newly right.'
+    )
+    assert [m.line for m in view.misses] == [2, 5]
+    assert view.before is not None
+    assert [fmt.before_text(view.before.get(m.line)) for m in view.misses] == [
+        "right", f"fallback (did you mean: {PAY})"
+    ]
+    controller.run()  # the same build again: compared with nothing new
+    assert view.summary.since == "" and view.before is None
+
+
 def test_cancel_sets_the_runners_event_and_the_tab_says_the_container_was_removed() -> None:
     runner = DeferredRunner()
     controller, services, view = make(runner)
@@ -302,7 +331,9 @@ def test_switching_project_during_a_run_cancels_it_and_drops_its_late_result() -
 
 def test_the_misses_read_as_the_user_acts_on_them() -> None:
     cards, paypal = REPORT.wrong
-    assert [fmt.miss_text(paypal, c) for c in Column] == ["5", "paypal ok?", PAY, f"fallback (did you mean: {PAY})", "0.270"]
+    assert [fmt.miss_text(paypal, c) for c in Column] == [
+        "5", "paypal ok?", PAY, f"fallback (did you mean: {PAY})", "0.270", "–"  # Last run: none
+    ]
     assert fmt.miss_tooltip(cards, Column.GOT) == "The assistant replied: answer"
     assert fmt.miss_tooltip(paypal, Column.QUESTION) == "paypal\n ok?"
     assert fmt.miss_text(result(9, "q", PAY, "fallback", None), Column.SCORE) == "–"
