@@ -53,16 +53,33 @@ class DeploymentState(Protocol):
 
 def serving_ids(records: Iterable[DeploymentState]) -> set[int]:
     """The deployments that serve now, per project and target: the newest healthy one,
-    unless a newer stop or removal ended it. Why: every deployment that once passed its
-    health check keeps the status ``healthy`` in the history, so the status alone made
-    replaced versions look live (`pixel deployments list`, the Deploy tab's history)."""
-    decided: dict[tuple[str, str], int | None] = {}
+    unless a newer stop or removal ended it (see :func:`now_states`)."""
+    return {i for i, state in now_states(records).items() if state == "serving"}
+
+
+def now_states(records: Iterable[DeploymentState]) -> dict[int, str]:
+    """What became of each deployment that passed its health check, per project and target:
+    ``serving`` (the newest healthy one), ``stopped`` or ``removed`` (the one a newer stop or
+    removal ended), else ``replaced`` (a newer deployment took over). Why: every such
+    deployment keeps the status ``healthy`` in the history, so the status alone made
+    replaced or stopped versions look live (`pixel deployments list`, the Deploy tab)."""
+    states: dict[int, str] = {}
+    latest: dict[tuple[str, str], str] = {}  # newest deciding status seen per key, newest first
     for record in sorted(records, key=lambda r: r.id, reverse=True):
-        key = (record.project_slug, record.target_name)
-        if key in decided or record.status not in _DECIDING_STATUSES:
+        if record.status not in _DECIDING_STATUSES:
             continue
-        decided[key] = record.id if record.status == "healthy" else None
-    return {i for i in decided.values() if i is not None}
+        key = (record.project_slug, record.target_name)
+        newer = latest.get(key)
+        latest[key] = record.status
+        if record.status != "healthy":
+            continue
+        if newer is None:
+            states[record.id] = "serving"
+        elif newer in ("stopped", "removed"):
+            states[record.id] = newer  # what the stop or removal ended
+        else:
+            states[record.id] = "replaced"
+    return states
 
 
 # How long a cancelled deploy may take to put the previous version back before the caller

@@ -419,23 +419,26 @@ class EvalComparison:
     report: EvalReport
     baseline: EvalReport
 
-    def _pairs(self) -> list[tuple[CaseResult, CaseResult]]:
+    def pairs(self) -> list[tuple[CaseResult, CaseResult]]:
+        """(now, before) of every row both runs asked: the same line and the same question,
+        so a CSV edited between the runs compares only the rows that stayed."""
         before = {(r.line, r.question): r for r in self.baseline.results}
         return [(r, before[(r.line, r.question)]) for r in self.report.results if (r.line, r.question) in before]
 
     @property
     def newly_wrong(self) -> list[tuple[CaseResult, CaseResult]]:
         """(now, before) of the rows the baseline answered right and this build does not."""
-        return [(now, was) for now, was in self._pairs() if was.correct and not now.correct]
+        return [(now, was) for now, was in self.pairs() if was.correct and not now.correct]
 
     @property
     def newly_right(self) -> list[tuple[CaseResult, CaseResult]]:
-        return [(now, was) for now, was in self._pairs() if now.correct and not was.correct]
+        return [(now, was) for now, was in self.pairs() if now.correct and not was.correct]
 
     def to_dict(self) -> dict[str, Any]:
         def row(now: CaseResult, was: CaseResult) -> dict[str, Any]:
             return {"line": now.line, "question": now.question, "expected": now.expected,
-                    "got": now.got, "got_before": was.got, "score": now.score}
+                    "got": now.got, "got_before": was.got, "score": now.score,
+                    "suggested": now.suggested, "suggested_before": was.suggested}
 
         base = self.baseline
         return {

@@ -281,15 +281,14 @@ def cmd_rollback(args: argparse.Namespace, app: App) -> int:
 
 
 def cmd_deployments_list(args: argparse.Namespace, app: App) -> int:
-    from pixel_desktop.app.deploys import serving_ids
+    from pixel_desktop.app.deploys import now_states
 
     rows = app.deploys.list(args.slug)
-    serving = serving_ids(rows)
+    states = now_states(rows)
+    serving = {i for i, state in states.items() if state == "serving"}
 
     def now(d: Any) -> str:
-        if d.id in serving:
-            return "serving"
-        return "replaced" if d.status == "healthy" else "-"
+        return states.get(d.id, "-")
 
     if args.json:
         print_json(
@@ -303,6 +302,7 @@ def cmd_deployments_list(args: argparse.Namespace, app: App) -> int:
                     "digest": d.digest,
                     "status": d.status,
                     "serving": d.id in serving,
+                    "now": states.get(d.id),
                     "url": d.url,
                     "error": d.error_message,
                     "config": d.config_snapshot,

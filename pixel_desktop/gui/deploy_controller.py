@@ -15,7 +15,7 @@ Every background call is a named operation of ``gui.operations.deploys``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -80,7 +80,7 @@ class DeployView(Protocol):
 
     def show_targets(self, choices: Sequence[Choice], selected: str | None) -> None: ...
     def show_builds(self, choices: Sequence[Choice], selected: int | None) -> None: ...
-    def show_history(self, rows: Sequence[Deployment], selected_id: int | None, serving: set[int]) -> None: ...
+    def show_history(self, rows: Sequence[Deployment], selected_id: int | None, now: Mapping[int, str]) -> None: ...
     def show_title(self, rich_text: str) -> None: ...
     def show_verdict(self, text: str, tone: str) -> None: ...  # tone: "" | "ok" | "bad"
     def set_log(self, text: str) -> None: ...
@@ -245,11 +245,11 @@ class DeployController:
     def _history_loaded(self, generation: int, rows: Sequence[Deployment]) -> None:
         if generation != self.generation:
             return
-        from pixel_desktop.app.deploys import serving_ids  # loaded with the App already
+        from pixel_desktop.app.deploys import now_states  # loaded with the App already
 
         self.history = list(rows)
         self.history_generation = generation
-        self._view.show_history(self.history, self._view.selected_deployment_id(), serving_ids(self.history))
+        self._view.show_history(self.history, self._view.selected_deployment_id(), now_states(self.history))
         self._show_current()
         self._update_buttons()
         self.update_sampling()

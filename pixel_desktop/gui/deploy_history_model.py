@@ -9,7 +9,7 @@ The Qt plumbing is ``RecordTableModel``'s.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from enum import IntEnum
 from typing import cast
 
@@ -55,25 +55,18 @@ HEADERS = {
 
 
 SERVING = "serving"
-REPLACED = "replaced"
 
 
-def now_text(dep: Deployment, serving: bool) -> str:
-    """Whether this deployment runs on its target now: every one that once passed its health
-    check keeps the status ``healthy``, so the status alone makes replaced versions look live."""
-    if serving:
-        return SERVING
-    return REPLACED if dep.status == "healthy" else ""
-
-
-def cell_text(dep: Deployment, column: Column, *, serving: bool = False) -> str:
+def cell_text(dep: Deployment, column: Column, *, now: str = "") -> str:
+    """``now``: what became of a deployment that passed its health check (``serving``,
+    ``replaced``, ``stopped``, ``removed``: ``app.deploys.now_states``), "" for the others."""
     match column:
         case Column.ID:
             return str(dep.id)
         case Column.STATUS:
             return fmt.status_text(dep.status)
         case Column.NOW:
-            return now_text(dep, serving)
+            return now
         case Column.TARGET:
             return dep.target_name
         case Column.BUILD:
@@ -107,7 +100,9 @@ def cell_tip(dep: Deployment, column: Column) -> str | None:
 
 NOW_TIPS = {
     SERVING: "This version runs on its target now",
-    REPLACED: "A newer deployment replaced this version on its target (Rollback brings the previous one back)",
+    "replaced": "A newer deployment replaced this version on its target",
+    "stopped": "Stop ended this version on its target (the container is kept until the next deploy)",
+    "removed": "Remove… deleted this version from its target",
 }
 
 
@@ -116,15 +111,13 @@ class DeploymentHistoryModel(RecordTableModel):
 
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(HEADERS, parent)
-        self._serving: frozenset[int] = frozenset()
+        self._now: Mapping[int, str] = {}
 
-    def set_history(self, rows: Sequence[Deployment], serving: Iterable[int]) -> None:
-        """The rows, and which of them serve now (``app.deploys.serving_ids``)."""
-        self._serving = frozenset(serving)
+    def set_history(self, rows: Sequence[Deployment], now: Mapping[int, str]) -> None:
+        """The rows, and what became of each that passed its health check
+        (``app.deploys.now_states``: serving, replaced, stopped, removed)."""
+        self._now = dict(now)
         self.set_rows(rows)
-
-    def is_serving(self, deployment_id: int) -> bool:
-        return deployment_id in self._serving
 
     def deployment_at(self, row: int) -> Deployment | None:
         return cast("Deployment | None", self.record_at(row))
@@ -135,25 +128,25 @@ class DeploymentHistoryModel(RecordTableModel):
 
     def cell_text(self, record: object, column: IntEnum) -> str:
         dep = cast(Deployment, record)
-        return cell_text(dep, Column(column), serving=dep.id in self._serving)
+        return cell_text(dep, Column(column), now=self._now.get(dep.id, ""))
 
     def cell_data(self, record: object, column: IntEnum, role: int) -> object:
         dep = cast(Deployment, record)
         column = Column(column)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == Column.NOW:
-                return NOW_TIPS.get(now_text(dep, dep.id in self._serving))
+                return NOW_TIPS.get(self._now.get(dep.id, ""))
             return cell_tip(dep, column)
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == Column.STATUS:
                 return QBrush(QColor(fmt.status_color(dep.status)))
             if column == Column.NOW:
-                return QBrush(QColor(theme.SUCCESS if dep.id in self._serving else theme.MUTED))
+                return QBrush(QColor(theme.SUCCESS if self._now.get(dep.id) == SERVING else theme.MUTED))
             if column == Column.URL and dep.url:
                 return QBrush(QColor(theme.ACCENT))
             return None
         if role == Qt.ItemDataRole.FontRole:
-            if column == Column.STATUS or (column == Column.NOW and dep.id in self._serving):
+            if column == Column.STATUS or (column == Column.NOW and self._now.get(dep.id) == SERVING):
                 font = QFont()
                 font.setBold(True)
                 return font

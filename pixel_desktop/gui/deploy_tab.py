@@ -8,7 +8,7 @@ events to it. The history is a ``DeploymentHistoryModel`` with named columns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl
@@ -340,8 +340,8 @@ class DeployTab(QWidget):
         combo.setCurrentIndex(max(index, 0))
         combo.blockSignals(False)
 
-    def show_history(self, rows: Sequence[Deployment], selected_id: int | None, serving: set[int]) -> None:
-        self.history_model.set_history(rows, serving)
+    def show_history(self, rows: Sequence[Deployment], selected_id: int | None, now: Mapping[int, str]) -> None:
+        self.history_model.set_history(rows, now)
         if selected_id is not None:
             self.select_deployment(selected_id)
 

@@ -97,7 +97,10 @@ class EvalController:
         self._builds_request = Latest()  # only the newest build list load is applied
         self._runs = Latest()  # progress of an older (cancelled) run is not shown
         self._run_csv: Path | None = None  # the file of the run in flight
-        self._last_runs: dict[tuple[str, str], EvalReport] = {}  # (project, CSV file) -> last report
+        # Per (project, CSV file): the last report, and the last one of another build than it
+        # (what a re-run of the same build is still compared with).
+        self._last_runs: dict[tuple[str, str], EvalReport] = {}
+        self._baselines: dict[tuple[str, str], EvalReport] = {}
 
     # ---------------------------------------------------------------- decisions
     def buttons(self) -> Buttons:
@@ -137,7 +140,7 @@ class EvalController:
         from pixel_desktop.app.eval import EvalComparison
 
         comparison = EvalComparison(report, baseline)
-        before = {r.line: r for r in baseline.results}
+        before = {now.line: was for now, was in comparison.pairs()}  # same line and question only
         self._view.show_report(fmt.summary(report, comparison), report.wrong, before)
 
     # ---------------------------------------------------------------- project / builds
@@ -301,8 +304,11 @@ class EvalController:
         # fix-build-run loop shows what each change fixed and broke without a second run.
         key = (report.project_slug, str(self._run_csv))
         earlier = self._last_runs.get(key)
+        if earlier is not None and earlier.build_id != report.build_id:
+            self._baselines[key] = earlier
         self._last_runs[key] = report
-        self._show_report(report, earlier if earlier is not None and earlier.build_id != report.build_id else None)
+        baseline = self._baselines.get(key)
+        self._show_report(report, baseline if baseline is not None and baseline.build_id != report.build_id else None)
         self._update_buttons()
 
     def _failed(self, generation: int, exc: BaseException) -> None:

@@ -37,11 +37,6 @@ class MissesModel(RecordTableModel):
         self._before = before or {}
         self.set_rows(rows)
 
-    def newly_wrong(self, row: int) -> bool:
-        miss = self.miss_at(row)
-        was = self._before.get(miss.line) if miss is not None else None
-        return was is not None and was.correct
-
     def miss_at(self, row: int) -> CaseResult | None:
         return cast("CaseResult | None", self.record_at(row))
 
@@ -53,13 +48,15 @@ class MissesModel(RecordTableModel):
 
     def cell_data(self, record: object, column: enum.IntEnum, role: int) -> object:
         row = cast("CaseResult", record)
+        was = self._before.get(row.line)
+        broken = was is not None and was.correct
         if role == Qt.ItemDataRole.ToolTipRole:
             if column is Column.BEFORE:
-                return "Answered right in the last run: this change broke it" if self.cell_text(row, column) == fmt.RIGHT_BEFORE else None
+                return "Answered right in the last run: this change broke it" if broken else None
             return fmt.miss_tooltip(row, Column(column))
         if role == Qt.ItemDataRole.ForegroundRole and column is Column.GOT:
             return QBrush(QColor(theme.DANGER))
-        if role == Qt.ItemDataRole.ForegroundRole and column is Column.BEFORE and self.cell_text(row, column) == fmt.RIGHT_BEFORE:
+        if role == Qt.ItemDataRole.ForegroundRole and column is Column.BEFORE and broken:
             return QBrush(QColor(theme.SEVERE))
         if role == Qt.ItemDataRole.TextAlignmentRole and column in RIGHT_ALIGNED:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -27,7 +27,7 @@ def test_rows_answer_by_named_column_with_status_colours_links_and_literal_toolt
         Dep(7, "healthy", url="http://box:8000", build_id=3, image_ref=IMAGE, digest=DIGEST, completed_at=None),
         Dep(6, "cancelled", url=None, error_message="<b>Cancelled</b>; the previous version keeps serving.", completed_at=None),
     ]
-    model.set_history(rows, {7})
+    model.set_history(rows, {7: "serving"})
 
     assert model.rowCount() == 2 and model.columnCount() == len(Column)
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in Column] == [HEADERS[c] for c in Column]
@@ -52,10 +52,11 @@ def test_rows_answer_by_named_column_with_status_colours_links_and_literal_toolt
     assert role(0, Column.NOW, Qt.ItemDataRole.FontRole).bold()
 
 
-def test_a_healthy_deployment_that_no_longer_serves_reads_replaced(qapp) -> None:
+def test_a_healthy_deployment_that_no_longer_serves_says_what_ended_it(qapp) -> None:
     model = DeploymentHistoryModel()
-    model.set_history([Dep(8), Dep(7)], {8})
-    assert [model.text(r, Column.NOW) for r in (0, 1)] == ["serving", "replaced"]
+    model.set_history([Dep(9, "stopped"), Dep(8), Dep(7)], {8: "stopped", 7: "replaced"})
+    assert [model.text(r, Column.NOW) for r in (0, 1, 2)] == ["", "stopped", "replaced"]
     assert model.text(1, Column.STATUS) == "healthy"  # the record's status is unchanged
-    assert "replaced" in model.data(model.index(1, Column.NOW), Qt.ItemDataRole.ToolTipRole)
-    assert model.data(model.index(1, Column.NOW), Qt.ItemDataRole.ForegroundRole).color().name() == theme.MUTED
+    assert "Stop ended" in model.data(model.index(1, Column.NOW), Qt.ItemDataRole.ToolTipRole)
+    assert "replaced" in model.data(model.index(2, Column.NOW), Qt.ItemDataRole.ToolTipRole)
+    assert model.data(model.index(2, Column.NOW), Qt.ItemDataRole.ForegroundRole).color().name() == theme.MUTED

@@ -141,3 +141,14 @@ def test_a_stop_or_removal_ends_what_served_until_a_newer_deploy() -> None:
     assert serving_ids([_dep(1, "healthy"), _dep(2, "stopped")]) == set()
     assert serving_ids([_dep(1, "healthy"), _dep(2, "removed")]) == set()
     assert serving_ids([_dep(1, "healthy"), _dep(2, "stopped"), _dep(3, "healthy")]) == {3}
+
+
+def test_each_once_healthy_deployment_says_whether_a_newer_one_or_a_stop_or_removal_ended_it() -> None:
+    from pixel_desktop.app.deploys import now_states
+
+    history = [
+        _dep(1, "healthy"), _dep(2, "healthy"), _dep(3, "stopped"),  # 2 was serving when stopped
+        _dep(4, "healthy", target="farm"), _dep(5, "failed", target="farm"), _dep(6, "removed", target="farm"),
+        _dep(7, "healthy", target="staging"), _dep(8, "removed", target="staging"), _dep(9, "healthy", target="staging"),
+    ]
+    assert now_states(history) == {1: "replaced", 2: "stopped", 4: "removed", 7: "removed", 9: "serving"}

@@ -267,7 +267,8 @@ def test_a_comparison_lists_the_rows_a_change_broke_and_fixed_even_at_equal_accu
     assert json.loads(json.dumps(data)) == data
     assert data["build_id"] == 4 and data["compared_with"]["build_id"] == 3
     assert data["newly_wrong"] == [
-        {"line": 2, "question": "q2", "expected": "A", "got": "B", "got_before": "A", "score": None}
+        {"line": 2, "question": "q2", "expected": "A", "got": "B", "got_before": "A", "score": None,
+         "suggested": None, "suggested_before": None}
     ]
     assert [r["line"] for r in data["newly_right"]] == [3]
 

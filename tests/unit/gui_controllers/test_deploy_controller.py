@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -193,9 +193,9 @@ class FakeView:
     def show_builds(self, choices: Sequence[Choice], selected: int | None) -> None:
         self.builds = (choices, selected)
 
-    def show_history(self, rows: Sequence[Any], selected_id: int | None, serving: set[int]) -> None:
+    def show_history(self, rows: Sequence[Any], selected_id: int | None, now: Mapping[int, str]) -> None:
         self.rows = list(rows)
-        self.serving = set(serving)
+        self.now = dict(now)
 
     def show_title(self, rich_text: str) -> None:
         self.title = rich_text
@@ -362,7 +362,7 @@ def test_the_history_marks_per_target_which_deployment_serves_now(services: Fake
         Dep(1, target_name="farm"),
     ]
     _controller, _runner, view = _open(services, visible=False)
-    assert view.serving == {4}
+    assert view.now == {4: "serving", 3: "replaced", 1: "stopped"}
 
 
 def test_late_answers_for_the_previous_project_are_dropped(services: FakeServices) -> None:

@@ -277,8 +277,19 @@ def test_a_run_of_the_same_file_on_another_build_says_what_the_change_fixed_and_
     assert [fmt.before_text(view.before.get(m.line)) for m in view.misses] == [
         "right", f"fallback (did you mean: {PAY})"
     ]
-    controller.run()  # the same build again: compared with nothing new
-    assert view.summary.since == "" and view.before is None
+    controller.run()  # build 5 again: still compared with build 7, the last other build
+    assert view.summary.since.startswith("Since build #7, ") and view.before is not None
+
+    edited = EvalReport("acme", 7, "pixel/acme:b7", "build", (
+        result(2, "a new question on line 2", RESET, PAY, 0.5),  # the CSV was edited
+        *newer.results[1:],
+    ))
+    services.run_with = lambda _cancel, _progress: edited
+    controller.choose_build(7)
+    controller.run()  # compared with build 5, whose line 2 asked another question
+    assert [m.line for m in view.misses] == [2, 5]
+    assert view.before is not None and 2 not in view.before  # no "Last run" for a changed row
+    assert fmt.before_text(view.before.get(2)) == "–"
 
 
 def test_cancel_sets_the_runners_event_and_the_tab_says_the_container_was_removed() -> None:
