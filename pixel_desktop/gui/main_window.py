@@ -9,6 +9,7 @@ freezes the UI. The queue counts follow the build events; nothing polls the data
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from pixel_desktop import __version__, paths
-from pixel_desktop.errors import AlreadyExistsError, ConflictError, SpecError
+from pixel_desktop.errors import AlreadyExistsError, ConflictError, PixelError, SpecError
 from pixel_desktop.gui import errors as gui_errors
 from pixel_desktop.gui.close_guard import CloseChoice, CloseGuard, CloseQuestion
 from pixel_desktop.gui.operations import builds as build_ops
@@ -55,6 +56,7 @@ from pixel_desktop.gui.tasks import TaskRunner
 if TYPE_CHECKING:
     # The tabs, the services and the spec model are imported by attach(), after the frame
     # is painted: they are most of the app's import time (issue 16).
+    from pixel_desktop.app.projects import ImportOutcome
     from pixel_desktop.gui.about_dialog import AboutDialog
     from pixel_desktop.gui.bridge import EventBridge
     from pixel_desktop.gui.builds_tab import BuildsTab
@@ -85,6 +87,23 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 
 
 MAX_NAMED_FILES = 5  # a drop of many files names this many in a question or summary
+
+
+def _named(names: list[str]) -> str:
+    """At most MAX_NAMED_FILES names, then how many more."""
+    more = f" and {len(names) - MAX_NAMED_FILES} more" if len(names) > MAX_NAMED_FILES else ""
+    return ", ".join(names[:MAX_NAMED_FILES]) + more
+
+
+def _first_line(problem: str) -> str:
+    """A file's first problem; a spec with several says how many more (one per line, the
+    last perhaps "and N more problems": spec_error_from_validation)."""
+    lines = problem.splitlines()
+    if len(lines) <= 1:
+        return problem
+    counted = re.search(r"and (\d+) more problems$", lines[-1])
+    more = len(lines) - 2 + int(counted.group(1)) if counted else len(lines) - 1
+    return f"{lines[0]} (and {more} more problem{'s' if more > 1 else ''} in this file)"
 
 
 def dropped_specs(urls: list[QUrl]) -> list[Path]:
@@ -969,41 +988,54 @@ class MainWindow(QMainWindow):
             return
         self._import_many(specs, replace=False, earlier=[])
 
-    def _import_many(self, specs: list[Path], *, replace: bool, earlier: list[Any]) -> None:
+    def _import_many(self, specs: list[Path], *, replace: bool, earlier: list[ImportOutcome]) -> None:
         """Several dropped files as one import (``app.projects.import_files``): one question
         for all the projects that exist, one summary for all the files, instead of a
         dialog per file."""
 
-        def imported(outcomes: list[Any]) -> None:
+        def imported(answer: tuple[list[ImportOutcome], PixelError | None]) -> None:
+            outcomes, error = answer
+            if error is not None:  # the database failed: say what was stored before it, then why
+                self._imported_many([*earlier, *outcomes])
+                gui_errors.report_exception(error)
+                return
             taken = [o for o in outcomes if isinstance(o.error, AlreadyExistsError)]
             if taken and not replace:
-                names = ", ".join(Path(o.source).name for o in taken[:MAX_NAMED_FILES])
-                more = f" and {len(taken) - MAX_NAMED_FILES} more" if len(taken) > MAX_NAMED_FILES else ""
-                answer = QMessageBox.question(
-                    self,
+                question = QMessageBox(
+                    QMessageBox.Icon.Question,
                     "Projects exist",
-                    f"{len(taken)} of the dropped files hold projects that already exist ({names}{more}).\n\n"
+                    f"{len(taken)} of the dropped files hold projects that already exist "
+                    f"({_named([Path(o.source).name for o in taken])}).\n\n"
                     "Replace the stored projects with the files' versions?",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                    self,
                 )
-                if answer == QMessageBox.StandardButton.Yes:
+                question.setTextFormat(Qt.TextFormat.PlainText)  # file names are text, never markup
+                if question.exec() == QMessageBox.StandardButton.Yes:
                     kept = [o for o in outcomes if o not in taken]
                     self._import_many([Path(o.source) for o in taken], replace=True, earlier=[*earlier, *kept])
                     return
             self._imported_many([*earlier, *outcomes])
 
+        def failed(exc: BaseException) -> None:
+            if earlier:
+                self._imported_many(earlier)
+            gui_errors.report_exception(exc)
+
         project_ops.import_specs(self.services, specs, replace=replace).success(imported).failure(
-            gui_errors.report_exception
+            failed
         ).run_in_background(self.tasks)
 
-    def _imported_many(self, outcomes: list[Any]) -> None:
+    def _imported_many(self, outcomes: list[ImportOutcome]) -> None:
         stored = [o.record for o in outcomes if o.record is not None]
-        problems = [o.problem for o in outcomes if o.error is not None]
         if stored:
             self.record = None
             self.refresh_projects(select=stored[-1].slug)
             self.tabs.setCurrentWidget(self.editor)
+        problems = [_first_line(o.problem or "") for o in outcomes if o.error is not None]
         if not problems:
-            self.show_message("info", f"Imported {len(stored)} projects: {', '.join(r.name for r in stored)}.")
+            count = f"{len(stored)} project{'s' if len(stored) != 1 else ''}"
+            self.show_message("info", f"Imported {count}: {_named([r.name for r in stored])}.")
             return
         shown = problems[:MAX_NAMED_FILES]
         if len(problems) > MAX_NAMED_FILES:

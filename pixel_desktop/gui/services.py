@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from pixel_desktop import settings as settings_mod
 from pixel_desktop.app import App, keep_running
 from pixel_desktop.app.settings import DaemonState
-from pixel_desktop.errors import InputError, RegistryError
+from pixel_desktop.errors import InputError, PixelError, RegistryError
 from pixel_desktop.events import EventBus
 from pixel_desktop.gui.team_format import TeamOverview
 from pixel_desktop.spec import ProjectSpec
@@ -125,10 +125,19 @@ class Services:
     def import_spec(self, path: Path, *, replace: bool = False) -> ProjectRecord:
         return self.app.projects.import_file(path, replace=replace)
 
-    def import_specs(self, paths: list[Path], *, replace: bool = False) -> list[ImportOutcome]:
+    def import_specs(
+        self, paths: list[Path], *, replace: bool = False
+    ) -> tuple[list[ImportOutcome], PixelError | None]:
         """Several files at once (a drop): one outcome per file, bad files never stopping
-        the others, stored a batch per transaction."""
-        return list(self.app.projects.import_files(paths, replace=replace))
+        the others, stored a batch per transaction. A database failure comes back with the
+        outcomes of the batches committed before it, so what was stored is still reported."""
+        outcomes: list[ImportOutcome] = []
+        try:
+            for outcome in self.app.projects.import_files(paths, replace=replace):
+                outcomes.append(outcome)
+        except PixelError as exc:
+            return outcomes, exc
+        return outcomes, None
 
     def export_spec(self, slug: str, path: Path) -> Path:
         return self.app.projects.export_file(slug, path)

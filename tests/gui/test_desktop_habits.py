@@ -103,28 +103,57 @@ def test_dropping_several_specs_asks_once_about_existing_projects_and_sums_up_in
     edited.write_text(SAMPLE.read_text(encoding="utf-8").replace("Acme Support Bot", "Acme Support Bot v2", 1), encoding="utf-8")
     bad = tmp_path / "broken.yaml"
     bad.write_text("name: [unclosed\n", encoding="utf-8")
+    invalid = tmp_path / "invalid.yaml"  # three problems: one line in the summary
+    invalid.write_text("name: X\nclient: Y\ncolour: red\ndeployment:\n  port: 80\n  shape: round\n", encoding="utf-8")
     asked: list[str] = []
 
-    def question(_parent, _title, text, *a, **k):
-        asked.append(text)
+    def answer_yes(box):
+        assert box.textFormat() == Qt.TextFormat.PlainText  # file names are never markup
+        asked.append(box.text())
         return QMessageBox.StandardButton.Yes
 
-    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(QMessageBox, "exec", answer_yes)
     reported: list[BaseException] = []
     monkeypatch.setattr("pixel_desktop.gui.errors.report_exception", reported.append)
 
     assert _drop(window, _spec_named(tmp_path, "Globex Helpdesk", "globex-helpdesk"), edited, bad,
-                 _spec_named(tmp_path, "Initech Desk", "initech-desk"))
+                 _spec_named(tmp_path, "Initech Desk", "initech-desk"), invalid)
 
     qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.level == "error", timeout=15_000)
     assert len(asked) == 1 and "1 of the dropped files" in asked[0] and "acme.yaml" in asked[0]
     lines = window.banner.text().splitlines()
-    assert lines[0] == "Imported 3 of 4 files; not imported:"
-    assert len(lines) == 2 and lines[1].startswith(f"{bad}: line 2: not valid YAML")
+    assert lines[0] == "Imported 3 of 5 files; not imported:"
+    assert len(lines) == 3 and lines[1].startswith(f"{bad}: line 2: not valid YAML")
+    assert lines[2].startswith(f"{invalid}: line 3: colour: unknown field")
+    assert lines[2].endswith("(and 2 more problems in this file)")
     stored = {p.slug: p for p in services.list_projects()}
     assert {"globex-helpdesk", "initech-desk"} <= set(stored)
     assert stored["acme-support-bot"].name == "Acme Support Bot v2" and stored["acme-support-bot"].version > acme_version
     assert reported == []
+
+
+def test_a_database_failure_during_a_drop_still_reports_what_was_stored_before_it(
+    qtbot, window, services, monkeypatch, tmp_path: Path
+) -> None:
+    from pixel_desktop.errors import StoreError
+
+    real = services.app.projects.import_files
+
+    def first_then_fail(paths, **kw):
+        yield from real(paths[:1], **kw)
+        raise StoreError("The store refused the projects: disk full.")
+
+    monkeypatch.setattr(services.app.projects, "import_files", first_then_fail)
+    reported: list[BaseException] = []
+    monkeypatch.setattr("pixel_desktop.gui.errors.report_exception", reported.append)
+
+    assert _drop(window, _spec_named(tmp_path, "Globex Helpdesk", "globex-helpdesk"),
+                 _spec_named(tmp_path, "Initech Desk", "initech-desk"))
+
+    qtbot.waitUntil(lambda: bool(reported), timeout=15_000)
+    assert "disk full" in str(reported[0])
+    assert window.banner.text().startswith("Imported 1 project: Globex Helpdesk")
+    qtbot.waitUntil(lambda: window.record is not None and window.record.slug == "globex-helpdesk", timeout=15_000)
 
 
 def test_dropping_several_good_specs_says_which_projects_were_imported(qtbot, window, services, tmp_path: Path) -> None:

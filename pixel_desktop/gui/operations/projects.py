@@ -10,6 +10,7 @@ from pixel_desktop.gui.operations import ChangeOp, QueryOp
 if TYPE_CHECKING:
     from pixel_desktop.app.projects import ImportOutcome
     from pixel_desktop.app.records import ProjectRecord, ProjectSummary
+    from pixel_desktop.errors import PixelError
     from pixel_desktop.gui.services import Services
     from pixel_desktop.spec import ProjectSpec
 
@@ -49,7 +50,9 @@ def import_spec(services: Services, path: Path, *, replace: bool = False) -> Cha
     return ChangeOp("import project", lambda: services.import_spec(path, replace=replace))
 
 
-def import_specs(services: Services, paths: list[Path], *, replace: bool = False) -> ChangeOp[list[ImportOutcome]]:
+def import_specs(
+    services: Services, paths: list[Path], *, replace: bool = False
+) -> ChangeOp[tuple[list[ImportOutcome], PixelError | None]]:
     return ChangeOp("import projects", lambda: services.import_specs(paths, replace=replace))
 
 
