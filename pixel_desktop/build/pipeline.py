@@ -180,7 +180,8 @@ class BuildPipeline:
             # comes once the last one is done (Ctrl-C as the tests pass) would throw away a
             # finished, tested image. The log says it came too late.
             if job.cancel_event.is_set():
-                self._log(run, "The cancel came after the build had finished; it stays completed.", "engine")
+                late = "build_timeout_s ran out" if job.timed_out else "The cancel came"
+                self._log(run, f"{late} after the build had finished; it stays completed.", "engine")
         except CancelledError as exc:
             status, error = "cancelled", str(exc)
         except PixelError as exc:

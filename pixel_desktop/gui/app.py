@@ -8,6 +8,7 @@ exits 0 — used for the README and as a smoke test of the whole GUI in CI (offs
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 TABS = ("editor", "files", "builds", "deploy", "evaluate")
 SCREENSHOT_TIMEOUT_S = 60.0
 BUILD_SCREENSHOT_TIMEOUT_S = 1800.0
+MAX_TIMER_S = (2**31 - 1) / 1000
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -140,10 +142,13 @@ def main(argv: list[str] | None = None) -> int:
         # A watchdog of its own, not a check inside the capture's ticks: it also fires when
         # the first paint (which starts the ticks) or a tick never comes.
         limit = screenshot_timeout_s(args.run_build, os.environ)
-        QTimer.singleShot(
-            int(limit * 1000),
-            lambda: fail(f"the window did not finish loading within {limit:g} s; no screenshot written."),
-        )
+
+        def give_up_waiting() -> None:
+            if result["code"] or result.get("written"):
+                return  # already said, or written: the quit is on its way
+            fail(f"the window did not finish loading within {limit:g} s; no screenshot written.")
+
+        QTimer.singleShot(int(limit * 1000), give_up_waiting)
     window.show()
     loaded: dict[str, Services] = {}
     shooters: list[_Screenshot] = []
@@ -210,7 +215,9 @@ def screenshot_timeout_s(run_build: bool, environ: Mapping[str, str]) -> float:
         value = float(environ.get("PIXEL_SCREENSHOT_TIMEOUT_S", default))
     except ValueError:
         return default
-    return value if value > 0 else default
+    if not math.isfinite(value) or value <= 0:
+        return default
+    return min(value, MAX_TIMER_S)  # a Qt timer counts milliseconds in a signed 32-bit int
 
 
 def finish_headless(services: Services, build_ids: list[int]) -> None:
@@ -388,6 +395,7 @@ class _Screenshot:
             self.result["code"] = 1
         else:
             print(f"pixel-desktop: wrote {path}")
+            self.result["written"] = 1
         QApplication.quit()
 
 

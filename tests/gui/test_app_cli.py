@@ -97,3 +97,12 @@ def test_a_store_password_on_the_app_command_line_warns_and_points_to_the_env_va
     first = result.stderr.splitlines()[0]
     assert first.startswith("pixel-desktop: warning:") and "PIXEL_STORE_URL" in first
     assert "Sup3rS3cret" not in result.stderr
+
+
+def test_the_screenshot_timeout_from_the_environment_is_a_positive_finite_timer_length() -> None:
+    from pixel_desktop.gui.app import MAX_TIMER_S, SCREENSHOT_TIMEOUT_S, screenshot_timeout_s
+
+    assert screenshot_timeout_s(False, {"PIXEL_SCREENSHOT_TIMEOUT_S": "2.5"}) == 2.5
+    for bad in ("inf", "nan", "-1", "0", "soon"):
+        assert screenshot_timeout_s(False, {"PIXEL_SCREENSHOT_TIMEOUT_S": bad}) == SCREENSHOT_TIMEOUT_S, bad
+    assert screenshot_timeout_s(False, {"PIXEL_SCREENSHOT_TIMEOUT_S": "3e6"}) == MAX_TIMER_S  # Qt's limit
