@@ -444,9 +444,9 @@ class EvalComparison:
         return {
             **self.report.to_dict(),
             "compared_with": {
-                "build_id": base.build_id, "image": base.image, "correct": base.correct,
-                "accuracy": round(base.accuracy, 4), "fallbacks": base.fallbacks,
-                "fallback_rate": round(base.fallback_rate, 4),
+                "build_id": base.build_id, "image": base.image, "questions": base.total,
+                "correct": base.correct, "accuracy": round(base.accuracy, 4),
+                "fallbacks": base.fallbacks, "fallback_rate": round(base.fallback_rate, 4),
             },
             "newly_wrong": [row(now, was) for now, was in self.newly_wrong],
             "newly_right": [row(now, was) for now, was in self.newly_right],
@@ -476,6 +476,7 @@ class EvalPlan:
     knowledge: Knowledge
     cases: tuple[tuple[EvalCase, str], ...]  # (row, canonical expected label)
     csv_name: str = ""
+    skipped: tuple[EvalCase, ...] = ()  # rows whose expected answer this build does not know
 
     @property
     def total(self) -> int:
@@ -503,8 +504,14 @@ class Evaluator:
     request_timeout_s: float = REQUEST_TIMEOUT_S
 
     # ---------------------------------------------------------------- prepare
-    def prepare(self, slug: str, csv_path: Path, build_id: int | None = None) -> EvalPlan:
-        """Resolve the project and build, read the CSV, check every expected answer."""
+    def prepare(
+        self, slug: str, csv_path: Path, build_id: int | None = None, *, skip_unknown: bool = False
+    ) -> EvalPlan:
+        """Resolve the project and build, read the CSV, check every expected answer.
+
+        ``skip_unknown``: rows expecting an answer the build does not know are left out
+        (``plan.skipped``) instead of refused: an older build compared with a newer one
+        lacks the entries the change added."""
         project = self.store.projects.get(slug)
         build = self._pick_build(project, build_id)
         cases = read_cases(csv_path)
@@ -518,7 +525,7 @@ class Evaluator:
                 unknown.append(case)
             else:
                 resolved.append((case, label))
-        if unknown:
+        if unknown and not (skip_unknown and resolved):
             first = unknown[0]
             more = f" ({len(unknown) - 1} more line(s) too)" if len(unknown) > 1 else ""
             raise InputError(
@@ -535,6 +542,7 @@ class Evaluator:
             knowledge=knowledge,
             cases=tuple(resolved),
             csv_name=csv_path.name,
+            skipped=tuple(unknown),
         )
 
     def _pick_build(self, project: ProjectRecord, build_id: int | None) -> BuildRecord:

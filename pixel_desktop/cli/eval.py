@@ -50,11 +50,22 @@ def cmd_eval(args: argparse.Namespace, app: App) -> int:
     plan = evaluator.prepare(args.slug, args.csv, build_id=args.build)
     baseline_plan = None
     if args.compare is not None:  # both checked before either container starts
-        baseline_plan = evaluator.prepare(args.slug, args.csv, build_id=args.compare)
+        # The older build may lack entries the change added: those rows are compared only
+        # where both builds know the expected answer.
+        baseline_plan = evaluator.prepare(args.slug, args.csv, build_id=args.compare, skip_unknown=True)
         if baseline_plan.build_id == plan.build_id:
             raise InputError(
                 f"--compare {args.compare} is the build being evaluated; compare with another: "
                 f"pixel builds list {args.slug}"
+            )
+        if baseline_plan.skipped:
+            lines = ", ".join(str(c.line) for c in baseline_plan.skipped[:10])
+            more = " …" if len(baseline_plan.skipped) > 10 else ""
+            print(
+                f"Build {baseline_plan.build_id} does not know the expected answer of "
+                f"{len(baseline_plan.skipped)} row(s) (line {lines}{more}); they are asked of "
+                f"build {plan.build_id} only.",
+                file=sys.stderr,
             )
     last_stage = ""
 
@@ -131,9 +142,10 @@ def print_report(report: EvalReport) -> None:
 def print_comparison(comparison: EvalComparison) -> None:
     now, base = comparison.report, comparison.baseline
     change = (now.accuracy - base.accuracy) * 100
+    asked = f"; build {base.build_id} was asked {base.total} of the {now.total}" if base.total != now.total else ""
     print(
         f"\nCompared with build {base.build_id}: accuracy {base.accuracy:.1%} -> {now.accuracy:.1%} "
-        f"({change:+.1f} points), fallback rate {base.fallback_rate:.1%} -> {now.fallback_rate:.1%}"
+        f"({change:+.1f} points), fallback rate {base.fallback_rate:.1%} -> {now.fallback_rate:.1%}{asked}"
     )
     for title, rows in (("Newly wrong", comparison.newly_wrong), ("Newly right", comparison.newly_right)):
         if not rows:

@@ -145,3 +145,34 @@ def test_compare_with_a_build_without_image_exits_2_before_anything_starts(
     path = str(csv(tmp_path, "question,expected\nHi,fallback\n"))
     line = bad_input(capsys, SLUG, path, "--compare", str(builds["failed"]))
     assert f"Build {builds['failed']} of {SLUG} has no image" in line
+
+
+def test_compare_with_an_older_build_that_lacks_a_new_entry_asks_that_row_of_the_newer_only(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, builds: dict[str, int]
+) -> None:
+    """The change added an FAQ entry and the CSV a row expecting it: the old build cannot be
+    checked on that row, so it is left out of its run instead of refusing the comparison."""
+    from pixel_desktop.spec import spec_from_data
+    from pixel_desktop.spec.yaml_io import spec_to_data
+
+    with Store.open(paths.default_store_url()) as store:
+        project = store.projects.get(SLUG)
+        data = spec_to_data(project.spec)
+        data["training_data"]["faq"].append({"question": "Do you ship to Mars?", "answer": "Not yet."})
+        spec = spec_from_data(data)
+        newer = store.builds.create(project.id)
+        files = render_project(spec, spec.template, project_id=project.id)
+        store.builds.add_artifacts(newer.id, [(f.path, f.content, f.role) for f in files])
+        store.builds.set_status(newer.id, "completed", image_name=f"pixel/acme/{SLUG}:b{newer.id}")
+    path = str(csv(tmp_path, "question,expected\nHi,fallback\nmars delivery?,Do you ship to Mars?\n"))
+
+    code, out, err = run_eval(capsys, SLUG, path, "--build", str(newer.id), "--compare", str(builds["good"]))
+
+    assert (code, out) == (1, "")  # checked, then it needs Docker (absent here)
+    assert (
+        f"Build {builds['good']} does not know the expected answer of 1 row(s) (line 3); "
+        f"they are asked of build {newer.id} only." in err
+    )
+    assert "Cannot reach the Docker daemon" in err
+    # Without --compare the older build still refuses the row, naming it.
+    assert "line 3: expected 'Do you ship to Mars?'" in bad_input(capsys, SLUG, path, "--build", str(builds["good"]))
