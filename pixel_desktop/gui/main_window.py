@@ -86,6 +86,7 @@ FIRST_PAINT_WAIT_MS = 500  # attach() anyway when no frame is painted by then (s
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
+SIDEBAR_MIN_WIDTH = 180
 MAX_NAMED_FILES = 5  # a drop of many files names this many in a question or summary
 
 
@@ -193,6 +194,8 @@ class MainWindow(QMainWindow):
 
         # --- left: projects
         self.sidebar = ProjectSidebar()
+        # A floor for the project list: opening Try it must not squeeze names to "Acme C…".
+        self.sidebar.setMinimumWidth(SIDEBAR_MIN_WIDTH)
         self.search_edit = self.sidebar.search_edit
         self.project_tree = self.sidebar.tree
         self.count_label = self.sidebar.count_label

@@ -148,11 +148,16 @@ class StringListEdit(QWidget):
         self.down_button.setToolTip("Move down")
         for b in (self.add_button, self.remove_button, self.up_button, self.down_button):
             buttons.addWidget(b)
-        buttons.addStretch(1)
         if placeholder:
             hint = QLabel(placeholder)
             hint.setObjectName("hint")
-            buttons.addWidget(hint)
+            # Wrapped, not one line: on the buttons' row it set the editor's minimum width
+            # (about 390 px of it), which squeezed the project list when Try it opened.
+            hint.setWordWrap(True)
+            hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            buttons.addWidget(hint, 1)
+        else:
+            buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)

@@ -222,3 +222,19 @@ def test_theme_colours_are_readable_on_their_canvas(scheme: palette.Scheme) -> N
     colors = palette.COLORS[scheme]
     for name in ("TEXT", "MUTED", "SUBTLE", "ACCENT", "SUCCESS", "DANGER", "ERROR_TEXT", "SEVERE", "ATTENTION", "DONE", "CHART_AXES"):
         assert _contrast(colors[name], colors["CANVAS"]) >= 3.0, (scheme, name)
+
+
+def test_opening_try_it_on_a_laptop_screen_keeps_the_project_list_readable(qtbot, window) -> None:
+    """1366 px wide: the editor, Try it and the project list all fit; before, the tabs'
+    minimum (a one-line hint of 390 px) took the room from the project list."""
+    from pixel_desktop.gui.main_window import SIDEBAR_MIN_WIDTH
+
+    window.resize(1366, 800)
+    window.editor.show_section("business_rules")
+    window.try_panel.open_panel()
+    qtbot.waitUntil(lambda: window.work_splitter.sizes()[-1] > 0, timeout=5_000)
+    qtbot.wait(100)
+    assert window.width() <= 1366
+    # Before: about 160 px here (1366 - the tabs' 882 px minimum - Try it's 300 px).
+    assert window.splitter.sizes()[0] >= SIDEBAR_MIN_WIDTH
+    window.try_panel.close_panel()
