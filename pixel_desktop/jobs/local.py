@@ -238,10 +238,12 @@ class LocalJobRunner:
             record = self.store.builds.create(project.id)
         job = Job(record.id, project.id, project.slug, run_tests, push_registry, no_cache)
         ref = JobRef("build", job.build_id)
+        with self._cond:
+            waiting = self._waiting_for(job)
         # Published before the job is queued: no worker can publish a later event first.
         self._bus.publish(PhaseChanged(job.build_id, "queued"))
         self._bus.publish(
-            LogLine(job.build_id, f"queued build {job.build_id} of {project.slug}", "engine")
+            LogLine(job.build_id, f"queued build {job.build_id} of {project.slug}{waiting}", "engine")
         )
         with self._cond:
             if self._closing:
@@ -424,6 +426,21 @@ class LocalJobRunner:
         ).id
 
     # ---------------------------------------------------------------- internals
+    def _waiting_for(self, job: Job) -> str:
+        """What a new job will wait for, said on its "queued" line (caller holds the lock):
+        without it a queued build only said "queued" until it started."""
+        same = [j.build_id for j in (*self._running.values(), *self._queue) if j.project_id == job.project_id]
+        if same:
+            return f": waits for build {same[-1]} of the same project (one build per project at a time)"
+        if len(self._running) + len(self._queue) >= len(self._workers):
+            ahead = sorted({*self._running, *(j.build_id for j in self._queue)})
+            shown = ", ".join(str(i) for i in ahead[:5]) + (" …" if len(ahead) > 5 else "")
+            return (
+                f": waits for a free slot ({len(self._workers)} at a time, Settings → Build "
+                f"concurrency; ahead: build {shown})"
+            )
+        return ""
+
     def _next_job(self) -> Job | None:
         """First queued job whose project has no running build (caller holds the lock)."""
         busy = {j.project_id for j in self._running.values()}

@@ -7,7 +7,7 @@ from job_fakes import GatedPipeline
 from store_fakes import FakeStore
 
 from pixel_desktop.errors import NotFoundError
-from pixel_desktop.events import EventBus
+from pixel_desktop.events import EventBus, LogLine
 from pixel_desktop.jobs import local as jobs
 from pixel_desktop.settings import Settings
 
@@ -54,6 +54,33 @@ def test_four_builds_with_concurrency_two_never_run_more_than_two(engine_parts):
     for bid in ids:
         assert engine.wait(bid, timeout=HANG_GUARD_S).status == "completed"
     assert pipeline.max_running == 2
+
+
+def test_a_queued_build_says_what_it_waits_for(engine_parts):
+    _store, pipeline, make = engine_parts
+    engine = make(1)
+    queued: dict[int, str] = {}
+    engine.bus.subscribe(
+        lambda ev: queued.setdefault(ev.build_id, ev.text)
+        if isinstance(ev, LogLine) and ev.text.startswith("queued build") else None
+    )
+    first = engine.submit("alpha")
+    wait_until(lambda: len(pipeline.running) == 1)
+    other = engine.submit("beta")
+    again = engine.submit("alpha")
+    assert queued[first] == f"queued build {first} of alpha"  # starts at once
+    assert queued[other] == (
+        f"queued build {other} of beta: waits for a free slot (1 at a time, Settings → Build "
+        f"concurrency; ahead: build {first})"
+    )
+    assert queued[again] == (
+        f"queued build {again} of alpha: waits for build {first} of the same project "
+        "(one build per project at a time)"
+    )
+    for bid in (first, other, again):
+        pipeline.gate(bid).set()
+    for bid in (first, other, again):
+        assert engine.wait(bid, timeout=HANG_GUARD_S).status == "completed"
 
 
 def test_builds_of_one_project_run_one_at_a_time_in_order(engine_parts):
