@@ -1,4 +1,5 @@
-"""Image names of builds: ``pixel/<store id>/<client>/<project>:b<build id>`` (and ``latest``).
+"""Image names of builds: ``pixel/<store id>/<client>/<project>:b<build id>`` (and ``latest``),
+pushed as ``<registry>/<client>/<project>:b<build id>-<store id>``.
 
 Why the store id: build ids count per store, so two stores building on one daemon (a
 personal SQLite store and the team's PostgreSQL one, or two demo stores) would both make
@@ -29,3 +30,10 @@ def repository(store_url: str, client_slug: str, project_slug: str) -> str:
 
 def build_tag(build_id: int) -> str:
     return f"b{build_id}"
+
+
+def push_tag(store_url: str, build_id: int) -> str:
+    """The tag a build is pushed with: ``b<build id>-<store id>``. Why the store id here too:
+    two stores pushing a project of the same client to one registry would otherwise both
+    push ``:b3``, and a deploy pulling by tag would ship the other store's image."""
+    return f"{build_tag(build_id)}-{store_id(store_url)}"

@@ -447,7 +447,7 @@ class BuildPipeline:
             run.redact.append(password)
         path = f"{project.spec.client_slug}/{project.slug}"
         repo = f"{registry.url}/{path}"
-        tag = f"b{run.job.build_id}"
+        tag = image_names.push_tag(str(getattr(self.store, "url", "") or ""), run.job.build_id)
         docker.tag(image_ref, repo, tag)
         auth = {"serveraddress": registry.url}
         if registry.username:

@@ -82,9 +82,11 @@ def test_sample_builds_passes_its_container_test_and_is_pushed_with_matching_dig
     assert record.status == "completed", record.error_message
     repo = image_names.repository(store.url, "acme-corp", "acme-support-bot")
     assert record.image_name == f"{repo}:b{build_id}"
-    assert record.pushed_ref == f"{registry.address}/acme-corp/acme-support-bot:b{build_id}"
+    tag = image_names.push_tag(store.url, build_id)  # b<id>-<store id>: stores never collide
+    assert tag == f"b{build_id}-{image_names.store_id(store.url)}"
+    assert record.pushed_ref == f"{registry.address}/acme-corp/acme-support-bot:{tag}"
     api = RegistryAPI(registry.address, registry.username, registry.password)
-    assert api.manifest_digest("acme-corp/acme-support-bot", f"b{build_id}") == record.digest
+    assert api.manifest_digest("acme-corp/acme-support-bot", tag) == record.digest
     assert set(record.phases) == {"generating", "building", "testing", "pushing"}
     log = list(store.builds.read_log(build_id))
     assert any(line.startswith("test 1/") and "passed" in line for line in log)

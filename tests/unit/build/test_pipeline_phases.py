@@ -15,6 +15,7 @@ from keyring_fakes import MemoryKeyring
 from store_fakes import FakeStore
 
 from pixel_desktop import paths
+from pixel_desktop.build import image_names
 from pixel_desktop.build import pipeline as pipeline_mod
 from pixel_desktop.build import registry_api as registry_api_mod
 from pixel_desktop.build.wheelhouse import TargetPython
@@ -158,7 +159,7 @@ def test_transient_push_errors_are_retried_then_the_digest_is_verified(setup) ->
         "username": "bob",
         "password": PASSWORD,
     }
-    assert record.pushed_ref == "127.0.0.1:5999/acme-corp/acme-support-bot:b1"
+    assert record.pushed_ref == f"127.0.0.1:5999/acme-corp/acme-support-bot:b1-{image_names.store_id('')}"
     assert record.digest == DIGEST
 
 
