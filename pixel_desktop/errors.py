@@ -25,11 +25,15 @@ class InputError(PixelError):
 
 
 class SpecError(InputError):
-    """A project spec failed validation; ``field`` and ``line`` locate the first problem."""
+    """A project spec failed validation; ``field`` and ``line`` locate the first problem,
+    ``problem_count`` counts them all (the message lists at most 20)."""
 
-    def __init__(self, message: str, *, field: str | None = None, line: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, line: int | None = None, problem_count: int = 1
+    ) -> None:
         self.field = field
         self.line = line
+        self.problem_count = problem_count
         super().__init__(message)
 
 

@@ -9,7 +9,6 @@ freezes the UI. The queue counts follow the build events; nothing polls the data
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,15 +95,11 @@ def _named(names: list[str]) -> str:
     return ", ".join(names[:MAX_NAMED_FILES]) + more
 
 
-def _first_line(problem: str) -> str:
-    """A file's first problem; a spec with several says how many more (one per line, the
-    last perhaps "and N more problems": spec_error_from_validation)."""
-    lines = problem.splitlines()
-    if len(lines) <= 1:
-        return problem
-    counted = re.search(r"and (\d+) more problems$", lines[-1])
-    more = len(lines) - 2 + int(counted.group(1)) if counted else len(lines) - 1
-    return f"{lines[0]} (and {more} more problem{'s' if more > 1 else ''} in this file)"
+def _first_problem(outcome: ImportOutcome) -> str:
+    """A file's first problem; a spec with several says how many more (the file has them all)."""
+    first = (outcome.problem or "").split("\n", 1)[0]
+    more = outcome.error.problem_count - 1 if isinstance(outcome.error, SpecError) else 0
+    return f"{first} (and {more} more problem{'s' if more > 1 else ''} in this file)" if more else first
 
 
 def dropped_specs(urls: list[QUrl]) -> list[Path]:
@@ -1035,7 +1030,7 @@ class MainWindow(QMainWindow):
             self.record = None
             self.refresh_projects(select=stored[-1].slug)
             self.tabs.setCurrentWidget(self.editor)
-        problems = [_first_line(o.problem or "") for o in outcomes if o.error is not None]
+        problems = [_first_problem(o) for o in outcomes if o.error is not None]
         if not problems:
             count = f"{len(stored)} project{'s' if len(stored) != 1 else ''}"
             self.show_message("info", f"Imported {count}: {_named([r.name for r in stored])}.")

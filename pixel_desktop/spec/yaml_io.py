@@ -260,7 +260,7 @@ def spec_error_from_validation(
     if len(problems) > MAX_LISTED_PROBLEMS:
         shown.append(f"{source}: and {len(problems) - MAX_LISTED_PROBLEMS} more problems")
     line, field, _ = problems[0]
-    return SpecError("\n".join(shown), field=field, line=line)
+    return SpecError("\n".join(shown), field=field, line=line, problem_count=len(problems))
 
 
 def _problem(err: ErrorDetails, lines: dict[Loc, int] | None) -> tuple[int | None, str, str]:
