@@ -184,10 +184,15 @@ def start_worker(
         worker.stop()
 
 
-def lexical_project(tmp_path: Path, env: dict[str, str], slug: str) -> str:
-    """Import a tiny lexical project (the fastest image to build) under ``slug``."""
+def lexical_project(
+    tmp_path: Path, env: dict[str, str], slug: str, tests: list[dict[str, object]] | None = None
+) -> str:
+    """Import a tiny lexical project (the fastest image to build) under ``slug``; ``tests``
+    replaces the sample's conversation tests (written for semantic retrieval)."""
     data = spec_to_data(load_spec_file(paths.sample_spec_file()))
     data.update(slug=slug, name=f"Team {slug}", retrieval="lexical")
+    if tests is not None:
+        data["tests"] = tests
     file = tmp_path / f"{slug}.yaml"
     file.write_text(dump_spec(spec_from_data(data)), encoding="utf-8")
     result = pixel("projects", "import", str(file), env=env)

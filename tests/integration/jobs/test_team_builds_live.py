@@ -100,7 +100,14 @@ def test_cancel_from_the_submitter_stops_a_build_on_a_worker_within_5_s_leaving_
     docker_host: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    slug = lexical_project(tmp_path, team_env, f"team-cancel-{uuid.uuid4().hex[:6]}")
+    # Thousands of conversation tests that always pass: the build stays in its test phase
+    # far longer than a cancel takes. (The sample's own tests are written for semantic
+    # retrieval; on this lexical project one failed within a second or two, and the build
+    # ended failed whenever that came before the cancel.)
+    slug = lexical_project(
+        tmp_path, team_env, f"team-cancel-{uuid.uuid4().hex[:6]}",
+        tests=[{"ask": f"question {i}", "expect_contains": []} for i in range(5000)],
+    )
     start_worker("gamma")
     with team_app(team_env, monkeypatch) as app:
         ref = app.builds.submit(slug, run_tests=True, no_cache=True)
